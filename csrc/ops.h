@@ -1,0 +1,140 @@
+// The public ops of the engine, callable from C++ (gradient rules use them)
+// and bound to Python. Each op is defined once, in the file named in its
+// section: argument checks and shape/dtype inference, the kernel, and the
+// gradient rule, which is written with these same ops.
+#pragma once
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "tensor.h"
+
+namespace tg::ops {
+
+using Axes = std::optional<std::vector<int64_t>>;  // nullopt: every axis
+
+// ---- helpers shared by the op files (shape_util.cpp) -------------------------
+Shape broadcast_shapes(const Shape& a, const Shape& b);  // ValueError naming both shapes
+int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);  // IndexError when out of range
+std::vector<int64_t> normalize_axes(const Axes& axes, int64_t ndim, const char* op);  // sorted, unique
+// Broadcast strides of t for iterating over `shape` (0 on broadcast dims).
+Strides broadcast_strides(const Tensor& t, const Shape& shape);
+
+// ---- creation and conversion (ops_creation.cpp) -----------------------------
+Tensor full(const Shape& shape, double value, DType dtype);
+Tensor zeros(const Shape& shape, DType dtype = DType::Float32);
+Tensor ones(const Shape& shape, DType dtype = DType::Float32);
+Tensor zeros_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+Tensor ones_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+Tensor full_like(const Tensor& t, double value, std::optional<DType> dtype = std::nullopt);
+Tensor scalar(double value, DType dtype);
+Tensor eye(int64_t rows, int64_t cols, DType dtype);
+Tensor arange(double start, double limit, double delta, DType dtype);
+Tensor linspace(double start, double stop, int64_t num, DType dtype);
+Tensor cast(const Tensor& t, DType dtype);      // differentiable between float dtypes
+Tensor identity(const Tensor& t);               // a recorded copy (tf.identity)
+Tensor stop_gradient(const Tensor& t);          // same data, never recorded
+
+// ---- random (random.cpp): Philox-4x32-10, counter based ----------------------
+void set_global_seed(std::optional<int64_t> seed);
+Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed);
+Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed);
+Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed);
+Tensor random_shuffle(const Tensor& t, std::optional<int64_t> seed);  // permutes the first axis
+// (tensor) bernoulli mask helper for dropout: 1/(1-rate) with prob 1-rate else 0
+Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed);
+
+// ---- element-wise (ops_elementwise.cpp) -----------------------------------
+// NumPy broadcasting, Array-API promotion of the two dtypes.
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor subtract(const Tensor& a, const Tensor& b);
+Tensor multiply(const Tensor& a, const Tensor& b);
+Tensor divide(const Tensor& a, const Tensor& b);        // true division: ints give float32
+Tensor floor_divide(const Tensor& a, const Tensor& b);
+Tensor mod(const Tensor& a, const Tensor& b);           // sign of the divisor, as Python/NumPy
+Tensor pow(const Tensor& a, const Tensor& b);
+Tensor maximum(const Tensor& a, const Tensor& b);
+Tensor minimum(const Tensor& a, const Tensor& b);
+Tensor equal(const Tensor& a, const Tensor& b);         // -> bool
+Tensor not_equal(const Tensor& a, const Tensor& b);
+Tensor less(const Tensor& a, const Tensor& b);
+Tensor less_equal(const Tensor& a, const Tensor& b);
+Tensor greater(const Tensor& a, const Tensor& b);
+Tensor greater_equal(const Tensor& a, const Tensor& b);
+Tensor logical_and(const Tensor& a, const Tensor& b);   // bool inputs
+Tensor logical_or(const Tensor& a, const Tensor& b);
+Tensor logical_xor(const Tensor& a, const Tensor& b);
+
+Tensor negative(const Tensor& t);
+Tensor abs(const Tensor& t);
+Tensor sign(const Tensor& t);
+Tensor square(const Tensor& t);
+Tensor sqrt(const Tensor& t);
+Tensor rsqrt(const Tensor& t);
+Tensor reciprocal(const Tensor& t);
+Tensor exp(const Tensor& t);
+Tensor log(const Tensor& t);
+Tensor log1p(const Tensor& t);
+Tensor expm1(const Tensor& t);
+Tensor sin(const Tensor& t);
+Tensor cos(const Tensor& t);
+Tensor tanh(const Tensor& t);
+Tensor sigmoid(const Tensor& t);
+Tensor relu(const Tensor& t);
+Tensor softplus(const Tensor& t);
+Tensor logical_not(const Tensor& t);
+Tensor isnan(const Tensor& t);
+Tensor isfinite(const Tensor& t);
+Tensor isinf(const Tensor& t);
+Tensor clip_by_value(const Tensor& t, const Tensor& lo, const Tensor& hi);
+Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);
+
+// ---- reductions (ops_reduce.cpp) ------------------------------------------
+Tensor sum(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor mean(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor max(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor min(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor prod(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor any(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor all(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor logsumexp(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor variance(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor std(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor argmax(const Tensor& t, int64_t axis, DType out_dtype = DType::Int64);
+Tensor argmin(const Tensor& t, int64_t axis, DType out_dtype = DType::Int64);
+// Sums g over the axes along which `shape` was broadcast to g's shape.
+Tensor sum_to(const Tensor& g, const Shape& shape);
+
+// ---- shape ops (ops_shape.cpp) --------------------------------------------
+Tensor reshape(const Tensor& t, const Shape& shape);            // one -1 allowed; view when contiguous
+Tensor transpose(const Tensor& t, const std::vector<int64_t>& perm = {});  // empty perm: reverse
+Tensor expand_dims(const Tensor& t, int64_t axis);
+Tensor squeeze(const Tensor& t, const Axes& axes = std::nullopt);
+Tensor broadcast_to(const Tensor& t, const Shape& shape);      // a view (stride 0)
+Tensor concat(const std::vector<Tensor>& ts, int64_t axis);
+Tensor stack(const std::vector<Tensor>& ts, int64_t axis);
+std::vector<Tensor> split(const Tensor& t, const std::vector<int64_t>& sizes, int64_t axis);
+std::vector<Tensor> unstack(const Tensor& t, int64_t axis);
+Tensor tile(const Tensor& t, const std::vector<int64_t>& multiples);
+Tensor pad(const Tensor& t, const std::vector<std::pair<int64_t, int64_t>>& paddings, double constant);
+Tensor gather(const Tensor& t, const Tensor& indices, int64_t axis);  // IndexError out of range
+Tensor one_hot(const Tensor& indices, int64_t depth, double on, double off, int64_t axis, DType dtype);
+// Adds g (shaped like gather's output) into zeros of `shape` at the gathered places.
+Tensor gather_backward(const Tensor& g, const Tensor& indices, int64_t axis, const Shape& shape);
+
+// ---- linear algebra (ops_linalg.cpp) --------------------------------------
+// NumPy matmul semantics (1-D, 2-D, batched with broadcast batch dims);
+// transposes are folded into the BLAS call.
+Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a,
+                 const std::vector<int64_t>& axes_b);
+
+// ---- neural-network kernels (ops_nn.cpp) -----------------------------------
+Tensor softmax(const Tensor& t, int64_t axis = -1);
+Tensor log_softmax(const Tensor& t, int64_t axis = -1);
+// Per-sample losses, stable (log-sum-exp); labels are integer class ids.
+Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits);
+Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, int64_t axis = -1);
+Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits);  // element-wise
+
+}  // namespace tg::ops
