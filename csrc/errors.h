@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace tg {
 
@@ -15,9 +16,19 @@ struct OutOfMemory : std::runtime_error { using std::runtime_error::runtime_erro
 struct RuntimeError : std::runtime_error { using std::runtime_error::runtime_error; };
 
 namespace detail {
+template <class T>
+void put(std::ostringstream& s, const T& a) { s << a; }
+// Shapes and other integer lists print as tuples: (2, 3), (4,), ().
+template <class T>
+void put(std::ostringstream& s, const std::vector<T>& v) {
+  s << '(';
+  for (size_t i = 0; i < v.size(); ++i) s << (i ? ", " : "") << v[i];
+  if (v.size() == 1) s << ',';
+  s << ')';
+}
 inline void cat(std::ostringstream&) {}
 template <class A, class... R>
-void cat(std::ostringstream& s, const A& a, const R&... r) { s << a; cat(s, r...); }
+void cat(std::ostringstream& s, const A& a, const R&... r) { put(s, a); cat(s, r...); }
 }  // namespace detail
 
 // str("shapes ", a, " and ", b) — message builder used by every check.

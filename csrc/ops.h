@@ -17,6 +17,10 @@ using Axes = std::optional<std::vector<int64_t>>;  // nullopt: every axis
 Shape broadcast_shapes(const Shape& a, const Shape& b);  // ValueError naming both shapes
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op);  // IndexError when out of range
 std::vector<int64_t> normalize_axes(const Axes& axes, int64_t ndim, const char* op);  // sorted, unique
+// Result dtype of a binary op: Array-API promotion, except that a weak operand
+// (a Python scalar) takes the other's dtype when both are of the same kind
+// (bool < integer < floating); a weak float with an integer tensor gives float32.
+DType result_dtype(const Tensor& a, const Tensor& b);
 // Broadcast strides of t for iterating over `shape` (0 on broadcast dims).
 Strides broadcast_strides(const Tensor& t, const Shape& shape);
 
@@ -99,7 +103,7 @@ Tensor any(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = fal
 Tensor all(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
 Tensor logsumexp(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
 Tensor variance(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
-Tensor std(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
+Tensor reduce_std(const Tensor& t, const Axes& axes = std::nullopt, bool keepdims = false);
 Tensor argmax(const Tensor& t, int64_t axis, DType out_dtype = DType::Int64);
 Tensor argmin(const Tensor& t, int64_t axis, DType out_dtype = DType::Int64);
 // Sums g over the axes along which `shape` was broadcast to g's shape.

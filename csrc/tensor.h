@@ -39,6 +39,7 @@ struct TensorImpl {
   int64_t offset = 0;  // in elements
   DType dtype = DType::Float32;
   int64_t id = 0;      // unique for the process lifetime; keys the tapes
+  bool weak = false;   // made from a Python scalar: takes the other operand's dtype
   std::shared_ptr<SliceOrigin> slice_origin;
 
   TensorImpl() : id(next_id()) {}

@@ -10,6 +10,9 @@
 
 namespace tg {
 
+// Copies src (broadcast to dst's shape, cast to dst's dtype) into the view dst.
+void assign_into_view(const Tensor& dst, const Tensor& src);
+
 class Variable : public std::enable_shared_from_this<Variable> {
  public:
   Variable(Tensor initial, bool trainable, std::string name);
@@ -45,12 +48,7 @@ class Variable : public std::enable_shared_from_this<Variable> {
 template <class F>
 void Variable::assign_region(F&& region, const Tensor& v) {
   Tensor& w = writable();
-  Tensor dst = region(w);
-  void assign_into_view(const Tensor& dst, const Tensor& src);
-  assign_into_view(dst, v);
+  assign_into_view(region(w), v);
 }
-
-// Copies src (broadcast to dst's shape, cast to dst's dtype) into the view dst.
-void assign_into_view(const Tensor& dst, const Tensor& src);
 
 }  // namespace tg

@@ -1,0 +1,81 @@
+// Python functions that make tensors: constant, zeros, ones, fill, range, ...
+#include "bindings/common.h"
+
+namespace tg::py_bind {
+
+void bind_creation(py::module_& m) {
+  using namespace pybind11::literals;
+  // constant(value, dtype=None, shape=None): copies NumPy/list data (tensors are immutable).
+  m.def("constant", [](py::handle value, py::object dtype, py::object shape, py::object) {
+    auto dt = parse_optional_dtype(dtype);
+    Tensor t = to_tensor(value, dt);
+    if (py::isinstance<TensorImpl>(value) && !dt) t = ops::stop_gradient(t);  // a new constant, not the same tensor
+    if (t.get()->weak) {  // a constant made from a Python scalar is an ordinary tensor
+      Tensor c = ops::identity(t);
+      t = c;
+    }
+    if (!shape.is_none()) {
+      Shape s = parse_shape(shape);
+      if (t.numel() == 1 && shape_numel(s) != 1) t = ops::identity(ops::broadcast_to(ops::reshape(t, {}), s));
+      else t = ops::reshape(t, s);
+    }
+    return t;
+  }, "value"_a, "dtype"_a = py::none(), "shape"_a = py::none(), "name"_a = py::none());
+  m.def("convert_to_tensor", [](py::handle value, py::object dtype, py::object, py::object) {
+    auto dt = parse_optional_dtype(dtype);
+    if (dt && py::isinstance<TensorImpl>(value)) {
+      Tensor t = to_tensor(value);
+      TG_CHECK(t.dtype() == *dt, ValueError, "convert_to_tensor: tensor has dtype ", t.dtype(),
+               " but dtype=", *dt, " was requested; use tg.cast");
+      return t;
+    }
+    Tensor t = to_tensor(value, dt);
+    if (t.get()->weak) t = ops::identity(t);
+    return t;
+  }, "value"_a, "dtype"_a = py::none(), "dtype_hint"_a = py::none(), "name"_a = py::none());
+  m.def("zeros", [](py::handle shape, py::object dtype, py::object) {
+    return ops::zeros(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32));
+  }, "shape"_a, "dtype"_a = py::none(), "name"_a = py::none());
+  m.def("ones", [](py::handle shape, py::object dtype, py::object) {
+    return ops::ones(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32));
+  }, "shape"_a, "dtype"_a = py::none(), "name"_a = py::none());
+  m.def("zeros_like", [](const Tensor& t, py::object dtype, py::object) {
+    return ops::zeros_like(t, parse_optional_dtype(dtype));
+  }, "input"_a, "dtype"_a = py::none(), "name"_a = py::none());
+  m.def("ones_like", [](const Tensor& t, py::object dtype, py::object) {
+    return ops::ones_like(t, parse_optional_dtype(dtype));
+  }, "input"_a, "dtype"_a = py::none(), "name"_a = py::none());
+  m.def("fill", [](py::handle dims, py::handle value, py::object) {
+    Tensor v = to_tensor(value);
+    TG_CHECK(v.numel() == 1, ValueError, "fill: value must be a scalar, got shape ", v.shape());
+    DType dt = v.dtype();
+    return is_floating(dt) ? ops::full(parse_shape(dims, "dims"), v.item_double(), dt)
+                           : ops::full(parse_shape(dims, "dims"), double(v.item_int()), dt);
+  }, "dims"_a, "value"_a, "name"_a = py::none());
+  m.def("eye", [](int64_t num_rows, py::object num_columns, py::object batch_shape, py::object dtype, py::object) {
+    TG_CHECK(batch_shape.is_none(), ValueError, "eye: batch_shape is not supported");
+    int64_t cols = num_columns.is_none() ? num_rows : num_columns.cast<int64_t>();
+    return ops::eye(num_rows, cols, parse_optional_dtype(dtype).value_or(DType::Float32));
+  }, "num_rows"_a, "num_columns"_a = py::none(), "batch_shape"_a = py::none(), "dtype"_a = py::none(),
+     "name"_a = py::none());
+  // range(limit) / range(start, limit, delta=1): int64 for integer arguments, else float32.
+  m.def("range", [](py::handle start, py::object limit, py::handle delta, py::object dtype, py::object) {
+    py::handle s = start, l = limit;
+    py::object zero = py::int_(0);
+    if (limit.is_none()) { l = start; s = zero; }
+    auto is_int = [](py::handle h) { return PyLong_Check(h.ptr()) || (py::isinstance<TensorImpl>(h) && is_integer(Tensor(h.cast<std::shared_ptr<TensorImpl>>()).dtype())); };
+    DType dt = parse_optional_dtype(dtype).value_or(is_int(s) && is_int(l) && is_int(delta) ? DType::Int64 : DType::Float32);
+    auto num = [](py::handle h) { return py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>(); };
+    return ops::arange(num(s), num(l), num(delta), dt);
+  }, "start"_a, "limit"_a = py::none(), "delta"_a = 1, "dtype"_a = py::none(), "name"_a = py::none());
+  m.def("linspace", [](double start, double stop, int64_t num, py::object dtype, py::object) {
+    return ops::linspace(start, stop, num, parse_optional_dtype(dtype).value_or(DType::Float32));
+  }, "start"_a, "stop"_a, "num"_a, "dtype"_a = py::none(), "name"_a = py::none());
+  m.def("cast", [](const Tensor& x, py::handle dtype, py::object) {
+    MaybeReleaseGil gil(x.numel());
+    return ops::cast(x, parse_dtype(dtype));
+  }, "x"_a, "dtype"_a, "name"_a = py::none());
+  m.def("identity", [](const Tensor& x, py::object) { return ops::identity(x); }, "input"_a, "name"_a = py::none());
+}
+
+}  // namespace tg::py_bind

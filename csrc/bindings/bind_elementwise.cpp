@@ -1,0 +1,80 @@
+// Python functions of the element-wise ops (TensorFlow names).
+#include "bindings/common.h"
+
+namespace tg::py_bind {
+
+namespace {
+template <Tensor (*Op)(const Tensor&, const Tensor&)>
+Tensor binary(const Tensor& x, const Tensor& y, py::object) {
+  MaybeReleaseGil gil(std::max(x.numel(), y.numel()));
+  return Op(x, y);
+}
+template <Tensor (*Op)(const Tensor&)>
+Tensor unary(const Tensor& x, py::object) {
+  MaybeReleaseGil gil(x.numel());
+  return Op(x);
+}
+}  // namespace
+
+void bind_elementwise(py::module_& m) {
+  using namespace pybind11::literals;
+#define TG_BIND_BINARY(pyname, fn) m.def(pyname, &binary<&ops::fn>, "x"_a, "y"_a, "name"_a = py::none());
+  TG_BIND_BINARY("add", add)
+  TG_BIND_BINARY("subtract", subtract)
+  TG_BIND_BINARY("multiply", multiply)
+  TG_BIND_BINARY("divide", divide)
+  TG_BIND_BINARY("truediv", divide)
+  TG_BIND_BINARY("floordiv", floor_divide)
+  TG_BIND_BINARY("floor_divide", floor_divide)
+  TG_BIND_BINARY("floormod", mod)
+  TG_BIND_BINARY("mod", mod)
+  TG_BIND_BINARY("pow", pow)
+  TG_BIND_BINARY("maximum", maximum)
+  TG_BIND_BINARY("minimum", minimum)
+  TG_BIND_BINARY("equal", equal)
+  TG_BIND_BINARY("not_equal", not_equal)
+  TG_BIND_BINARY("less", less)
+  TG_BIND_BINARY("less_equal", less_equal)
+  TG_BIND_BINARY("greater", greater)
+  TG_BIND_BINARY("greater_equal", greater_equal)
+  TG_BIND_BINARY("logical_and", logical_and)
+  TG_BIND_BINARY("logical_or", logical_or)
+  TG_BIND_BINARY("logical_xor", logical_xor)
+#undef TG_BIND_BINARY
+#define TG_BIND_UNARY(pyname, fn) m.def(pyname, &unary<&ops::fn>, "x"_a, "name"_a = py::none());
+  TG_BIND_UNARY("negative", negative)
+  TG_BIND_UNARY("abs", abs)
+  TG_BIND_UNARY("sign", sign)
+  TG_BIND_UNARY("square", square)
+  TG_BIND_UNARY("sqrt", sqrt)
+  TG_BIND_UNARY("rsqrt", rsqrt)
+  TG_BIND_UNARY("reciprocal", reciprocal)
+  TG_BIND_UNARY("exp", exp)
+  TG_BIND_UNARY("log", log)
+  TG_BIND_UNARY("log1p", log1p)
+  TG_BIND_UNARY("expm1", expm1)
+  TG_BIND_UNARY("sin", sin)
+  TG_BIND_UNARY("cos", cos)
+  TG_BIND_UNARY("tanh", tanh)
+  TG_BIND_UNARY("sigmoid", sigmoid)
+  TG_BIND_UNARY("relu", relu)
+  TG_BIND_UNARY("softplus", softplus)
+  TG_BIND_UNARY("logical_not", logical_not)
+  TG_BIND_UNARY("is_nan", isnan)
+  TG_BIND_UNARY("is_finite", isfinite)
+  TG_BIND_UNARY("is_inf", isinf)
+#undef TG_BIND_UNARY
+  m.def("clip_by_value", [](const Tensor& t, const Tensor& lo, const Tensor& hi, py::object) {
+    MaybeReleaseGil gil(t.numel());
+    return ops::clip_by_value(t, lo, hi);
+  }, "t"_a, "clip_value_min"_a, "clip_value_max"_a, "name"_a = py::none());
+  m.def("where", [](const Tensor& c, py::object x, py::object y, py::object) -> Tensor {
+    TG_CHECK(!x.is_none() && !y.is_none(), ValueError,
+             "where: pass both x and y (the one-argument form returning indices is not supported)");
+    Tensor tx = to_tensor(x), ty = to_tensor(y);
+    MaybeReleaseGil gil(std::max(c.numel(), std::max(tx.numel(), ty.numel())));
+    return ops::where(c, tx, ty);
+  }, "condition"_a, "x"_a = py::none(), "y"_a = py::none(), "name"_a = py::none());
+}
+
+}  // namespace tg::py_bind

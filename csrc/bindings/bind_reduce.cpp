@@ -1,0 +1,40 @@
+// Python functions of the reductions (TensorFlow names: reduce_sum, ...).
+#include "bindings/common.h"
+
+namespace tg::py_bind {
+
+namespace {
+template <Tensor (*Op)(const Tensor&, const ops::Axes&, bool)>
+Tensor reduce(const Tensor& x, py::handle axis, bool keepdims, py::object) {
+  ops::Axes axes = parse_axes(axis);
+  MaybeReleaseGil gil(x.numel());
+  return Op(x, axes, keepdims);
+}
+}  // namespace
+
+void bind_reduce(py::module_& m) {
+  using namespace pybind11::literals;
+#define TG_BIND_REDUCE(pyname, fn) \
+  m.def(pyname, &reduce<&ops::fn>, "input_tensor"_a, "axis"_a = py::none(), "keepdims"_a = false, "name"_a = py::none());
+  TG_BIND_REDUCE("reduce_sum", sum)
+  TG_BIND_REDUCE("reduce_mean", mean)
+  TG_BIND_REDUCE("reduce_max", max)
+  TG_BIND_REDUCE("reduce_min", min)
+  TG_BIND_REDUCE("reduce_prod", prod)
+  TG_BIND_REDUCE("reduce_any", any)
+  TG_BIND_REDUCE("reduce_all", all)
+  TG_BIND_REDUCE("reduce_logsumexp", logsumexp)
+  TG_BIND_REDUCE("reduce_variance", variance)
+  TG_BIND_REDUCE("reduce_std", reduce_std)
+#undef TG_BIND_REDUCE
+  m.def("argmax", [](const Tensor& x, py::object axis, py::object output_type, py::object) {
+    int64_t ax = axis.is_none() ? 0 : axis.cast<int64_t>();
+    return ops::argmax(x, ax, parse_optional_dtype(output_type).value_or(DType::Int64));
+  }, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(), "name"_a = py::none());
+  m.def("argmin", [](const Tensor& x, py::object axis, py::object output_type, py::object) {
+    int64_t ax = axis.is_none() ? 0 : axis.cast<int64_t>();
+    return ops::argmin(x, ax, parse_optional_dtype(output_type).value_or(DType::Int64));
+  }, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(), "name"_a = py::none());
+}
+
+}  // namespace tg::py_bind

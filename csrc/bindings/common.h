@@ -1,0 +1,87 @@
+// Shared pieces of the Python bindings: the Tensor type caster (so every bound
+// function takes and returns tg::Tensor, and accepts anything tensor-like),
+// dtype/shape/axis parsing, and the GIL policy.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "ops.h"
+#include "tensor.h"
+#include "variable.h"
+
+namespace py = pybind11;
+
+namespace tg::py_bind {
+
+// Anything tensor-like to a Tensor: Tensor, Variable (a read, seen by tapes),
+// Python scalars (weak dtype), NumPy arrays and scalars, nested lists, objects
+// with __array__. With dtype: converted to it. TypeError / ValueError on bad
+// input, naming the offending type, shape or value.
+Tensor to_tensor(py::handle obj, std::optional<DType> dtype = std::nullopt);
+// Strict: only Tensor or Variable (for hot paths that must not guess).
+bool is_tensor(py::handle obj);
+
+// "float32", tg.float32, np.float32, np.dtype('float32'), float, int, bool.
+DType parse_dtype(py::handle obj);
+std::optional<DType> parse_optional_dtype(py::handle obj);  // None -> nullopt
+// Python object for a dtype (the module's tg.float32 etc.).
+py::object dtype_object(DType d);
+
+// A shape from a tuple/list of ints, a TensorShape-like, or a 1-D int tensor.
+Shape parse_shape(py::handle obj, const char* what = "shape");
+// None, int, or a sequence of ints.
+ops::Axes parse_axes(py::handle obj);
+
+// NumPy view of t's memory (zero copy); the array keeps t alive.
+py::array to_numpy(const Tensor& t);
+
+// Release the GIL only when the work is large enough to be worth it.
+constexpr int64_t kReleaseGilElems = 1 << 15;
+struct MaybeReleaseGil {
+  std::optional<py::gil_scoped_release> release;
+  explicit MaybeReleaseGil(int64_t work) { if (work >= kReleaseGilElems) release.emplace(); }
+};
+
+void bind_dtypes(py::module_& m);
+void bind_tensor(py::module_& m);
+void bind_autograd(py::module_& m);
+void bind_creation(py::module_& m);
+void bind_elementwise(py::module_& m);
+void bind_reduce(py::module_& m);
+void bind_shape(py::module_& m);
+void bind_linalg(py::module_& m);
+void bind_nn(py::module_& m);
+void bind_random(py::module_& m);
+void bind_optim(py::module_& m);
+void bind_system(py::module_& m);
+
+}  // namespace tg::py_bind
+
+namespace pybind11::detail {
+
+// tg::Tensor <-> the bound Tensor class (holder std::shared_ptr<TensorImpl>).
+// Loading with conversion accepts every tensor-like value (see to_tensor);
+// an undefined Tensor is returned to Python as None.
+template <>
+struct type_caster<tg::Tensor> {
+  PYBIND11_TYPE_CASTER(tg::Tensor, const_name("Tensor"));
+  bool load(handle src, bool convert) {
+    copyable_holder_caster<tg::TensorImpl, std::shared_ptr<tg::TensorImpl>> base;
+    if (base.load(src, false)) {
+      value = tg::Tensor(static_cast<std::shared_ptr<tg::TensorImpl>>(base));
+      return true;
+    }
+    if (!convert || src.is_none()) return false;
+    value = tg::py_bind::to_tensor(src);
+    return true;
+  }
+  static handle cast(const tg::Tensor& t, return_value_policy policy, handle parent) {
+    if (!t.defined()) return none().release();
+    return copyable_holder_caster<tg::TensorImpl, std::shared_ptr<tg::TensorImpl>>::cast(t.impl(), policy, parent);
+  }
+};
+
+}  // namespace pybind11::detail

@@ -1,0 +1,99 @@
+// The tensorgear._C extension module: exception mapping and the bind_* calls
+// of every op family.
+#include <cblas.h>
+
+#include "bindings/common.h"
+#include "parallel.h"
+#include "simd/dispatch.h"
+#include "storage.h"
+#ifdef TG_WITH_CUDA
+#include "tg_cuda.h"
+#endif
+
+namespace tg::py_bind {
+
+void bind_system(py::module_& m) {
+  m.def("simd_level", &simd::simd_level, "Instruction-set level of the element-wise kernels in use");
+  m.def("num_threads", &num_threads);
+  m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.def("blas_info", []() {
+    py::dict d;
+#ifdef OPENBLAS_VERSION
+    d["vendor"] = "OpenBLAS";
+    d["version"] = py::str(std::string(OPENBLAS_VERSION)).attr("strip")();
+    d["config"] = std::string(openblas_get_config());
+    d["threads"] = openblas_get_num_threads();
+#else
+    d["vendor"] = "CBLAS";
+    d["version"] = "unknown";
+    d["threads"] = -1;
+#endif
+    return d;
+  });
+  m.def("blas_set_num_threads", [](int n) {
+#ifdef OPENBLAS_VERSION
+    openblas_set_num_threads(n);
+#endif
+  }, py::arg("n"));
+  m.def("cuda_built", []() {
+#ifdef TG_WITH_CUDA
+    return true;
+#else
+    return false;
+#endif
+  }, "Whether this build contains the CUDA kernels");
+  m.def("cuda_device_count", []() {
+#ifdef TG_WITH_CUDA
+    return cuda::device_count();
+#else
+    return 0;
+#endif
+  }, "Number of usable CUDA devices (0 without a driver or GPU)");
+  m.def("allocator_stats", []() {
+    auto s = CachingAllocator::instance().stats();
+    py::dict d;
+    d["bytes_in_use"] = s.bytes_in_use;
+    d["bytes_cached"] = s.bytes_cached;
+    d["peak_bytes_in_use"] = s.peak_bytes_in_use;
+    d["hits"] = s.hits;
+    d["misses"] = s.misses;
+    return d;
+  });
+  m.def("empty_cache", []() { CachingAllocator::instance().empty_cache(); });
+}
+
+}  // namespace tg::py_bind
+
+PYBIND11_MODULE(_C, m) {
+  using namespace tg::py_bind;
+  m.doc() = "tensorgear compiled core";
+  py::register_local_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const tg::ValueError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const tg::TypeError& e) {
+      PyErr_SetString(PyExc_TypeError, e.what());
+    } catch (const tg::IndexError& e) {
+      PyErr_SetString(PyExc_IndexError, e.what());
+    } catch (const tg::OutOfMemory& e) {
+      PyErr_SetString(PyExc_MemoryError, e.what());
+    } catch (const tg::RuntimeError& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const std::bad_alloc& e) {
+      PyErr_SetString(PyExc_MemoryError, "out of memory");
+    }
+  });
+  bind_system(m);
+  bind_dtypes(m);
+  bind_tensor(m);
+  bind_autograd(m);
+  bind_creation(m);
+  bind_elementwise(m);
+  bind_reduce(m);
+  bind_shape(m);
+  bind_linalg(m);
+  bind_nn(m);
+  bind_random(m);
+  bind_optim(m);
+}

@@ -1,0 +1,2 @@
+// matmul (placeholder until the BLAS-backed kernels land).
+#include "ops.h"

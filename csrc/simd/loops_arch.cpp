@@ -1,0 +1,17 @@
+// Compiled once per instruction-set level (CMakeLists.txt: TG_ARCH = avx512,
+// avx2, base, each with its own -m flags). Everything here lives in the
+// namespace of that level; dispatch.cpp picks one table at run time.
+#ifndef TG_ARCH
+#error "TG_ARCH must name the instruction-set level (avx512, avx2, base)"
+#endif
+
+#include "simd/dispatch.h"
+#include "simd/elementwise_impl.h"
+
+namespace tg::simd::TG_ARCH {
+
+void fill(KernelTable& t) {
+  fill_elementwise(t.ew);
+}
+
+}  // namespace tg::simd::TG_ARCH

@@ -1,0 +1,27 @@
+"""tensorgear: a deep-learning library with a compiled C++ engine.
+
+The tensor functions carry TensorFlow's names, so code written for
+``import tensorflow as tf`` runs with ``import tensorgear as tf``.
+"""
+
+from . import _C
+from ._C import (  # noqa: F401  (re-exported API)
+    DType, Tensor, Variable, GradientTape,
+    bool, uint8, int32, int64, float32, float64, as_dtype,
+    constant, convert_to_tensor, zeros, ones, zeros_like, ones_like, fill, eye, range, linspace,
+    cast, identity, stop_gradient,
+    add, subtract, multiply, divide, truediv, floordiv, pow, maximum, minimum,
+    equal, not_equal, less, less_equal, greater, greater_equal,
+    logical_and, logical_or, logical_xor, logical_not,
+    negative, abs, sign, square, sqrt, rsqrt, exp, log, sin, cos, tanh, sigmoid,
+    clip_by_value, where,
+    reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_any, reduce_all,
+    reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin,
+    reshape, broadcast_to, matmul,
+)
+from ._shape import TensorShape  # noqa: F401
+from . import math, nn, random  # noqa: F401
+
+__version__ = "0.1.0"
+
+newaxis = None

@@ -1,0 +1,1 @@
+"""tg.random: seeded, counter-based random tensors (TensorFlow's tf.random names)."""
