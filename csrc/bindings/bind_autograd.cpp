@@ -29,7 +29,7 @@ py::object unflatten(py::handle structure, const std::vector<py::object>& flat, 
     for (auto item : structure) items.append(unflatten(item, flat, pos));
     if (PyTuple_Check(structure.ptr())) {
       if (py::hasattr(structure, "_fields"))  // namedtuple
-        return structure.get_type()(*items);
+        return py::type::of(structure)(*items);
       return py::tuple(items);
     }
     return std::move(items);

@@ -4,6 +4,13 @@ The tensor functions carry TensorFlow's names, so code written for
 ``import tensorflow as tf`` runs with ``import tensorgear as tf``.
 """
 
+import os as _os
+
+# Developer builds (tools/devbuild.sh) keep the compiled module in their own
+# build folder; TENSORGEAR_BUILD_DIR puts it on the package path.
+if _os.environ.get("TENSORGEAR_BUILD_DIR"):
+    __path__.insert(0, _os.path.abspath(_os.environ["TENSORGEAR_BUILD_DIR"]))
+
 from . import _C
 from ._C import (  # noqa: F401  (re-exported API)
     DType, Tensor, Variable, GradientTape,
