@@ -1,0 +1,377 @@
+"""The ``tensorgear`` command (also ``python -m tensorgear``).
+
+    tensorgear train mnist [--epochs 5] [--batch-size 128] [--optimizer rmsprop]
+                           [--hidden 512] [--plot curves.png] [--save weights-file]
+    tensorgear info
+    tensorgear bench [...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from typing import Dict, List, Optional
+
+
+def _version() -> str:
+    try:
+        import tensorgear
+
+        v = getattr(tensorgear, "__version__", None)
+        if v:
+            return str(v)
+    except Exception:
+        pass
+    try:
+        from importlib.metadata import version
+
+        return version("tensorgear")
+    except Exception:
+        return "unknown"
+
+
+# --------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------
+
+DATASETS = ("mnist",)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {text!r}")
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number in [0, 1), got {v}")
+    return v
+
+
+def _verbose(text: str):
+    if text == "auto":
+        return "auto"
+    if text in ("0", "1", "2"):
+        return int(text)
+    raise argparse.ArgumentTypeError("expected auto, 0, 1 or 2")
+
+
+def _matplotlib_missing() -> Optional[str]:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return ("--plot needs matplotlib, which is not installed: "
+                "pip install matplotlib  (or: pip install 'tensorgear[plot]')")
+    return None
+
+
+def plot_history(history: Dict[str, List[float]], path: str, title: str = "") -> str:
+    """Write a PNG of the learning curves (loss and each metric, per epoch)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    names = [k for k in history if not k.startswith("val_")]
+    fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        values = history[name]
+        epochs = range(1, len(values) + 1)
+        ax.plot(epochs, values, "o-", label=f"training {name}")
+        if "val_" + name in history:
+            ax.plot(epochs, history["val_" + name], "s--", label=f"validation {name}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.set_title(name)
+        ax.grid(True, alpha=0.3)
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def cmd_train(args) -> int:
+    if args.plot:
+        msg = _matplotlib_missing()
+        if msg:
+            print(f"tensorgear train: {msg}", file=sys.stderr)
+            return 2
+    for target in (args.plot, args.save):
+        if target:
+            d = os.path.dirname(os.path.abspath(target))
+            if not os.path.isdir(d):
+                print(f"tensorgear train: directory {d} does not exist", file=sys.stderr)
+                return 2
+
+    import numpy as np
+
+    from tensorgear import keras
+    from tensorgear.keras import layers
+    from tensorgear.keras.datasets import mnist
+
+    if args.seed is not None:
+        keras.utils.set_random_seed(args.seed)
+
+    t0 = time.perf_counter()
+    try:
+        (train_images, train_labels), (test_images, test_labels) = mnist.load_data()
+    except (RuntimeError, FileNotFoundError) as exc:
+        print(f"tensorgear train: {exc}", file=sys.stderr)
+        return 1
+    load_s = time.perf_counter() - t0
+    if args.limit:
+        train_images, train_labels = train_images[:args.limit], train_labels[:args.limit]
+        test_images, test_labels = test_images[:args.limit], test_labels[:args.limit]
+
+    # The seeds' first example (Deep Learning with Python, chapter 2).
+    train_images = train_images.reshape((len(train_images), 28 * 28)).astype("float32") / 255
+    test_images = test_images.reshape((len(test_images), 28 * 28)).astype("float32") / 255
+
+    model = keras.Sequential([
+        layers.Dense(args.hidden, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer=args.optimizer,
+                  loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    print(f"MNIST: {len(train_images)} training and {len(test_images)} test images "
+          f"(loaded in {load_s:.2f} s); Dense({args.hidden}, relu) -> Dense(10, softmax), "
+          f"{args.optimizer}, batch size {args.batch_size}, {args.epochs} epoch(s)", flush=True)
+
+    fit_kwargs = dict(epochs=args.epochs, batch_size=args.batch_size, verbose=args.verbose)
+    if args.validation_split:
+        fit_kwargs["validation_split"] = args.validation_split
+    t0 = time.perf_counter()
+    history = model.fit(train_images, train_labels, **fit_kwargs)
+    train_s = time.perf_counter() - t0
+
+    result = model.evaluate(test_images, test_labels, verbose=0)
+    test_loss, test_acc = (float(np.asarray(v)) for v in result)
+    print(f"test loss: {test_loss:.4f} - test accuracy: {test_acc:.4f}")
+    print(f"training time: {train_s:.1f} s ({train_s / args.epochs:.2f} s/epoch)")
+
+    if args.save:
+        model.save_weights(args.save)
+        print(f"weights saved to {args.save}")
+    if args.plot:
+        hist = getattr(history, "history", {}) or {}
+        plot_history({k: [float(np.asarray(v)) for v in vals] for k, vals in hist.items()},
+                     args.plot,
+                     title=f"MNIST, Dense({args.hidden}) + Dense(10), {args.optimizer}: "
+                           f"test accuracy {test_acc:.4f}")
+        print(f"learning curves written to {args.plot}")
+    return 0
+
+
+# --------------------------------------------------------------------------------
+# info
+# --------------------------------------------------------------------------------
+
+
+def _cpu_flags() -> List[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return line.split(":", 1)[1].split()
+    except OSError:
+        pass
+    return []
+
+
+def _cpu_simd_support() -> str:
+    flags = set(_cpu_flags())
+    wanted = ["avx512f", "avx512bw", "avx512vl", "avx2", "fma", "avx", "sse4_2", "neon", "asimd"]
+    have = [f for f in wanted if f in flags]
+    return " ".join(have) if have else "unknown"
+
+
+def _call(mod, name):
+    fn = getattr(mod, name, None)
+    if fn is None:
+        return None
+    try:
+        return fn() if callable(fn) else fn
+    except Exception as exc:  # report, never crash `info`
+        return f"error: {exc}"
+
+
+def collect_info() -> Dict[str, str]:
+    """What ``tensorgear info`` prints, as a dict (also used by the tests)."""
+    import numpy as np
+
+    info: Dict[str, str] = {}
+    info["tensorgear"] = _version()
+    info["python"] = f"{platform.python_version()} ({platform.python_implementation()}) " \
+                     f"on {platform.system()} {platform.machine()}"
+    info["numpy"] = np.__version__
+    try:
+        from tensorgear import _C
+    except Exception as exc:
+        info["engine"] = f"not importable ({exc.__class__.__name__}: {exc})"
+        _C = None
+    else:
+        info["engine"] = getattr(_C, "__file__", "tensorgear._C")
+
+    # BLAS: the core reports what it was compiled and linked against.
+    blas = _call(_C, "blas_info") if _C is not None else None
+    if isinstance(blas, dict):
+        threads = blas.get("threads", "unknown")
+        vendor, version = str(blas.get("vendor", "unknown")), str(blas.get("version", ""))
+        if version.startswith(vendor):
+            version = version[len(vendor):].strip()
+        info["blas"] = f"{vendor} {version}".strip()
+        info["blas threads"] = str(threads)
+        if blas.get("config"):
+            info["blas config"] = str(blas["config"]).strip()
+    else:
+        info.update(_threadpoolctl_blas())
+
+    simd = _call(_C, "simd_level") if _C is not None else None
+    info["simd"] = f"{simd if simd is not None else 'unknown'} (CPU supports: {_cpu_simd_support()})"
+    nthreads = _call(_C, "num_threads") if _C is not None else None
+    info["threads"] = f"{nthreads if nthreads is not None else 'unknown'} " \
+                      f"(of {os.cpu_count()} CPUs)"
+
+    built = _call(_C, "cuda_built") if _C is not None else None
+    count = _call(_C, "cuda_device_count") if _C is not None else None
+    if built is None:
+        info["cuda"] = "unknown"
+    elif not built:
+        info["cuda"] = "not built (CPU-only build)"
+    elif isinstance(count, int) and count > 0:
+        info["cuda"] = f"available: {count} device(s)"
+    else:
+        info["cuda"] = "built, but no usable GPU/driver on this machine"
+    return info
+
+
+def _threadpoolctl_blas() -> Dict[str, str]:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return {"blas": "unknown (neither tensorgear._C.blas_info nor threadpoolctl available)"}
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            return {"blas": f"{pool.get('internal_api', 'unknown')} {pool.get('version', '')}"
+                            f" ({pool.get('filepath', '')})",
+                    "blas threads": str(pool.get("num_threads", "unknown"))}
+    return {"blas": "unknown (no BLAS loaded in this process)"}
+
+
+def cmd_info(args) -> int:
+    info = collect_info()
+    width = max(len(k) for k in info)
+    for k, v in info.items():
+        print(f"{k + ':':<{width + 1}} {v}")
+    return 0
+
+
+# --------------------------------------------------------------------------------
+# bench
+# --------------------------------------------------------------------------------
+
+
+def cmd_bench(args) -> int:
+    import importlib
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("tensorgear.bench_cli")
+    except ImportError:
+        spec = None
+    if spec is None:
+        print("tensorgear bench: the benchmark suite is not part of this installation "
+              "(module tensorgear.bench_cli not found). From a source checkout, run "
+              "`make bench`.", file=sys.stderr)
+        return 2
+    bench_cli = importlib.import_module("tensorgear.bench_cli")
+    rc = bench_cli.main(list(args.bench_args))
+    return int(rc or 0)
+
+
+# --------------------------------------------------------------------------------
+# parser
+# --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tensorgear",
+        description="tensorgear: a deep-learning library with a compiled C++ engine.")
+    parser.add_argument("--version", action="version", version=f"tensorgear {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = sub.add_parser(
+        "train", help="train an example model",
+        description="Train the first example of Deep Learning with Python on MNIST: "
+                    "Dense(hidden, relu) -> Dense(10, softmax), sparse categorical "
+                    "cross-entropy, then report the test loss and accuracy.")
+    train.add_argument("dataset", choices=DATASETS, help="dataset to train on")
+    train.add_argument("--epochs", type=_positive_int, default=5, help="epochs (default 5)")
+    train.add_argument("--batch-size", type=_positive_int, default=128,
+                       help="batch size (default 128)")
+    train.add_argument("--optimizer", default="rmsprop",
+                       help="optimizer name as in compile() (default rmsprop)")
+    train.add_argument("--hidden", type=_positive_int, default=512,
+                       help="units in the hidden layer (default 512)")
+    train.add_argument("--plot", metavar="PNG", default=None,
+                       help="write a PNG of the learning curves (needs matplotlib)")
+    train.add_argument("--save", metavar="FILE", default=None,
+                       help="save the trained weights with model.save_weights")
+    train.add_argument("--validation-split", type=_fraction, default=0.0,
+                       help="fraction of the training data held out for validation")
+    train.add_argument("--seed", type=int, default=None,
+                       help="seed keras.utils.set_random_seed for a reproducible run")
+    train.add_argument("--verbose", type=_verbose, default="auto",
+                       help="progress output as in fit(): auto, 0, 1 or 2")
+    # Hidden: train/evaluate on the first N images only (used by the smoke tests).
+    train.add_argument("--limit", type=_positive_int, default=None, help=argparse.SUPPRESS)
+    train.set_defaults(func=cmd_train)
+
+    info = sub.add_parser("info", help="print version, BLAS, SIMD and CUDA details")
+    info.set_defaults(func=cmd_info)
+
+    bench = sub.add_parser("bench", help="run the benchmarks (arguments passed through)",
+                           add_help=False)
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "bench":
+        # Everything after `bench` belongs to the benchmark runner (argparse's
+        # REMAINDER would stop at the first option).
+        args = argparse.Namespace(command="bench", func=cmd_bench, bench_args=argv[1:])
+    else:
+        args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
