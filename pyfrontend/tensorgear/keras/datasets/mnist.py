@@ -260,21 +260,31 @@ def _load_npz(path: str) -> Arrays:
                 raise ValueError(f"{path}: not an MNIST npz (missing {', '.join(missing)}; "
                                  f"has {', '.join(f.files)})")
             return {k: f[k] for k in KEYS}
-    except (OSError, EOFError, ValueError, KeyError) as exc:
-        if isinstance(exc, ValueError) and "not an MNIST npz" in str(exc):
+    except ValueError as exc:
+        if "not an MNIST npz" in str(exc):
             raise
         raise ValueError(f"{path}: unreadable npz ({exc})") from exc
+    except Exception as exc:  # OSError, EOFError, zipfile.BadZipFile, ...
+        raise ValueError(f"{path}: unreadable npz ({exc.__class__.__name__}: {exc})") from exc
 
 
 class _NumpyArrayUnpickler(pickle.Unpickler):
     """Loads pickled NumPy arrays and nothing else (no arbitrary code)."""
 
     _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-                ("numpy", "ndarray"), ("numpy", "dtype")}
+                ("numpy", "ndarray"), ("numpy", "dtype"),
+                # Python 3 protocol-2 pickles spell bytes as _codecs.encode(str, "latin1")
+                ("_codecs", "encode"), ("builtins", "bytes"), ("__builtin__", "bytes")}
 
     def find_class(self, module, name):
         if (module, name) not in self._ALLOWED:
             raise pickle.UnpicklingError(f"refusing to load {module}.{name} from a data pickle")
+        if module == "_codecs":
+            import _codecs
+
+            return _codecs.encode
+        if name == "bytes":
+            return bytes
         if module.endswith("core.multiarray"):
             try:
                 mod = importlib.import_module("numpy._core.multiarray")
