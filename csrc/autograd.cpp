@@ -88,6 +88,70 @@ std::vector<Tensor> Tape::gradient(const std::vector<Tensor>& targets, const std
   TG_CHECK(!released_, RuntimeError,
            "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians); "
            "use GradientTape(persistent=True) to call gradient() more than once");
+  std::vector<Tensor> result = gradient_impl(targets, sources, output_grads, unconnected_zero, !persistent_);
+  if (!persistent_) release();
+  return result;
+}
+
+std::vector<Tensor> Tape::jacobian(const Tensor& target, const std::vector<Source>& sources, bool unconnected_zero,
+                                   bool batch) {
+  TG_CHECK(!released_, RuntimeError,
+           "A non-persistent GradientTape can only be used to compute one set of gradients (or jacobians); "
+           "use GradientTape(persistent=True) to call jacobian() more than once");
+  PauseTape pause(this);
+  std::vector<Tensor> out;
+  for (const Source& s : sources) out.push_back(jacobian_one(target, s, unconnected_zero, batch));
+  if (!persistent_) release();
+  return out;
+}
+
+Tensor Tape::jacobian_one(const Tensor& target, const Source& source, bool unconnected_zero, bool batch) {
+  const Tensor& src_value = source.variable ? source.variable->value() : source.tensor;
+  TG_CHECK(src_value.defined() && target.defined(), ValueError, "jacobian: target and source must not be None");
+  Shape tshape = target.shape(), sshape = src_value.shape();
+  int64_t rows = 1;  // independent batch rows (1 unless batch)
+  Shape t_rest = tshape, s_rest = sshape;
+  if (batch) {
+    TG_CHECK(!tshape.empty() && !sshape.empty() && tshape[0] == sshape[0], ValueError,
+             "batch_jacobian: target shape ", tshape, " and source shape ", sshape,
+             " must share the first (batch) dimension");
+    rows = tshape[0];
+    t_rest.erase(t_rest.begin());
+    s_rest.erase(s_rest.begin());
+  }
+  const int64_t per_row = shape_numel(t_rest);
+  std::vector<Tensor> columns;
+  bool connected = false;
+  for (int64_t j = 0; j < per_row; ++j) {
+    // Seed: 1 at element j of every batch row, 0 elsewhere.
+    Tensor seed = ops::zeros(tshape, target.dtype());
+    TG_DISPATCH_FLOAT(target.dtype(), "jacobian", {
+      T* p = seed.data<T>();
+      for (int64_t r = 0; r < rows; ++r) p[r * per_row + j] = T(1);
+    });
+    Tensor g = gradient_impl({target}, {source}, {seed}, false, false)[0];
+    if (g.defined()) connected = true;
+    else g = ops::zeros_like(src_value);
+    columns.push_back(batch ? ops::reshape(g, Shape{rows, 1, shape_numel(s_rest)}) : ops::reshape(g, Shape{1, src_value.numel()}));
+  }
+  if (!connected && !unconnected_zero) return Tensor();
+  Shape out_shape;
+  if (batch) {
+    out_shape.push_back(rows);
+    out_shape.insert(out_shape.end(), t_rest.begin(), t_rest.end());
+    out_shape.insert(out_shape.end(), s_rest.begin(), s_rest.end());
+    if (columns.empty()) return ops::zeros(out_shape, src_value.dtype());
+    return ops::reshape(ops::concat(columns, 1), out_shape);
+  }
+  out_shape = tshape;
+  out_shape.insert(out_shape.end(), sshape.begin(), sshape.end());
+  if (columns.empty()) return ops::zeros(out_shape, src_value.dtype());
+  return ops::reshape(ops::concat(columns, 0), out_shape);
+}
+
+std::vector<Tensor> Tape::gradient_impl(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
+                                        const std::vector<Tensor>& output_grads, bool unconnected_zero,
+                                        bool consume) {
   TG_CHECK(output_grads.empty() || output_grads.size() == targets.size(), ValueError,
            "output_gradients has ", output_grads.size(), " entries but there are ", targets.size(), " targets");
   PauseTape pause(this);
@@ -99,9 +163,9 @@ std::vector<Tensor> Tape::gradient(const std::vector<Tensor>& targets, const std
     const Source& s = sources[i];
     if (s.variable) {
       auto it = variable_reads_.find(s.variable->id());
+      // Only reads made while this tape watched the variable count: an
+      // unwatched variable has no gradient, as in TensorFlow.
       if (it != variable_reads_.end()) source_ids[i] = it->second;
-      if (std::find(source_ids[i].begin(), source_ids[i].end(), s.variable->value().id()) == source_ids[i].end())
-        source_ids[i].push_back(s.variable->value().id());
     } else {
       TG_CHECK(s.tensor.defined(), ValueError, "GradientTape.gradient: a source is None");
       source_ids[i].push_back(s.tensor.id());
@@ -164,7 +228,7 @@ std::vector<Tensor> Tape::gradient(const std::vector<Tensor>& targets, const std
       Tensor& slot = grads[node.inputs[k]];
       slot = accumulate(slot, in_grads[k]);
     }
-    if (!persistent_) node.grad = nullptr;  // free the saved tensors as soon as possible
+    if (consume) node.grad = nullptr;  // frees the saved tensors as soon as they are used
   }
 
   std::vector<Tensor> result(sources.size());
@@ -183,7 +247,6 @@ std::vector<Tensor> Tape::gradient(const std::vector<Tensor>& targets, const std
     }
     result[i] = g;
   }
-  if (!persistent_) release();
   return result;
 }
 

@@ -68,10 +68,20 @@ class Tape : public std::enable_shared_from_this<Tape> {
   std::vector<Tensor> gradient(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
                                const std::vector<Tensor>& output_grads, bool unconnected_zero);
 
+  // d target / d source, shaped target.shape + source.shape (TF's jacobian).
+  // batch: target and source share a leading batch dimension whose rows are
+  // independent; the result is [batch] + target.shape[1:] + source.shape[1:].
+  std::vector<Tensor> jacobian(const Tensor& target, const std::vector<Source>& sources, bool unconnected_zero,
+                               bool batch);
+
   size_t num_nodes() const { return nodes_.size(); }
 
  private:
   friend void note_variable_read(const std::shared_ptr<Variable>& v, const Tensor& value);
+  std::vector<Tensor> gradient_impl(const std::vector<Tensor>& targets, const std::vector<Source>& sources,
+                                    const std::vector<Tensor>& output_grads, bool unconnected_zero,
+                                    bool consume);
+  Tensor jacobian_one(const Tensor& target, const Source& source, bool unconnected_zero, bool batch);
   void release();
 
   bool persistent_;

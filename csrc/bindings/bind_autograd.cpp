@@ -147,6 +147,27 @@ void bind_autograd(py::module_& m) {
   }, py::arg("tensor"));
   tape.def("gradient", &tape_gradient, py::arg("target"), py::arg("sources"),
            py::arg("output_gradients") = py::none(), py::arg("unconnected_gradients") = "none");
+  auto jac = [](const TapePtr& t, py::handle target, py::handle source, py::handle unconnected, bool batch) -> py::object {
+    Tensor tt = target_tensor(target);
+    std::vector<py::handle> flat;
+    flatten(source, flat);
+    bool zero = parse_unconnected(py::hasattr(unconnected, "value") ? std::string(py::str(unconnected.attr("value")))
+                                                                    : std::string(py::str(unconnected)));
+    std::vector<Tape::Source> srcs;
+    for (auto h : flat) srcs.push_back(to_source(h));
+    std::vector<py::object> res;
+    for (auto& j : t->jacobian(tt, srcs, zero, batch)) res.push_back(py::cast(j));
+    size_t pos = 0;
+    return unflatten(source, res, pos);
+  };
+  tape.def("jacobian", [jac](const TapePtr& t, py::handle target, py::handle sources, py::handle unconnected_gradients,
+                             py::object, py::object) { return jac(t, target, sources, unconnected_gradients, false); },
+           py::arg("target"), py::arg("sources"), py::arg("unconnected_gradients") = "none",
+           py::arg("parallel_iterations") = py::none(), py::arg("experimental_use_pfor") = py::none());
+  tape.def("batch_jacobian", [jac](const TapePtr& t, py::handle target, py::handle source, py::handle unconnected_gradients,
+                                   py::object, py::object) { return jac(t, target, source, unconnected_gradients, true); },
+           py::arg("target"), py::arg("source"), py::arg("unconnected_gradients") = "none",
+           py::arg("parallel_iterations") = py::none(), py::arg("experimental_use_pfor") = py::none());
   tape.def("stop_recording", [](const TapePtr& t) { return StopRecording{t}; });
   tape.def("watched_variables", [](const TapePtr& t) {
     py::tuple out(t->watched_variables().size());
