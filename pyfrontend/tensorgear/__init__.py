@@ -27,7 +27,8 @@ from ._C import (  # noqa: F401  (re-exported API)
     reshape, broadcast_to, matmul,
 )
 from ._shape import TensorShape  # noqa: F401
-from . import math, nn, random  # noqa: F401
+from . import config, math, nn, random  # noqa: F401
+from ._device import device, function  # noqa: F401
 
 __version__ = "0.1.0"
 
