@@ -1,8 +1,7 @@
 #include "storage.h"
 
 #include <cstdlib>
-#include <map>
-#include <mutex>
+#include <atomic>
 #include <vector>
 
 #include "errors.h"
@@ -13,24 +12,41 @@ namespace {
 
 constexpr size_t kAlign = 64;
 
-// Size classes: powers of two up to 4 KiB, then steps of 1/4 of the power of
-// two below (so at most 25% slack), rounded to the alignment.
-size_t size_class(size_t n) {
-  if (n <= 64) return 64;
+// Size classes: powers of two up to 4 KiB, then four steps per power of two
+// (at most 25% slack). Each class has an index, so the free lists are a flat
+// array rather than a map.
+constexpr int kMaxClasses = 4 * 64 + 16;
+
+int class_index(size_t n, size_t* cls) {
+  if (n <= 64) { *cls = 64; return 0; }
   if (n <= 4096) {
+    int i = 0;
     size_t c = 64;
-    while (c < n) c <<= 1;
-    return c;
+    while (c < n) { c <<= 1; ++i; }
+    *cls = c;
+    return i;  // 0..6
   }
-  size_t p = 4096;
-  while (p * 2 < n) p <<= 1;  // p < n <= 2p
+  int lg = 63 - __builtin_clzll(static_cast<unsigned long long>(n - 1));  // p = 2^lg < n <= 2^(lg+1)
+  size_t p = size_t(1) << lg;
   size_t step = p / 4;
-  return ((n + step - 1) / step) * step;
+  size_t k = (n - p + step - 1) / step;  // 1..4
+  *cls = p + k * step;
+  return 7 + (lg - 12) * 4 + int(k - 1);
 }
 
+// A tiny spin lock: the critical sections are a few loads and stores, far
+// shorter than a futex round trip.
+class SpinLock {
+ public:
+  void lock() { while (flag_.test_and_set(std::memory_order_acquire)) {} }
+  void unlock() { flag_.clear(std::memory_order_release); }
+ private:
+  std::atomic_flag flag_ = ATOMIC_FLAG_INIT;
+};
+
 struct Cache {
-  std::mutex mu;
-  std::map<size_t, std::vector<void*>> free_blocks;
+  SpinLock mu;
+  std::vector<void*> free_blocks[kMaxClasses];
   AllocatorStats stats;
 };
 
@@ -49,15 +65,16 @@ CachingAllocator& CachingAllocator::instance() {
 }
 
 void* CachingAllocator::allocate(size_t nbytes, size_t* capacity) {
-  size_t cls = size_class(nbytes == 0 ? 1 : nbytes);
-  if (cls < nbytes) throw OutOfMemory(str("cannot allocate ", nbytes, " bytes: size overflows"));
+  if (nbytes > (size_t(1) << 60)) throw OutOfMemory(str("cannot allocate ", nbytes, " bytes"));
+  size_t cls = 0;
+  const int idx = class_index(nbytes == 0 ? 1 : nbytes, &cls);
   Cache& c = cache();
   {
-    std::lock_guard<std::mutex> lock(c.mu);
-    auto it = c.free_blocks.find(cls);
-    if (it != c.free_blocks.end() && !it->second.empty()) {
-      void* p = it->second.back();
-      it->second.pop_back();
+    std::lock_guard<SpinLock> lock(c.mu);
+    auto& list = c.free_blocks[idx];
+    if (!list.empty()) {
+      void* p = list.back();
+      list.pop_back();
       c.stats.bytes_cached -= cls;
       c.stats.bytes_in_use += cls;
       if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
@@ -72,7 +89,7 @@ void* CachingAllocator::allocate(size_t nbytes, size_t* capacity) {
     p = std::aligned_alloc(kAlign, cls);
   }
   if (!p) throw OutOfMemory(str("failed to allocate ", nbytes, " bytes (", double(nbytes) / (1 << 30), " GiB)"));
-  std::lock_guard<std::mutex> lock(c.mu);
+  std::lock_guard<SpinLock> lock(c.mu);
   c.stats.bytes_in_use += cls;
   if (c.stats.bytes_in_use > c.stats.peak_bytes_in_use) c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
   c.stats.misses++;
@@ -82,10 +99,12 @@ void* CachingAllocator::allocate(size_t nbytes, size_t* capacity) {
 
 void CachingAllocator::release(void* p, size_t capacity) {
   Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mu);
+  size_t cls = 0;
+  const int idx = class_index(capacity, &cls);
+  std::lock_guard<SpinLock> lock(c.mu);
   c.stats.bytes_in_use -= capacity;
   if (capacity <= kMaxCachedBlock && c.stats.bytes_cached + capacity <= kMaxCachedTotal) {
-    c.free_blocks[capacity].push_back(p);
+    c.free_blocks[idx].push_back(p);
     c.stats.bytes_cached += capacity;
   } else {
     std::free(p);
@@ -94,23 +113,24 @@ void CachingAllocator::release(void* p, size_t capacity) {
 
 void CachingAllocator::empty_cache() {
   Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mu);
-  for (auto& kv : c.free_blocks)
-    for (void* p : kv.second) std::free(p);
-  c.free_blocks.clear();
+  std::lock_guard<SpinLock> lock(c.mu);
+  for (auto& list : c.free_blocks) {
+    for (void* p : list) std::free(p);
+    list.clear();
+  }
   c.stats.bytes_cached = 0;
 }
 
 AllocatorStats CachingAllocator::stats() const {
   Cache& c = cache();
-  std::lock_guard<std::mutex> lock(c.mu);
+  std::lock_guard<SpinLock> lock(c.mu);
   return c.stats;
 }
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   TG_CHECK(device.type == DeviceType::CPU, ValueError, "no kernels for device ", device.name(),
            " in this build");
-  auto s = std::shared_ptr<Storage>(new Storage());
+  auto s = std::make_shared<Storage>(Passkey{});
   s->data_ = CachingAllocator::instance().allocate(nbytes, &s->capacity_);
   s->nbytes_ = nbytes;
   s->device_ = device;
@@ -118,7 +138,7 @@ std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
 }
 
 std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_ptr<void> keepalive, Device device) {
-  auto s = std::shared_ptr<Storage>(new Storage());
+  auto s = std::make_shared<Storage>(Passkey{});
   s->data_ = data;
   s->nbytes_ = nbytes;
   s->device_ = device;

@@ -30,7 +30,10 @@ class CachingAllocator {
 };
 
 class Storage {
+  struct Passkey {};  // only Storage's factories construct one (through make_shared)
+
  public:
+  explicit Storage(Passkey) {}
   // Fresh, uninitialised memory for nbytes.
   static std::shared_ptr<Storage> allocate(size_t nbytes, Device device = Device{});
   // Memory owned by someone else (NumPy array, DLPack producer); `keepalive`
@@ -46,7 +49,6 @@ class Storage {
   Device device() const { return device_; }
 
  private:
-  Storage() = default;
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   size_t capacity_ = 0;  // size class actually held (for the allocator)
