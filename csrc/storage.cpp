@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <atomic>
+#include <mutex>  // std::lock_guard
 #include <vector>
 
 #include "errors.h"
