@@ -1,0 +1,197 @@
+"""``tensorgear bench`` / ``python -m bench``: argument parsing and the run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Dict, List, Optional
+
+from . import env as benv
+from . import timing
+
+SECTIONS = ("kernels", "overheads", "training")
+
+
+def _csv(choices):
+    def parse(text: str) -> List[str]:
+        items = [t.strip() for t in text.split(",") if t.strip()]
+        bad = [t for t in items if t not in choices]
+        if bad or not items:
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated subset of {','.join(choices)}, got {text!r}")
+        return items
+    return parse
+
+
+def _positive(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
+    return v
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tensorgear bench",
+        description="tensorgear benchmarks: native kernels vs NumPy/PyTorch, per-op overheads, "
+                    "and MNIST training vs PyTorch, a hand-written NumPy MLP and Keras. Runs with "
+                    "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (it re-executes itself).")
+    p.add_argument("--quick", action="store_true",
+                   help="fewer sizes, repeats and epochs (under a minute)")
+    p.add_argument("--sections", type=_csv(SECTIONS), default=list(SECTIONS),
+                   help="comma-separated subset of kernels,overheads,training (default: all)")
+    p.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
+                   help="only kernels/overhead cases whose name contains PATTERN (repeatable)")
+    p.add_argument("--frameworks", type=_csv(("tensorgear", "numpy", "torch", "keras")),
+                   default=["tensorgear", "numpy", "torch", "keras"],
+                   help="competitors (default: all that are installed)")
+    p.add_argument("--json", metavar="FILE", help="write all results as JSON")
+    p.add_argument("--plot", metavar="FILE.png", help="bar chart of speedups and training (matplotlib)")
+    p.add_argument("--markdown", metavar="FILE", help="write a Markdown report (bench/RESULTS.md)")
+    p.add_argument("--repeats", type=_positive, help="timing samples per competitor")
+    p.add_argument("--epochs", type=_positive, help="training epochs (default 5, quick 2)")
+    p.add_argument("--batch-size", type=_positive, default=128)
+    p.add_argument("--train-limit", type=_positive, metavar="N",
+                   help="train on the first N images (default all, quick 15000)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="force N threads in every training framework (default: each one's own)")
+    p.add_argument("--import-runs", type=_positive, help="fresh interpreters for import time")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--keep-openblas-env", action="store_true",
+                   help="do not unset OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (not comparable with NumPy)")
+    return p
+
+
+def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
+    """Run the selected sections, printing tables as rows complete."""
+    from . import frameworks, kernels, overheads, report, training
+
+    settings = timing.QUICK if args.quick else timing.FULL
+    if args.repeats:
+        settings = timing.Settings(repeats=args.repeats, min_sample_s=settings.min_sample_s,
+                                   warmup=settings.warmup)
+    meta = benv.describe(args.keep_openblas_env)
+    header = benv.header_lines(meta)
+    for line in header:
+        out(line)
+    results: Dict[str, object] = {"meta": meta, "mode": "quick" if args.quick else "full",
+                                  "argv": getattr(args, "argv", None), "notes": []}
+    notes: List[str] = results["notes"]
+    fws, fw_notes = frameworks.load([f for f in args.frameworks if f != "keras"])
+    notes += fw_notes
+    unset = not args.keep_openblas_env
+
+    if "kernels" in args.sections:
+        out("")
+        out(f"== kernels (median per call; ratio = other/tensorgear, >1: tensorgear faster; "
+            f"{settings.repeats} samples) ==")
+        table = report.Table(report.KERNEL_COLUMNS, out)
+        table.header()
+
+        def show(row):
+            table.row(report.kernel_cells(row))
+            for n in row["notes"]:
+                out(f"    note: {n}")
+
+        results["kernels"] = kernels.run(fws, args.quick, settings, args.patterns, show, seed=args.seed)
+        for row in results["kernels"]:
+            notes += [f"kernel {row['kernel']} [{row['case']}]: {n}" for n in row["notes"]]
+
+    if "overheads" in args.sections:
+        out("")
+        out("== overheads (4x4 float32; median per call) ==")
+        table = report.Table(report.OVERHEAD_COLUMNS, out)
+        table.header()
+        results["overheads"] = overheads.run_dispatch(fws, settings, args.patterns)
+        for row in results["overheads"]:
+            table.row(report.overhead_cells(row))
+            for n in row["notes"]:
+                out(f"    note: {n}")
+            notes += [f"overhead {row['case']}: {n}" for n in row["notes"]]
+        if not args.patterns or any(p.lower() in ("import", "overheads") for p in args.patterns):
+            runs = args.import_runs or (3 if args.quick else 7)
+            results["imports"] = overheads.run_imports(runs, unset, "torch" in fws)
+            for i in results["imports"]:
+                out(f"import {i['module']:<11} " + (f"{i['median_s'] * 1e3:8.1f} ms (median of {i['runs']} "
+                                                    "fresh interpreters)" if "median_s" in i
+                                                    else f"failed: {i['error']}"))
+
+    if "training" in args.sections:
+        epochs = args.epochs or (2 if args.quick else 5)
+        limit = args.train_limit or (15000 if args.quick else None)
+        fw_list = [f for f in training.FRAMEWORKS if f in args.frameworks]
+        out("")
+        out(f"== MNIST training: Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, batch "
+            f"{args.batch_size}, {epochs} epochs" + (f", first {limit} images" if limit else "")
+            + "; one subprocess per framework, sequential ==")
+        table = report.Table(report.TRAIN_COLUMNS, out)
+        table.header()
+
+        def show_train(r):
+            if "epoch_median_s" in r:
+                table.row(report.train_cells(r))
+            else:
+                out(f"{r.get('framework')}: " + (f"skipped: {r['skipped']}" if r.get("skipped")
+                                                 else f"failed: {r.get('error')}"))
+
+        results["training"] = training.run(fw_list, epochs, args.batch_size, unset, limit=limit,
+                                           seed=args.seed, threads=args.threads, progress=show_train)
+        tg = next((r for r in results["training"]["results"]
+                   if r.get("framework") == "tensorgear" and "epoch_median_s" in r), None)
+        if tg:
+            for r in results["training"]["results"]:
+                if r.get("epoch_ratio_other_over_tg"):
+                    out(f"  {r['framework']}/tensorgear epoch time: {r['epoch_ratio_other_over_tg']:.2f}x")
+        notes += results["training"]["notes"]
+
+    results["targets"] = report.targets(results)
+    out("")
+    out("== targets (issue 5) ==")
+    for line in report.target_lines(results["targets"]):
+        out(line)
+    if notes:
+        out("")
+        out(f"== skipped / notes ({len(notes)}) ==")
+        for n in notes:
+            out(f"  - {n}")
+    results["header"] = header
+    return results
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.argv = argv
+    from . import report
+
+    if args.plot and report.plot_missing():
+        print(report.plot_missing(), file=sys.stderr)
+        return 2
+    if not args.keep_openblas_env:
+        benv.reexec_without_openblas_overrides(argv)  # returns only when nothing to unset
+    results = run(args)
+    if args.json:
+        report.write_json(results, args.json)
+        print(f"\nwrote {args.json}")
+    if args.markdown:
+        cmd = "tensorgear bench " + " ".join(argv)
+        with open(args.markdown, "w") as f:
+            f.write(report.markdown(results, results["header"], cmd.strip()))
+        print(f"wrote {args.markdown}")
+    if args.plot:
+        try:
+            report.plot(results, args.plot)
+            print(f"wrote {args.plot}")
+        except ValueError as e:
+            print(f"--plot: {e}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

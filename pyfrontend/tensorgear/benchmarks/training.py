@@ -1,0 +1,143 @@
+"""Training section: the seeds' MNIST model per framework, one subprocess each,
+run one after the other (never concurrently: this machine has two cores)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from . import env as benv
+
+FRAMEWORKS = ("tensorgear", "torch", "numpy", "keras")
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_worker.py")
+
+
+def _has(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def unavailable(name: str) -> Optional[str]:
+    """Why a framework cannot run here (None when it can)."""
+    if name == "torch" and not _has("torch"):
+        return "PyTorch is not installed (pip install torch)"
+    if name == "keras" and not (_has("tensorflow") or _has("keras")):
+        return "Keras/TensorFlow is not installed (pip install tensorflow)"
+    if name == "tensorgear":
+        try:
+            from tensorgear import keras
+
+            missing = [a for a in ("Sequential", "layers", "optimizers", "callbacks")
+                       if not hasattr(keras, a)]
+        except Exception as e:  # noqa: BLE001
+            return f"tensorgear.keras does not import yet ({type(e).__name__}: {e})"
+        if missing:
+            return "tensorgear.keras lacks " + ", ".join(missing) + " (not implemented yet)"
+    return None
+
+
+def prepare_data(folder: str, limit: Optional[int] = None, data=None) -> str:
+    """Write MNIST (uint8, as load_data returns it) to one .npz that every worker
+    reads, optionally cut to the first ``limit`` training images."""
+    if data is None:
+        from tensorgear.keras.datasets import mnist
+
+        data = mnist.load_data()
+    (x_train, y_train), (x_test, y_test) = data
+    if limit:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+    path = os.path.join(folder, "mnist-bench.npz")
+    np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+    return path
+
+
+def run_one(framework: str, data_path: str, epochs: int, batch_size: int, environ: Mapping[str, str],
+            seed: int = 0, hidden: int = 512, threads: int = 0,
+            timeout: float = 1800) -> Dict[str, object]:
+    with tempfile.TemporaryDirectory(prefix="tg-bench-") as tmp:
+        out = os.path.join(tmp, "result.json")
+        cmd = [sys.executable, WORKER, "--framework", framework, "--data", data_path,
+               "--epochs", str(epochs), "--batch-size", str(batch_size), "--hidden", str(hidden),
+               "--seed", str(seed), "--threads", str(threads), "--out", out]
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True, env=dict(environ),
+                               timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return {"framework": framework, "error": f"timed out after {timeout:.0f} s"}
+        if not os.path.exists(out):
+            tail = (r.stderr or r.stdout or "").strip().splitlines()[-3:]
+            return {"framework": framework, "error": f"worker exited {r.returncode}: "
+                    + " | ".join(tail)[:300]}
+        with open(out) as f:
+            result = json.load(f)
+    summarize(result)
+    return result
+
+
+def summarize(result: Dict[str, object]) -> None:
+    """Per-epoch time: median of the epochs after the first (which pays for
+    warm-up: allocator, first-touch pages, lazy init) when there are several."""
+    times = result.get("epoch_s") or []
+    if not times:
+        return
+    steady = times[1:] if len(times) > 1 else times
+    result["epoch_median_s"] = statistics.median(steady)
+    result["first_epoch_s"] = times[0]
+    steps = result.get("steps_per_epoch")
+    if steps:
+        result["step_ms"] = result["epoch_median_s"] / steps * 1e3
+
+
+def thread_env(environ: Mapping[str, str], threads: int) -> Dict[str, str]:
+    env = dict(environ)
+    if threads:
+        for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env[k] = str(threads)
+    return env
+
+
+def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas: bool,
+        limit: Optional[int] = None, seed: int = 0, threads: int = 0, hidden: int = 512,
+        data=None, progress=None) -> Dict[str, object]:
+    results: List[Dict[str, object]] = []
+    notes: List[str] = []
+    environ = thread_env(benv.child_env(os.environ, unset_openblas), threads)
+    with tempfile.TemporaryDirectory(prefix="tg-bench-data-") as tmp:
+        try:
+            data_path = prepare_data(tmp, limit, data)
+        except Exception as e:  # noqa: BLE001
+            return {"results": [], "notes": [f"training skipped: MNIST unavailable "
+                                             f"({type(e).__name__}: {str(e).splitlines()[0]})"]}
+        for fw in frameworks:
+            why = unavailable(fw)
+            if why:
+                notes.append(f"{fw} skipped: {why}")
+                results.append({"framework": fw, "skipped": why})
+                if progress:
+                    progress(results[-1])
+                continue
+            res = run_one(fw, data_path, epochs, batch_size, environ, seed=seed, hidden=hidden,
+                          threads=threads)
+            if "error" in res:
+                notes.append(f"{fw} failed: {res['error']}")
+            results.append(res)
+            if progress:
+                progress(res)
+    tg = next((r for r in results if r.get("framework") == "tensorgear" and "epoch_median_s" in r),
+              None)
+    if tg:
+        for r in results:
+            if "epoch_median_s" in r and r is not tg:
+                r["epoch_ratio_other_over_tg"] = r["epoch_median_s"] / tg["epoch_median_s"]
+    return {"results": results, "notes": notes, "epochs": epochs, "batch_size": batch_size,
+            "limit": limit, "threads": threads or "framework defaults"}

@@ -1,0 +1,410 @@
+"""The benchmark harness's logic, on tiny sizes: verification before timing,
+skipping missing ops with a note, tables/JSON/Markdown/plot, the NumPy MLP's
+backprop, the training worker, and the re-exec that unsets the OpenBLAS
+variables (checked on a fake environment: tests never touch the real one).
+Timings are never asserted: this machine is shared and noisy."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tensorgear.benchmarks import cli, env as benv, kernels, overheads, report, timing, training
+from tensorgear.benchmarks.frameworks import NumPy, TensorGear, load
+from tensorgear.benchmarks.numpy_mlp import MLP
+
+
+@pytest.fixture
+def fws():
+    return {"tensorgear": TensorGear(), "numpy": NumPy()}
+
+
+@pytest.fixture
+def tiny_sizes(monkeypatch):
+    monkeypatch.setattr(kernels, "ELEMENTWISE_SIZES_QUICK", (1000,))
+    monkeypatch.setattr(kernels, "REDUCE_SHAPE", (8, 6))
+    monkeypatch.setattr(kernels, "SQUARE_SIZES_QUICK", (8,))
+    monkeypatch.setattr(kernels, "BIAS_WIDTH", 100)
+    monkeypatch.setattr(timing, "QUICK", timing.TINY)
+
+
+# ------------------------------------------------------------------ environment
+
+
+def test_clean_env_removes_both_openblas_variables_together():
+    fake = {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512", "HOME": "/root",
+            "OPENBLAS_NUM_THREADS": "1"}
+    clean = benv.clean_env(fake)
+    assert "OPENBLAS_CORETYPE" not in clean and "OPENBLAS_L2_SIZE" not in clean
+    assert clean["HOME"] == "/root" and clean["OPENBLAS_NUM_THREADS"] == "1"
+    assert fake["OPENBLAS_CORETYPE"] == "Haswell"  # the input is not modified
+    assert benv.openblas_overrides(fake) == {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"}
+
+
+def test_child_env_can_import_this_tensorgear():
+    e = benv.child_env({"PYTHONPATH": "/elsewhere", "OPENBLAS_CORETYPE": "Haswell",
+                        "TENSORGEAR_BUILD_DIR": "build/x"}, unset_openblas=False)
+    parts = e["PYTHONPATH"].split(os.pathsep)
+    assert parts[0] == benv.package_parent() and "/elsewhere" in parts
+    assert os.path.isdir(os.path.join(parts[0], "tensorgear"))
+    assert e["OPENBLAS_CORETYPE"] == "Haswell"
+    assert os.path.isabs(e["TENSORGEAR_BUILD_DIR"])
+
+
+def test_reexec_only_when_variables_are_set_and_only_once():
+    calls = []
+
+    def fake_exec(exe, argv, env):
+        calls.append((exe, argv, env))
+
+    benv.reexec_without_openblas_overrides(["--quick"], {"HOME": "/root"}, fake_exec)
+    assert calls == []
+    benv.reexec_without_openblas_overrides(
+        ["--quick", "-k", "add"], {"OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_L2_SIZE": "512"}, fake_exec)
+    (exe, argv, env), = calls
+    assert exe == sys.executable
+    assert argv[1:] == ["-m", "tensorgear.bench_cli", "--quick", "-k", "add"]
+    assert "OPENBLAS_CORETYPE" not in env and "OPENBLAS_L2_SIZE" not in env
+    assert "Haswell" in env["TG_BENCH_UNSET_OPENBLAS"]
+    benv.reexec_without_openblas_overrides(["--quick"], {"OPENBLAS_CORETYPE": "Haswell", **env},
+                                           fake_exec)
+    assert len(calls) == 1  # the re-executed process does not loop
+
+
+def test_header_reports_threads_and_blas():
+    info = benv.describe()
+    text = "\n".join(benv.header_lines(info))
+    for key in ("machine:", "OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE", "kernel threads", "BLAS", "load:"):
+        assert key in text, key
+    assert benv.load_warning(100.0) and benv.load_warning(0.0) is None
+
+
+# ------------------------------------------------------------------ timing
+
+
+def test_compare_samples_every_competitor_round_robin():
+    order = []
+    stats = timing.compare({"a": lambda: order.append("a"), "b": lambda: order.append("b")},
+                           timing.Settings(repeats=3, min_sample_s=0.0, warmup=1, max_number=1))
+    assert set(stats) == {"a", "b"} and all(s.n == 3 for s in stats.values())
+    assert order[-6:] == ["a", "b"] * 3
+    s = timing.summarize([3.0, 1.0, 2.0])
+    assert (s.median, s.lo, s.hi) == (2.0, 1.0, 3.0)
+    assert timing.fmt_time(2.5e-7) == "250 ns" and timing.fmt_time(1.5) == "1.50 s"
+
+
+def test_calibrate_grows_the_inner_loop():
+    n = timing.calibrate(lambda: None, timing.Settings(min_sample_s=1e-4, max_number=10**6))
+    assert n > 1
+
+
+# ------------------------------------------------------------------ kernels
+
+
+def test_check_catches_shape_dtype_nan_and_values():
+    ref = np.array([1.0, 2.0, 3.0], np.float32)
+    assert kernels.check(ref.copy(), ref, 1e-5, 1e-6) is None
+    assert "shape" in kernels.check(ref[:2], ref, 1e-5, 1e-6)
+    assert "dtype" in kernels.check(ref.astype(np.float64), ref, 1e-5, 1e-6)
+    assert "wrong result" in kernels.check(np.array([1, 2, np.nan], np.float32), ref, 1e-5, 1e-6)
+    assert "1 of 3" in kernels.check(np.array([1, 2.5, 3], np.float32), ref, 1e-5, 1e-6)
+
+
+def _kernel(name, tg_op):
+    return kernels.Kernel(name, "elementwise",
+                          lambda quick: [kernels.Case("64", 64, lambda rng: (np.ones(64, np.float32),) * 2)],
+                          {"numpy": lambda m: m.add, "tensorgear": tg_op, "torch": lambda m: m.add},
+                          moves_bytes=kernels._io_bytes)
+
+
+def test_missing_or_wrong_ops_are_skipped_with_a_note_and_not_timed(fws):
+    def missing(tg):
+        def f(a, b):
+            raise RuntimeError("frobnicate: not implemented yet")
+        return f
+
+    rows = kernels.run(fws, True, timing.TINY, kernels=[
+        _kernel("good", lambda tg: tg.add),
+        _kernel("missing", missing),
+        _kernel("wrong", lambda tg: tg.multiply),  # 1*1 != 1+1
+    ])
+    good, miss, wrong = rows
+    assert set(good["times"]) == {"tensorgear", "numpy"} and good["notes"] == []
+    assert good["ratios"]["numpy/tg"] > 0 and good["gbps"]["tensorgear"] > 0
+    assert "tensorgear" not in miss["times"] and "numpy" in miss["times"]
+    assert "not implemented yet" in miss["notes"][0]
+    assert "tensorgear" not in wrong["times"] and "wrong result" in wrong["notes"][0]
+
+
+def test_every_kernel_runs_on_tiny_sizes(fws, tiny_sizes):
+    seen = []
+    rows = kernels.run(fws, True, timing.TINY, progress=seen.append)
+    assert seen == rows
+    names = {r["kernel"] for r in rows}
+    for k in ("add", "multiply", "bias_add", "relu", "exp", "tanh", "sigmoid", "sum axis=0",
+              "mean axis=1", "max axis=0", "softmax rows", "matmul mnist", "matmul square"):
+        assert k in names, k
+    for r in rows:
+        assert "numpy" in r["times"], r  # the reference always runs
+        # tensorgear either ran or says why not
+        assert "tensorgear" in r["times"] or any(n.startswith("tensorgear") for n in r["notes"])
+    assert len([r for r in rows if r["kernel"] == "matmul mnist"]) == 5
+    flops = [r for r in rows if r["kernel"] == "matmul mnist" and r["case"].startswith("fwd1")][0]
+    assert "(128, 784)@(784, 512)" in flops["case"]
+
+
+def test_select_filters_by_name_and_group():
+    ks = kernels.all_kernels()
+    assert {k.group for k in kernels.select(ks, ["matmul"])} == {"matmul"}
+    assert [k.name for k in kernels.select(ks, ["SIGMOID"])] == ["sigmoid"]
+    assert kernels.select(ks, []) == ks
+
+
+def test_load_reports_missing_frameworks(monkeypatch):
+    import tensorgear.benchmarks.frameworks as fmod
+
+    def boom():
+        raise ImportError("No module named 'torch'")
+
+    monkeypatch.setattr(fmod, "Torch", boom)
+    got, notes = load(["numpy", "torch"])
+    assert list(got) == ["numpy"] and "torch: not installed" in notes[0]
+
+
+# ------------------------------------------------------------------ overheads
+
+
+def test_overheads_rows(fws):
+    rows = overheads.run_dispatch(fws, timing.TINY)
+    cases = [r["case"] for r in rows]
+    assert cases == list(overheads.TARGETS_US)
+    for r in rows:
+        assert r["times"] or r["notes"]
+    assert "numpy" in rows[0]["times"]
+    only = overheads.run_dispatch(fws, timing.TINY, patterns=["fwd+bwd"])
+    assert [r["case"] for r in only] == ["fwd+bwd sum(x*x)"]
+
+
+def test_import_time_in_a_fresh_interpreter():
+    r = overheads.import_time("json", 1, dict(os.environ))
+    assert r["runs"] == 1 and 0 <= r["median_s"] < 60
+    bad = overheads.import_time("no_such_module_xyz", 1, dict(os.environ))
+    assert "error" in bad
+
+
+# ------------------------------------------------------------------ NumPy MLP
+
+
+def test_numpy_mlp_backprop_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    m = MLP(n_in=5, hidden=4, n_out=3, seed=2, dtype=np.float64)
+    x = rng.standard_normal((6, 5))
+    y = np.array([0, 1, 2, 1, 0, 2])
+    m.params[1][:] = 0.1  # no ReLU exactly at 0 (a kink)
+    _, _, grads = m.loss_and_grads(x, y)
+    eps = 1e-6
+    for p, g in zip(m.params, grads):
+        num = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            old = p[i]
+            p[i] = old + eps
+            lp = m.loss_and_grads(x, y)[0]
+            p[i] = old - eps
+            lm = m.loss_and_grads(x, y)[0]
+            p[i] = old
+            num[i] = (lp - lm) / (2 * eps)
+        np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+
+
+def test_numpy_mlp_learns_and_rmsprop_matches_keras_formula():
+    m = MLP(n_in=2, hidden=3, n_out=2, seed=0, dtype=np.float64, lr=0.1)
+    p0 = [p.copy() for p in m.params]
+    g = [np.ones_like(p) for p in m.params]
+    m.apply_rmsprop([x.copy() for x in g])
+    v = 0.1 * 1.0
+    for p, q in zip(m.params, p0):
+        np.testing.assert_allclose(p, q - 0.1 / np.sqrt(v + 1e-7))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 2))
+    y = (x[:, 0] > 0).astype(np.int64)
+    m = MLP(n_in=2, hidden=8, n_out=2, seed=0, dtype=np.float64, lr=0.01)
+    first = m.train_step(x, y)[0]
+    for _ in range(100):
+        last = m.train_step(x, y)[0]
+    assert last < first
+    loss, acc = m.evaluate(x, y)
+    assert 0 <= acc <= 1 and math.isfinite(loss)
+
+
+# ------------------------------------------------------------------ training
+
+
+def _tiny_mnist(n=256):
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    y = rng.integers(0, 10, n).astype(np.uint8)
+    return (x, y), (x[:64], y[:64])
+
+
+def test_training_worker_numpy_in_a_subprocess(tmp_path):
+    path = training.prepare_data(str(tmp_path), limit=200, data=_tiny_mnist())
+    with np.load(path) as d:
+        assert d["x_train"].shape == (200, 28, 28) and d["x_test"].shape == (64, 28, 28)
+    r = training.run_one("numpy", path, epochs=2, batch_size=50, hidden=16,
+                         environ=benv.child_env(os.environ, unset_openblas=False), timeout=300)
+    assert "error" not in r, r
+    assert len(r["epoch_s"]) == 2 and r["steps_per_epoch"] == 4
+    assert r["epoch_median_s"] == r["epoch_s"][1] and r["step_ms"] > 0
+    assert 0 <= r["test_accuracy"] <= 1 and r["peak_rss_bytes"] > r["rss_after_data_bytes"] > 0
+
+
+def test_training_run_skips_what_is_missing(monkeypatch):
+    monkeypatch.setattr(training, "unavailable", lambda fw: None if fw == "numpy" else f"no {fw}")
+    seen = []
+    out = training.run(["tensorgear", "numpy", "keras"], epochs=1, batch_size=64, unset_openblas=False,
+                       hidden=8, data=_tiny_mnist(128), progress=seen.append)
+    assert [r["framework"] for r in out["results"]] == ["tensorgear", "numpy", "keras"]
+    assert out["results"][0]["skipped"] == "no tensorgear" and "epoch_median_s" in out["results"][1]
+    assert any("keras skipped" in n for n in out["notes"]) and len(seen) == 3
+
+
+def test_training_reports_worker_failure(tmp_path):
+    r = training.run_one("numpy", str(tmp_path / "missing.npz"), 1, 32,
+                         environ=dict(os.environ), timeout=120)
+    assert "error" in r and "FileNotFoundError" in r["error"]
+
+
+def test_unavailable_frameworks_have_reasons():
+    assert training.unavailable("numpy") is None
+    for fw in ("keras", "torch", "tensorgear"):
+        why = training.unavailable(fw)
+        assert why is None or isinstance(why, str)
+
+
+# ------------------------------------------------------------------ reports
+
+
+def _fake_results():
+    def row(kernel, group, nelem, tg, np_, case="c"):
+        return {"kernel": kernel, "group": group, "case": case, "nelem": nelem, "notes": [],
+                "times": {"tensorgear": {"median_s": tg}, "numpy": {"median_s": np_}},
+                "ratios": {"numpy/tg": np_ / tg}, "gbps": {"tensorgear": 40.0}}
+    return {
+        "meta": {"date": "today"},
+        "kernels": [row("add", "elementwise", 16_000_000, 1.0, 2.0),
+                    row("exp", "elementwise", 1_000, 1.0, 0.5),  # below 1e5: not in the geomean
+                    row("sum axis=0", "reduction", 4_194_304, 1.0, 8.0),
+                    row("matmul square", "matmul", 4_194_304, 1.0, 1.0, case="2048x2048"),
+                    row("matmul mnist", "matmul", 401_408, 1.0, 1.44, case="fwd1 x@W1")],
+        "overheads": [{"case": "dispatch add(x, y)", "target_s": 0.8e-6, "notes": [],
+                       "times": {"tensorgear": {"median_s": 0.5e-6}}}],
+        "imports": [{"module": "tensorgear", "median_s": 0.3, "runs": 3}],
+        "training": {"epochs": 5, "limit": None, "batch_size": 128, "notes": [], "results": [
+            {"framework": "tensorgear", "epoch_median_s": 0.5, "first_epoch_s": 0.6, "step_ms": 1.0,
+             "test_accuracy": 0.98, "peak_rss_bytes": 400 * 2**20, "rss_after_data_bytes": 2**28},
+            {"framework": "torch", "epoch_median_s": 1.0, "first_epoch_s": 1.1, "step_ms": 2.0,
+             "test_accuracy": 0.979, "peak_rss_bytes": 800 * 2**20, "epoch_ratio_other_over_tg": 2.0},
+            {"framework": "keras", "skipped": "not installed"}]},
+        "notes": ["keras skipped: not installed"],
+    }
+
+
+def test_targets_are_computed_from_the_same_run():
+    t = {x["target"]: x for x in report.targets(_fake_results())}
+    ew = t["element-wise+reduction geomean speedup vs NumPy (>=1e5 elems)"]
+    assert ew["value"] == pytest.approx(4.0) and ew["met"] is True
+    assert t["element-wise+reduction geomean speedup vs PyTorch (>=1e5 elems)"]["value"] is None
+    assert t["matmul 2048^2 speedup vs NumPy"]["met"] is True
+    assert t["matmul MNIST training shapes geomean speedup vs NumPy"]["value"] == pytest.approx(1.44)
+    assert t["overhead dispatch add(x, y) (us)"]["met"] is True
+    assert t["import tensorgear (s)"]["met"] is False
+    assert t["MNIST epoch time tensorgear/torch"]["value"] == pytest.approx(0.5)
+    assert t["MNIST epoch time tensorgear/torch"]["met"] is True
+    assert t["MNIST epoch time tensorgear/numpy"]["value"] is None
+    assert t["MNIST test accuracy after 5 epochs"]["met"] is True
+    assert t["MNIST peak RSS (MB)"]["value"] == pytest.approx(400)
+    assert report.geomean([2, 8]) == pytest.approx(4) and report.geomean([None, 0]) is None
+
+
+def test_tables_markdown_json(tmp_path):
+    res = _fake_results()
+    res["targets"] = report.targets(res)
+    lines = []
+    table = report.Table(report.KERNEL_COLUMNS, lines.append)
+    table.header()
+    table.row(report.kernel_cells(res["kernels"][0]))
+    assert lines[0].startswith("kernel") and "2.00x" in lines[2] and "40.0 GB/s" in lines[2]
+    assert report.train_cells(res["training"]["results"][2])[1] == "skipped"
+    md = report.markdown(res, ["header line"], "tensorgear bench")
+    for s in ("# tensorgear benchmark results", "## Targets", "## MNIST training", "## Kernels",
+              "## Overheads", "## Skipped", "header line", "**not met**"):
+        assert s in md, s
+    path = tmp_path / "r.json"
+    report.write_json(res, str(path))
+    assert json.loads(path.read_text())["kernels"][0]["kernel"] == "add"
+    assert any("NOT MET" in x for x in report.target_lines(res["targets"]))
+
+
+def test_plot_writes_a_png(tmp_path):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / "b.png"
+    report.plot(_fake_results(), str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError):
+        report.plot({"kernels": []}, str(tmp_path / "none.png"))
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_parser_options_and_errors(capsys):
+    a = cli.build_parser().parse_args(["--quick", "--sections", "kernels,training", "-k", "add",
+                                       "-k", "exp", "--json", "x.json", "--epochs", "1"])
+    assert a.quick and a.sections == ["kernels", "training"] and a.patterns == ["add", "exp"]
+    assert a.json == "x.json" and a.epochs == 1
+    for bad in (["--sections", "gpu"], ["--epochs", "0"], ["--frameworks", "jax"]):
+        with pytest.raises(SystemExit) as e:
+            cli.build_parser().parse_args(bad)
+        assert e.value.code == 2
+
+
+def test_plot_without_matplotlib_fails_before_running(monkeypatch, capsys):
+    monkeypatch.setattr(report, "plot_missing", lambda: "--plot needs matplotlib")
+    assert cli.main(["--plot", "x.png", "--keep-openblas-env"]) == 2
+    assert "matplotlib" in capsys.readouterr().err
+
+
+def test_main_end_to_end_tiny(tiny_sizes, tmp_path, capsys):
+    out = tmp_path / "r.json"
+    md = tmp_path / "r.md"
+    rc = cli.main(["--quick", "--keep-openblas-env", "--sections", "kernels,overheads", "-k", "add",
+                   "-k", "dispatch", "--frameworks", "tensorgear,numpy", "--json", str(out),
+                   "--markdown", str(md)])
+    assert rc == 0
+    text = capsys.readouterr().out
+    assert "== kernels" in text and "== overheads" in text and "== targets" in text
+    assert "LEFT SET" in text or "not set" in text  # this test leaves the variables alone
+    res = json.loads(out.read_text())
+    assert {r["kernel"] for r in res["kernels"]} == {"add", "bias_add"}
+    assert all(r["case"].startswith("dispatch") for r in res["overheads"])
+    assert "imports" not in res and md.read_text().startswith("# tensorgear benchmark results")
+
+
+def test_bench_cli_is_the_tensorgear_bench_entry():
+    from tensorgear import bench_cli
+
+    assert bench_cli.main is cli.main
+
+
+def test_bench_wrapper_help_from_a_checkout():
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if not os.path.exists(os.path.join(root, "bench", "run.py")):
+        pytest.skip("not a source checkout")
+    r = subprocess.run([sys.executable, "-m", "bench", "--help"], cwd=root, capture_output=True,
+                       text=True, timeout=120, env=benv.child_env(os.environ, unset_openblas=False))
+    assert r.returncode == 0, r.stderr
+    assert "--quick" in r.stdout and "--sections" in r.stdout
