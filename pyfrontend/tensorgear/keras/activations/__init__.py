@@ -1,0 +1,141 @@
+"""``keras.activations``: activation functions, looked up by name with ``get``.
+
+The common ones are the engine's own fused kernels (tg.nn.relu, softmax, ...);
+the rest are short compositions of tensorgear ops.
+"""
+
+import math
+
+import tensorgear as tg
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """max(x, 0), optionally leaky below `threshold`, capped at `max_value`."""
+    if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+        return tg.nn.relu(x)
+    if threshold != 0.0:
+        out = tg.where(x > threshold, x, negative_slope * (x - threshold))
+    elif negative_slope != 0.0:
+        out = tg.where(x > 0, x, negative_slope * x)
+    else:
+        out = tg.nn.relu(x)
+    if max_value is not None:
+        out = tg.minimum(out, tg.cast(max_value, out.dtype))
+    return out
+
+
+def leaky_relu(x, negative_slope=0.2):
+    return tg.where(x > 0, x, negative_slope * x)
+
+
+def relu6(x):
+    return tg.minimum(tg.nn.relu(x), tg.cast(6.0, x.dtype))
+
+
+def sigmoid(x):
+    return tg.nn.sigmoid(x)
+
+
+def hard_sigmoid(x):
+    return tg.clip_by_value(x * (1.0 / 6.0) + 0.5, 0.0, 1.0)
+
+
+def softmax(x, axis=-1):
+    return tg.nn.softmax(x, axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return tg.nn.log_softmax(x, axis=axis)
+
+
+def tanh(x):
+    return tg.tanh(x)
+
+
+def linear(x):
+    return x
+
+
+def exponential(x):
+    return tg.exp(x)
+
+
+def elu(x, alpha=1.0):
+    return tg.where(x > 0, x, alpha * tg.math.expm1(tg.minimum(x, tg.cast(0.0, x.dtype))))
+
+
+def selu(x):
+    return _SELU_SCALE * elu(x, _SELU_ALPHA)
+
+
+def softplus(x):
+    return tg.nn.softplus(x)
+
+
+def softsign(x):
+    return x / (tg.abs(x) + 1.0)
+
+
+def silu(x):
+    return x * tg.nn.sigmoid(x)
+
+
+swish = silu
+
+
+def gelu(x, approximate=False):
+    """x * Phi(x); exact through erf when the engine has it, else the tanh form."""
+    erf = getattr(tg.math, "erf", None)
+    if approximate or erf is None:
+        c = math.sqrt(2.0 / math.pi)
+        return 0.5 * x * (1.0 + tg.tanh(c * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+
+
+def mish(x):
+    return x * tg.tanh(tg.nn.softplus(x))
+
+
+_BY_NAME = {
+    "relu": relu, "leaky_relu": leaky_relu, "relu6": relu6, "sigmoid": sigmoid,
+    "hard_sigmoid": hard_sigmoid, "softmax": softmax, "log_softmax": log_softmax, "tanh": tanh,
+    "linear": linear, "exponential": exponential, "elu": elu, "selu": selu, "softplus": softplus,
+    "softsign": softsign, "silu": silu, "swish": swish, "gelu": gelu, "mish": mish,
+}
+
+
+def get(identifier):
+    """The activation function for a name ('relu'), a callable, or None (linear)."""
+    if identifier is None:
+        return linear
+    if isinstance(identifier, dict):  # serialized form {"class_name": ..., "config": ...}
+        identifier = identifier.get("config", identifier.get("class_name"))
+    if isinstance(identifier, str):
+        fn = _BY_NAME.get(identifier.lower())
+        if fn is None:
+            raise ValueError(
+                f"Unknown activation function: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+def serialize(activation):
+    """The name of an activation, for get_config (callables by their __name__)."""
+    for name, fn in _BY_NAME.items():
+        if fn is activation:
+            return name
+    for name in ("relu", "sigmoid", "softmax", "tanh", "softplus", "log_softmax"):
+        if getattr(tg.nn, name, None) is activation:
+            return name
+    return getattr(activation, "__name__", str(activation))
+
+
+def deserialize(config, custom_objects=None):
+    if isinstance(config, str) and custom_objects and config in custom_objects:
+        return custom_objects[config]
+    return get(config)

@@ -1,0 +1,268 @@
+"""``keras.initializers``: how new weights get their first values.
+
+Defaults follow Keras 3 (RandomNormal stddev 0.05, RandomUniform +-0.05, Glorot
+uniform for Dense kernels). Random draws come from tg.random, so
+``keras.utils.set_random_seed`` (or ``tg.random.set_seed``) makes them repeatable;
+an initializer built with an explicit ``seed`` gives the same values every call.
+"""
+
+import math
+
+import tensorgear as tg
+
+from ..backend import floatx
+
+
+def _dtype(dtype):
+    return dtype or floatx()
+
+
+def compute_fans(shape):
+    """(fan_in, fan_out) as Keras computes them (kernels: receptive field x channels)."""
+    shape = tuple(shape)
+    if len(shape) < 1:
+        return 1, 1
+    if len(shape) == 1:
+        return shape[0], shape[0]
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    receptive = 1
+    for d in shape[:-2]:
+        receptive *= d
+    return shape[-2] * receptive, shape[-1] * receptive
+
+
+class Initializer:
+    """Base class: ``__call__(shape, dtype=None)`` returns a tensor of that shape."""
+
+    def __call__(self, shape, dtype=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement __call__(shape, dtype=None)")
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def clone(self):
+        return self.__class__.from_config(self.get_config())
+
+
+class Zeros(Initializer):
+    def __call__(self, shape, dtype=None):
+        return tg.zeros(tuple(shape), dtype=_dtype(dtype))
+
+
+class Ones(Initializer):
+    def __call__(self, shape, dtype=None):
+        return tg.ones(tuple(shape), dtype=_dtype(dtype))
+
+
+class Constant(Initializer):
+    def __init__(self, value=0.0):
+        self.value = value
+
+    def __call__(self, shape, dtype=None):
+        return tg.fill(tuple(shape), tg.constant(self.value, dtype=_dtype(dtype)))
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+class RandomNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        return tg.random.normal(tuple(shape), mean=self.mean, stddev=self.stddev, dtype=_dtype(dtype),
+                                seed=self.seed)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class TruncatedNormal(Initializer):
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        self.mean, self.stddev, self.seed = mean, stddev, seed
+
+    def __call__(self, shape, dtype=None):
+        return tg.random.truncated_normal(tuple(shape), mean=self.mean, stddev=self.stddev,
+                                          dtype=_dtype(dtype), seed=self.seed)
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+
+
+class RandomUniform(Initializer):
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        self.minval, self.maxval, self.seed = minval, maxval, seed
+
+    def __call__(self, shape, dtype=None):
+        return tg.random.uniform(tuple(shape), minval=self.minval, maxval=self.maxval, dtype=_dtype(dtype),
+                                 seed=self.seed)
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
+
+
+class VarianceScaling(Initializer):
+    """Draws with variance scale / fan, fan chosen by `mode` (fan_in, fan_out, fan_avg)."""
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        if scale <= 0.0:
+            raise ValueError(f"VarianceScaling: `scale` must be positive, got scale={scale}")
+        if mode not in ("fan_in", "fan_out", "fan_avg"):
+            raise ValueError(f"VarianceScaling: invalid mode {mode!r}; expected 'fan_in', 'fan_out' or 'fan_avg'")
+        distribution = distribution.lower()
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in ("uniform", "truncated_normal", "untruncated_normal"):
+            raise ValueError(f"VarianceScaling: invalid distribution {distribution!r}")
+        self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = compute_fans(shape)
+        fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        scale = self.scale / max(1.0, fan)
+        dtype = _dtype(dtype)
+        shape = tuple(shape)
+        if self.distribution == "truncated_normal":
+            # 0.879... = stddev of a standard normal truncated to [-2, 2]
+            stddev = math.sqrt(scale) / 0.87962566103423978
+            return tg.random.truncated_normal(shape, mean=0.0, stddev=stddev, dtype=dtype, seed=self.seed)
+        if self.distribution == "untruncated_normal":
+            return tg.random.normal(shape, mean=0.0, stddev=math.sqrt(scale), dtype=dtype, seed=self.seed)
+        limit = math.sqrt(3.0 * scale)
+        return tg.random.uniform(shape, minval=-limit, maxval=limit, dtype=dtype, seed=self.seed)
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
+
+
+class GlorotUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(scale=1.0, mode="fan_avg", distribution="uniform", seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class GlorotNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(scale=1.0, mode="fan_avg", distribution="truncated_normal", seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class HeNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(scale=2.0, mode="fan_in", distribution="truncated_normal", seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class HeUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(scale=2.0, mode="fan_in", distribution="uniform", seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunNormal(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(scale=1.0, mode="fan_in", distribution="truncated_normal", seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class LecunUniform(VarianceScaling):
+    def __init__(self, seed=None):
+        super().__init__(scale=1.0, mode="fan_in", distribution="uniform", seed=seed)
+
+    def get_config(self):
+        return {"seed": self.seed}
+
+
+class Identity(Initializer):
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype=None):
+        if len(shape) != 2:
+            raise ValueError(f"Identity initializer needs a 2D shape, got shape={tuple(shape)}")
+        return self.gain * tg.eye(shape[0], shape[1], dtype=_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+# TensorFlow-style aliases (tf.random_normal_initializer and friends)
+zeros = Zeros
+ones = Ones
+constant = Constant
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+glorot_uniform = GlorotUniform
+glorot_normal = GlorotNormal
+he_normal = HeNormal
+he_uniform = HeUniform
+lecun_normal = LecunNormal
+lecun_uniform = LecunUniform
+identity = Identity
+
+_BY_NAME = {
+    "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
+    "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
+    "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+    "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
+    "lecun_uniform": LecunUniform, "identity": Identity,
+}
+_CLASSES = {cls.__name__: cls for cls in set(_BY_NAME.values())}
+
+
+def _normalize(name):
+    return name.replace("_", "").lower()
+
+
+def get(identifier):
+    """An Initializer for a name ('glorot_uniform', 'GlorotUniform'), a config dict, a
+    class, an instance or a callable(shape, dtype)."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, Initializer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        key = _normalize(identifier)
+        for name, cls in list(_BY_NAME.items()) + list(_CLASSES.items()):
+            if _normalize(name) == key:
+                return cls()
+        raise ValueError(f"Unknown initializer: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret initializer identifier: {identifier!r}")
+
+
+def serialize(initializer):
+    if isinstance(initializer, Initializer):
+        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+    return getattr(initializer, "__name__", initializer)
+
+
+def deserialize(config, custom_objects=None):
+    if isinstance(config, str):
+        return get(config)
+    name = config["class_name"]
+    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
+    if cls is None:
+        return get(name).__class__.from_config(config.get("config", {}))
+    return cls.from_config(config.get("config", {}))

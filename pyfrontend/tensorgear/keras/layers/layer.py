@@ -1,0 +1,593 @@
+"""``keras.layers.Layer``: the base of every layer and model.
+
+A layer owns state (weights, made by ``add_weight`` or assigned as tg.Variables)
+and a computation (``call``). Its weights are created lazily: the first call
+runs ``build(input_shape)`` with the shape of the first inputs it sees, which is
+how Keras layers infer their input sizes.
+
+Attribute tracking: assigning a Layer or a tg.Variable (or a list/tuple/dict of
+them) as an attribute registers it, in assignment order, so ``weights`` of an
+outer layer or model includes everything nested inside it.
+
+``__call__`` is on the training hot path (every layer of every step), so it does
+only what it must: convert non-tensor inputs, build on the first call, and keep
+the ``training`` flag flowing to nested layers that did not get one explicitly.
+"""
+
+import functools
+import inspect
+import re
+import threading
+
+import numpy as np
+
+import tensorgear as tg
+
+from .. import backend, constraints, initializers, regularizers
+from ..backend.keras_tensor import KerasTensor, any_keras_tensor
+from ..backend.tensor_utils import dtype_name, is_float_dtype
+
+
+class _CallContext(threading.local):
+    """The `training` flag of the enclosing layer call, and how deep we are."""
+
+    training = None
+    depth = 0
+
+
+_CTX = _CallContext()
+_ADD_LOSS_USED = [False]  # set once any layer calls add_loss: enables per-call loss clearing
+
+
+def _map_structure(fn, x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_map_structure(fn, e) for e in x)
+    if isinstance(x, dict):
+        return {k: _map_structure(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def _flatten(x):
+    if isinstance(x, (list, tuple)):
+        out = []
+        for e in x:
+            out.extend(_flatten(e))
+        return out
+    if isinstance(x, dict):
+        out = []
+        for k in sorted(x):
+            out.extend(_flatten(x[k]))
+        return out
+    return [x]
+
+
+def _shape_of(x):
+    shape = getattr(x, "shape", None)
+    return tuple(shape) if shape is not None else None
+
+
+def _shape_structure(x):
+    """The input shapes handed to build(): a tuple for one tensor, a list for several."""
+    if isinstance(x, (list, tuple)):
+        return [_shape_structure(e) for e in x]
+    if isinstance(x, dict):
+        return {k: _shape_structure(v) for k, v in x.items()}
+    return _shape_of(x)
+
+
+_SIGNATURES = {}
+
+
+def _call_accepts_training(cls):
+    info = _SIGNATURES.get(cls)
+    if info is None:
+        try:
+            params = inspect.signature(cls.call).parameters
+        except (TypeError, ValueError):
+            params = {}
+        info = "training" in params
+        _SIGNATURES[cls] = info
+    return info
+
+
+def _capture_init_args(cls, args, kwargs):
+    """Constructor arguments by name (Keras 3's auto-config), or None."""
+    try:
+        sig = inspect.signature(cls.__init__)
+        bound = sig.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    config = {}
+    params = list(sig.parameters.values())
+    for i, (name, value) in enumerate(bound.arguments.items()):
+        if i == 0:
+            continue  # self
+        kind = sig.parameters[name].kind
+        if kind is inspect.Parameter.VAR_KEYWORD:
+            config.update(value)
+        elif kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                return None
+        else:
+            config[name] = value
+    del params
+    return config
+
+
+def _is_json_like(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    if isinstance(v, (list, tuple)):
+        return all(_is_json_like(e) for e in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _is_json_like(e) for k, e in v.items())
+    return False
+
+
+def _wrap_build(build):
+    """Marks the layer built (and remembers the shape) whenever build() finishes."""
+
+    @functools.wraps(build)
+    def build_wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        d = self.__dict__
+        d["built"] = True
+        if d.get("_build_input_shape") is None:
+            shape = args[0] if args else kwargs.get("input_shape")
+            if shape is not None:
+                d["_build_input_shape"] = shape
+        return result
+
+    build_wrapper._tg_build_wrapper = True
+    return build_wrapper
+
+
+class Layer:
+    """Base class of layers: state in ``build``, computation in ``call``."""
+
+    # numpy inputs of any numeric dtype are converted to the layer's float dtype
+    _cast_numpy_inputs = True
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        object.__setattr__(obj, "_auto_config", _capture_init_args(cls, args, kwargs))
+        return obj
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_tg_build_wrapper", False):
+            cls.build = _wrap_build(build)
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
+                 **kwargs):
+        self._init_tracking()
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        batch_size = kwargs.pop("batch_size", None)
+        kwargs.pop("input_length", None)
+        if kwargs:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        d = self.__dict__
+        if name is None:
+            name = backend.unique_name(_snake_case(type(self).__name__))
+        elif not isinstance(name, str):
+            raise TypeError(f"Layer name must be a string, got {type(name).__name__}: {name!r}")
+        d["name"] = name
+        d["_trainable"] = bool(trainable)
+        d["dtype"] = dtype_name(dtype) if dtype is not None else backend.floatx()
+        d["_dtype_obj"] = None  # the tg dtype, looked up on first use
+        d["_autocast"] = bool(autocast)
+        d["activity_regularizer"] = regularizers.get(activity_regularizer)
+        d["supports_masking"] = False
+        # An input shape given at construction (Keras 2 style) lets Sequential build early.
+        if batch_input_shape is not None:
+            d["_batch_input_shape"] = tuple(batch_input_shape)
+        elif input_shape is not None:
+            d["_batch_input_shape"] = (batch_size,) + tuple(input_shape)
+        elif input_dim is not None:
+            d["_batch_input_shape"] = (batch_size, int(input_dim))
+
+    # ---- tracking ---------------------------------------------------------------
+
+    def _init_tracking(self):
+        d = self.__dict__
+        if "_layers" in d:
+            return
+        d["_layers"] = []
+        d["_layer_ids"] = set()
+        d["_own_variables"] = []
+        d["_variable_ids"] = set()
+        d["_variable_names"] = {}
+        d["_weight_regularizers"] = []
+        d["_constraints"] = []
+        d["_losses"] = []
+        d["_inbound_nodes"] = []
+        d.setdefault("built", False)
+        d.setdefault("_build_input_shape", None)
+        d.setdefault("_output_shape", None)
+        d.setdefault("name", backend.unique_name(_snake_case(type(self).__name__)))
+        d.setdefault("_trainable", True)
+        d.setdefault("dtype", backend.floatx())
+        d.setdefault("_dtype_obj", None)
+        d.setdefault("_autocast", True)
+        d.setdefault("activity_regularizer", None)
+        d["_call_has_training"] = _call_accepts_training(type(self))
+
+    def __setattr__(self, name, value):
+        if "_layers" not in self.__dict__:
+            self._init_tracking()
+        if not name.startswith("__"):
+            self._track(value)
+        object.__setattr__(self, name, value)
+
+    def _track(self, value):
+        if isinstance(value, Layer):
+            if value is not self and id(value) not in self._layer_ids:
+                self._layer_ids.add(id(value))
+                self._layers.append(value)
+        elif isinstance(value, tg.Variable):
+            self._track_variable(value)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                if isinstance(v, (Layer, tg.Variable, list, tuple, dict)):
+                    self._track(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                if isinstance(v, (Layer, tg.Variable, list, tuple, dict)):
+                    self._track(v)
+
+    def _track_variable(self, var, name=None):
+        if id(var) not in self._variable_ids:
+            self._variable_ids.add(id(var))
+            self._own_variables.append(var)
+            if name is None:
+                name = getattr(var, "name", None) or "variable"
+                name = name.split("/")[-1].split(":")[0]
+            self._variable_names[id(var)] = name
+
+    def _flatten_layers(self, include_self=True, recursive=True):
+        seen = set()
+        out = []
+
+        def visit(layer):
+            if id(layer) in seen:
+                return
+            seen.add(id(layer))
+            out.append(layer)
+            if recursive or layer is self:
+                for sub in layer._layers:
+                    visit(sub)
+
+        visit(self)
+        return out if include_self else out[1:]
+
+    # ---- weights --------------------------------------------------------------
+
+    def _collect_weights(self, out, seen):
+        for v in self._own_variables:
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            layer._collect_weights(out, seen)
+
+    @property
+    def weights(self):
+        """All weights: this layer's own (in creation order), then its sublayers'."""
+        out = []
+        self._collect_weights(out, set())
+        return out
+
+    @property
+    def trainable_weights(self):
+        if not self._trainable:
+            return []
+        out = []
+        seen = set()
+        for v in self._own_variables:
+            if v.trainable and id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+        for layer in self._layers:
+            for v in layer.trainable_weights:
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    out.append(v)
+        return out
+
+    @property
+    def non_trainable_weights(self):
+        trainable = {id(v) for v in self.trainable_weights}
+        return [v for v in self.weights if id(v) not in trainable]
+
+    variables = weights
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self.__dict__["_trainable"] = value
+        for layer in self._layers:
+            layer.trainable = value
+
+    def _weight_path(self, var):
+        return f"{self.name}/{self._variable_names.get(id(var), 'variable')}"
+
+    def get_weights(self):
+        """The weights as a list of NumPy arrays (same order as ``weights``)."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights):
+        params = self.weights
+        weights = list(weights)
+        if len(params) != len(weights):
+            raise ValueError(
+                f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                f"length {len(weights)}, but the layer was expecting {len(params)} weights.")
+        for v, w in zip(params, weights):
+            w = np.asarray(w.numpy() if hasattr(w, "numpy") else w)
+            if tuple(v.shape) != tuple(w.shape):
+                raise ValueError(
+                    f"Layer '{self.name}' weight shape {tuple(v.shape)} is not compatible with "
+                    f"provided weight shape {tuple(w.shape)}.")
+        for v, w in zip(params, weights):
+            w = np.asarray(w.numpy() if hasattr(w, "numpy") else w)
+            v.assign(tg.convert_to_tensor(np.ascontiguousarray(w, dtype=dtype_name(v.dtype))))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(
+                f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                f"You can build it manually via: `layer.build(input_shape)`.")
+        total = 0
+        for v in self.weights:
+            n = 1
+            for d in v.shape:
+                n *= int(d)
+            total += n
+        return total
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None, **kwargs):
+        """Creates a tg.Variable owned by this layer (Keras 3 argument order)."""
+        if isinstance(shape, str):  # Keras 2 order: add_weight(name, shape, dtype, initializer)
+            name, shape, initializer = shape, initializer, kwargs.pop("initializer", None)
+        if "use_resource" in kwargs or "synchronization" in kwargs:
+            kwargs.pop("use_resource", None)
+            kwargs.pop("synchronization", None)
+        if kwargs:
+            raise TypeError(f"add_weight() got unexpected keyword arguments: {sorted(kwargs)}")
+        if "_layers" not in self.__dict__:
+            self._init_tracking()
+        shape = () if shape is None else tuple(shape)
+        for d in shape:
+            if d is None or int(d) < 0:
+                raise ValueError(
+                    f"Layer '{self.name}': cannot create weight '{name or 'variable'}' with shape {shape}; "
+                    f"every dimension must be a known non-negative integer.")
+        shape = tuple(int(d) for d in shape)
+        dtype = dtype_name(dtype) if dtype is not None else self.dtype
+        if initializer is None:
+            initializer = "glorot_uniform" if is_float_dtype(dtype) else "zeros"
+        init = initializers.get(initializer)
+        value = init(shape, dtype=dtype)
+        if not isinstance(value, tg.Tensor):
+            value = tg.convert_to_tensor(np.asarray(value, dtype=dtype))
+        elif dtype_name(value.dtype) != dtype:
+            value = tg.cast(value, dtype)
+        var = tg.Variable(value, trainable=bool(trainable), name=name or "variable")
+        self._track_variable(var, name or "variable")
+        reg = regularizers.get(regularizer)
+        if reg is not None:
+            self._weight_regularizers.append((var, reg))
+        con = constraints.get(constraint)
+        if con is not None:
+            self._constraints.append((var, con))
+        return var
+
+    # ---- losses -----------------------------------------------------------------
+
+    def add_loss(self, loss):
+        """Adds a loss tensor (e.g. an activity penalty) to this layer's ``losses``."""
+        _ADD_LOSS_USED[0] = True
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Regularization penalties of all weights plus losses added in the last call."""
+        out = []
+        for layer in self._flatten_layers():
+            out.extend(layer._losses)
+            for var, reg in layer._weight_regularizers:
+                out.append(reg(var))
+        return out
+
+    def _clear_losses(self):
+        for layer in self._flatten_layers():
+            layer._losses.clear()
+
+    def _has_regularization(self):
+        return any(layer._weight_regularizers or layer.activity_regularizer is not None or layer._losses
+                   for layer in self._flatten_layers()) or _ADD_LOSS_USED[0]
+
+    # ---- building and calling -------------------------------------------------------
+
+    def build(self, input_shape=None):
+        """Creates the weights once the input shape is known (override in subclasses)."""
+        self.__dict__["built"] = True
+        if input_shape is not None and self.__dict__.get("_build_input_shape") is None:
+            self.__dict__["_build_input_shape"] = input_shape
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def _tg_dtype(self):
+        dt = self._dtype_obj
+        if dt is None:
+            dt = tg.as_dtype(self.dtype)
+            self.__dict__["_dtype_obj"] = dt
+        return dt
+
+    def _convert_input(self, x):
+        if isinstance(x, np.ndarray):
+            if self._cast_numpy_inputs and x.dtype.kind in "biuf" and is_float_dtype(self.dtype):
+                return tg.convert_to_tensor(np.ascontiguousarray(x, dtype=self.dtype))
+            return tg.convert_to_tensor(x)
+        if isinstance(x, tg.Variable):
+            return tg.convert_to_tensor(x)
+        if isinstance(x, (list, tuple)):
+            if x and all(isinstance(e, (int, float)) for e in x):
+                return self._convert_input(np.asarray(x))
+            return type(x)(self._convert_input(e) for e in x)
+        if isinstance(x, dict):
+            return {k: self._convert_input(v) for k, v in x.items()}
+        if isinstance(x, (int, float, np.generic)):
+            return self._convert_input(np.asarray(x))
+        return x
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs = args[0]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+            args = (inputs,)
+        else:
+            raise TypeError(f"Layer '{self.name}' was called without inputs")
+        if type(inputs) is tg.Tensor:
+            if self._autocast and inputs.dtype != (self._dtype_obj or self._tg_dtype()):
+                if is_float_dtype(inputs.dtype):
+                    args = (tg.cast(inputs, self._dtype_obj),) + args[1:]
+        elif any_keras_tensor(inputs):
+            return self._symbolic_call(args, kwargs)
+        else:
+            args = (self._convert_input(inputs),) + args[1:]
+
+        ctx = _CTX
+        if self._call_has_training:
+            training = kwargs.get("training")
+            if training is None:
+                training = ctx.training
+                if training is not None:
+                    kwargs["training"] = training
+        else:
+            training = kwargs.pop("training", None)
+            if training is None:
+                training = ctx.training
+        if ctx.depth == 0 and _ADD_LOSS_USED[0]:
+            self._clear_losses()
+        prev_training = ctx.training
+        ctx.training = training
+        ctx.depth += 1
+        try:
+            if not self.built:
+                self._build_on_call(args[0])
+                outputs = self.call(*args, **kwargs)
+                self.__dict__["_output_shape"] = _shape_structure(outputs)
+            else:
+                outputs = self.call(*args, **kwargs)
+        finally:
+            ctx.training = prev_training
+            ctx.depth -= 1
+        if self.activity_regularizer is not None:
+            for out in _flatten(outputs):
+                self.add_loss(self.activity_regularizer(out))
+        return outputs
+
+    def _build_on_call(self, inputs):
+        shape = _shape_structure(inputs)
+        self.build(shape)
+        d = self.__dict__
+        d["built"] = True
+        if d.get("_build_input_shape") is None:
+            d["_build_input_shape"] = shape
+
+    # ---- functional API (symbolic calls on KerasTensors) ------------------------------------
+
+    def _symbolic_call(self, args, kwargs):
+        from ..models.functional import Node
+
+        inputs = args[0]
+        batch_unknown = any(kt.shape and kt.shape[0] is None for kt in _flatten(inputs)
+                            if isinstance(kt, KerasTensor))
+
+        def concrete(x):
+            if isinstance(x, KerasTensor):
+                shape = tuple(1 if d is None else d for d in x.shape)
+                return tg.zeros(shape, dtype=x.dtype)
+            return x
+
+        if not self.built:
+            self.build(_map_structure(lambda kt: kt.shape if isinstance(kt, KerasTensor) else _shape_of(kt),
+                                      inputs))
+            self.__dict__["built"] = True
+        call_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        if self._call_has_training:
+            call_kwargs["training"] = False
+        dummy_args = tuple(_map_structure(concrete, a) for a in args)
+        # Shape inference by running the layer on a zero batch of one sample.
+        prev = _CTX.training
+        _CTX.training = False
+        try:
+            outputs = self.call(*dummy_args, **call_kwargs)
+        finally:
+            _CTX.training = prev
+
+        def symbolic(t):
+            shape = _shape_of(t) or ()
+            if batch_unknown and shape:
+                shape = (None,) + shape[1:]
+            return KerasTensor(shape, dtype=dtype_name(t.dtype))
+
+        out_kts = _map_structure(symbolic, outputs)
+        self.__dict__["_output_shape"] = _map_structure(lambda kt: kt.shape, out_kts)
+        node = Node(self, args, kwargs, out_kts)
+        self._inbound_nodes.append(node)
+        for i, kt in enumerate(_flatten(out_kts)):
+            kt._keras_history = (self, node, i)
+            if kt.name is None:
+                kt.name = f"{self.name}_output_{i}" if i else f"{self.name}_output"
+        return out_kts
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for an input shape, found by running the layer on zeros."""
+        kt = _map_structure(lambda s: KerasTensor(s, dtype=self.dtype), input_shape) \
+            if not (isinstance(input_shape, tuple) and all(isinstance(d, (int, type(None))) for d in input_shape)) \
+            else KerasTensor(input_shape, dtype=self.dtype)
+        saved_nodes = list(self._inbound_nodes)
+        out = self._symbolic_call((kt,), {})
+        self.__dict__["_inbound_nodes"] = saved_nodes
+        return _map_structure(lambda t: t.shape, out)
+
+    # ---- config ---------------------------------------------------------------------
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        batch_input_shape = self.__dict__.get("_batch_input_shape")
+        if batch_input_shape is not None:
+            config["batch_input_shape"] = list(batch_input_shape)
+        if type(self).get_config is Layer.get_config and self._auto_config:
+            for k, v in self._auto_config.items():
+                if k not in config and _is_json_like(v):
+                    config[k] = v
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _snake_case(name):
+    """Keras's default layer names: 'SimpleDense' -> 'simple_dense', 'ReLU' -> 're_lu'."""
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()

@@ -1,0 +1,45 @@
+"""Regularization layers: Dropout."""
+
+import tensorgear as tg
+
+from .layer import Layer
+
+
+class Dropout(Layer):
+    """In training, zeroes a fraction `rate` of inputs and scales the rest by 1/(1-rate).
+
+    At inference (``training`` False or not given) it is the identity.
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+            raise ValueError(
+                f"Invalid value received for argument `rate`. Expected a float value between 0 and 1. "
+                f"Received: rate={rate!r}")
+        self.rate = float(rate)
+        self.noise_shape = tuple(noise_shape) if noise_shape is not None else None
+        self.seed = seed
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0.0:
+            return inputs
+        if self.rate == 1.0:
+            return inputs * 0.0
+        shape = tuple(inputs.shape)
+        if self.noise_shape is not None:
+            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
+        dropout = getattr(tg.nn, "dropout", None)
+        if dropout is not None and self.noise_shape is None:
+            return dropout(inputs, rate=self.rate, seed=self.seed)
+        keep = tg.cast(tg.random.uniform(shape, dtype=inputs.dtype, seed=self.seed) >= self.rate, inputs.dtype)
+        return inputs * keep * (1.0 / (1.0 - self.rate))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"rate": self.rate, "noise_shape": list(self.noise_shape) if self.noise_shape else None,
+                       "seed": self.seed})
+        return config

@@ -1,0 +1,225 @@
+"""The functional API (minimal): ``keras.Model(inputs, outputs)`` over a graph of layer calls.
+
+Calling a layer on KerasTensors records a Node (the layer, its symbolic
+arguments, its symbolic outputs). A Functional model walks back from its
+outputs to its inputs once, keeps the nodes in execution order, and replays
+them on real tensors in ``call``.
+"""
+
+from ..backend.keras_tensor import KerasTensor
+from ..layers.core import InputLayer
+from ..layers.layer import _CTX, _flatten, _map_structure
+from .model import Model
+
+
+class Node:
+    """One symbolic layer call: layer(*call_args, **call_kwargs) -> outputs."""
+
+    def __init__(self, layer, call_args, call_kwargs, outputs):
+        self.layer = layer
+        self.call_args = tuple(call_args)
+        self.call_kwargs = {k: v for k, v in call_kwargs.items() if k != "training"}
+        self.outputs = outputs
+
+    @property
+    def input_tensors(self):
+        return [t for t in _flatten(list(self.call_args)) if isinstance(t, KerasTensor)]
+
+    @property
+    def parent_nodes(self):
+        return [t._keras_history[1] for t in self.input_tensors if t._keras_history is not None]
+
+
+def _topological_nodes(inputs, outputs):
+    input_ids = {id(t) for t in inputs}
+    order, visiting, done = [], set(), set()
+
+    def visit(tensor):
+        if id(tensor) in input_ids:
+            return
+        history = tensor._keras_history
+        if history is None:
+            raise ValueError(f"Graph disconnected: the tensor {tensor} was not produced by a layer call on the "
+                             f"model's inputs")
+        layer, node, _ = history
+        if isinstance(layer, InputLayer):
+            raise ValueError(
+                f"Graph disconnected: cannot obtain value for tensor {tensor} at layer '{layer.name}'. It is an "
+                f"input that is not among the model's inputs {[t.name for t in inputs]}.")
+        if id(node) in done:
+            return
+        if id(node) in visiting:
+            raise ValueError("The functional graph has a cycle")
+        visiting.add(id(node))
+        for parent in node.input_tensors:
+            visit(parent)
+        visiting.discard(id(node))
+        done.add(id(node))
+        order.append(node)
+
+    for out in outputs:
+        visit(out)
+    return order
+
+
+class Functional(Model):
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        flat_inputs = _flatten(inputs)
+        flat_outputs = _flatten(outputs)
+        for t in flat_inputs + flat_outputs:
+            if not isinstance(t, KerasTensor):
+                raise TypeError(f"Functional model inputs and outputs must be KerasTensors (from keras.Input and "
+                                f"layer calls on them); got {type(t).__name__}")
+        for t in flat_inputs:
+            if t._keras_history is None or not isinstance(t._keras_history[0], InputLayer):
+                raise ValueError(f"Functional model inputs must come from keras.Input(); {t} does not")
+        d = self.__dict__
+        d["_inputs_struct"] = inputs
+        d["_outputs_struct"] = outputs
+        d["_inputs"] = flat_inputs
+        d["_outputs"] = flat_outputs
+        d["_nodes"] = _topological_nodes(flat_inputs, flat_outputs)
+        for t in flat_inputs:
+            self._track(t._keras_history[0])
+        for node in self._nodes:
+            self._track(node.layer)
+        d["built"] = True
+        shapes = [t.shape for t in flat_inputs]
+        d["_build_input_shape"] = shapes[0] if len(shapes) == 1 else shapes
+        d["_output_shape"] = _map_structure(lambda t: t.shape, outputs)
+
+    @property
+    def inputs(self):
+        return list(self._inputs)
+
+    @property
+    def outputs(self):
+        return list(self._outputs)
+
+    @property
+    def input_shape(self):
+        return self._build_input_shape
+
+    @property
+    def output_shape(self):
+        return self._output_shape
+
+    def _build_on_call(self, inputs):
+        self.__dict__["built"] = True
+
+    def _run(self, inputs, stop_before_last=False):
+        flat = _flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
+        if len(flat) != len(self._inputs):
+            raise ValueError(f"Model {self.name} expects {len(self._inputs)} input(s), but it received "
+                             f"{len(flat)} input tensors")
+        values = {id(kt): v for kt, v in zip(self._inputs, flat)}
+
+        def lookup(a):
+            return values[id(a)] if isinstance(a, KerasTensor) else a
+
+        nodes = self._nodes
+        last = nodes[-1] if stop_before_last else None
+        for node in nodes:
+            args = [_map_structure(lookup, a) for a in node.call_args]
+            if node is last:
+                return args
+            out = node.layer(*args, **node.call_kwargs)
+            for kt, value in zip(_flatten(node.outputs), _flatten(out)):
+                values[id(kt)] = value
+        return _map_structure(lookup, self._outputs_struct)
+
+    def call(self, inputs, training=None, mask=None):
+        return self._run(inputs)
+
+    def _logits_forward_plan(self):
+        if len(self._outputs) != 1 or not self._nodes:
+            return None
+        last_node = self._nodes[-1]
+        if last_node.outputs is not self._outputs_struct and _flatten(last_node.outputs) != self._outputs:
+            return None
+        layer = last_node.layer
+        get_act = getattr(layer, "_output_activation", None)
+        activation = get_act() if get_act is not None else None
+        if activation is None or len(last_node.call_args) != 1:
+            return None
+        from ..layers.core import Dense
+
+        linear = layer._linear if isinstance(layer, Dense) else None
+        ctx = _CTX
+
+        def forward(x, training):
+            prev = ctx.training
+            ctx.training = training
+            ctx.depth += 1
+            try:
+                (h,) = self._run(x, stop_before_last=True)
+                return linear(h) if linear is not None else h
+            finally:
+                ctx.training = prev
+                ctx.depth -= 1
+
+        return activation, forward
+
+    # ---- config ---------------------------------------------------------------------------
+
+    def get_config(self):
+        layer_index = {}
+        layers = []
+        for layer in self._layers:
+            layer_index[id(layer)] = len(layers)
+            layers.append({"class_name": type(layer).__name__, "config": layer.get_config(), "name": layer.name})
+
+        def ref(kt):
+            layer, node, index = kt._keras_history
+            return [layer.name, layer._inbound_nodes.index(node), index]
+
+        def encode(a):
+            if isinstance(a, KerasTensor):
+                return {"__keras_tensor__": ref(a)}
+            if isinstance(a, (list, tuple)):
+                return [encode(e) for e in a]
+            return a
+
+        nodes = [{"layer": node.layer.name, "args": [encode(a) for a in node.call_args],
+                  "kwargs": node.call_kwargs, "outputs": [ref(t) for t in _flatten(node.outputs)]}
+                 for node in self._nodes]
+        return {"name": self.name, "trainable": self.trainable, "layers": layers, "nodes": nodes,
+                "input_layers": [ref(t) for t in self._inputs], "output_layers": [ref(t) for t in self._outputs],
+                "single_output": not isinstance(self._outputs_struct, (list, tuple, dict))}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.object_registry import get_registered_object
+
+        layers = {}
+        for entry in config["layers"]:
+            layer_cls = get_registered_object(entry["class_name"], custom_objects)
+            layers[entry["name"]] = layer_cls.from_config(entry["config"])
+        tensors = {}
+        for name, layer in layers.items():
+            if isinstance(layer, InputLayer):
+                tensors[(name, 0, 0)] = layer.output
+
+        def decode(a):
+            if isinstance(a, dict) and "__keras_tensor__" in a:
+                key = tuple(a["__keras_tensor__"])
+                if key not in tensors:
+                    raise ValueError(f"Corrupt functional config: tensor {key} is used before it is produced")
+                return tensors[key]
+            if isinstance(a, list):
+                return [decode(e) for e in a]
+            return a
+
+        for node in config["nodes"]:
+            layer = layers[node["layer"]]
+            args = [decode(a) for a in node["args"]]
+            out = layer(*args, **node.get("kwargs", {}))
+            for ref, kt in zip(node["outputs"], _flatten(out)):
+                tensors[tuple(ref)] = kt
+        inputs = [tensors[tuple(r)] for r in config["input_layers"]]
+        outputs = [tensors[tuple(r)] for r in config["output_layers"]]
+        if config.get("single_output", True) and len(outputs) == 1:
+            outputs = outputs[0]
+        return cls(inputs=inputs[0] if len(inputs) == 1 else inputs, outputs=outputs, name=config.get("name"),
+                   trainable=config.get("trainable", True))

@@ -1,0 +1,170 @@
+"""``keras.Sequential``: a plain stack of layers, each feeding the next.
+
+The model builds as soon as it knows its input shape (from ``keras.Input``,
+an ``InputLayer``, an ``input_shape=`` argument of the first layer, ``build()``,
+or the first batch), inferring every layer's shape in turn.
+"""
+
+from ..backend.keras_tensor import KerasTensor
+from ..layers.core import InputLayer
+from ..layers.layer import _CTX, Layer
+from .model import Model
+
+
+class Sequential(Model):
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        d = self.__dict__
+        d["_stack"] = []               # the layers, in order (InputLayer excluded)
+        d["_input_batch_shape"] = None
+        if layers is not None:
+            if isinstance(layers, Layer) or not hasattr(layers, "__iter__"):
+                layers = [layers]
+            for layer in layers:
+                self.add(layer, rebuild=False)
+            self._maybe_build()
+
+    @property
+    def layers(self):
+        return list(self._stack)
+
+    def add(self, layer, rebuild=True):
+        """Appends a layer (or a keras.Input / InputLayer that fixes the input shape)."""
+        if isinstance(layer, KerasTensor):
+            history = layer._keras_history
+            if history is None or not isinstance(history[0], InputLayer):
+                raise ValueError("Only the output of keras.Input can be added to a Sequential model; got a "
+                                 "KerasTensor produced by another layer")
+            layer = history[0]
+        if not isinstance(layer, Layer):
+            raise TypeError(
+                f"Only instances of `keras.Layer` can be added to a Sequential model. Received: {layer!r} "
+                f"(of type {type(layer).__name__})")
+        if isinstance(layer, InputLayer):
+            if self._stack:
+                raise ValueError("An InputLayer (or keras.Input) can only be the first entry of a Sequential model")
+            self.__dict__["_input_batch_shape"] = layer.batch_shape
+            self._track(layer)
+            if rebuild:
+                self._maybe_build()
+            return
+        for existing in self._stack:
+            if existing.name == layer.name:
+                raise ValueError(
+                    f"All layers added to a Sequential model should have unique names. Name '{layer.name}' is "
+                    f"already the name of a layer in this model. Update the `name` argument to pass a unique name.")
+        if not self._stack and self._input_batch_shape is None:
+            shape = layer.__dict__.get("_batch_input_shape")
+            if shape is not None:
+                self.__dict__["_input_batch_shape"] = tuple(shape)
+        self._stack.append(layer)
+        self._track(layer)
+        if self.built:
+            self._build_new_layer(layer)
+        elif rebuild:
+            self._maybe_build()
+
+    def pop(self):
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        self._layers.remove(layer)
+        self._layer_ids.discard(id(layer))
+        return layer
+
+    def _maybe_build(self):
+        if self._input_batch_shape is not None and not self.built and self._stack:
+            self.build(self._input_batch_shape)
+
+    def _build_new_layer(self, layer):
+        previous = self._stack[-2] if len(self._stack) > 1 else None
+        shape = previous._output_shape if previous is not None else self._input_batch_shape
+        if shape is None:
+            return
+        layer(KerasTensor((None,) + tuple(shape)[1:], dtype=layer.dtype))
+        self.__dict__["_output_shape"] = layer._output_shape
+
+    def build(self, input_shape=None):
+        """Infers every layer's shape from the input shape (batch dimension may be None)."""
+        if input_shape is None:
+            input_shape = self._input_batch_shape
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument to build() a Sequential model.")
+        input_shape = tuple(input_shape)
+        x = KerasTensor((None,) + input_shape[1:], dtype=self.dtype)
+        for layer in self._stack:
+            x = layer(x)
+        d = self.__dict__
+        d["_input_batch_shape"] = (None,) + input_shape[1:]
+        d["_build_input_shape"] = d["_input_batch_shape"]
+        d["_output_shape"] = x.shape if isinstance(x, KerasTensor) else None
+        d["built"] = True
+
+    def _build_on_call(self, inputs):
+        shape = tuple(inputs.shape) if hasattr(inputs, "shape") else None
+        if shape is None:
+            raise ValueError(f"Sequential model {self.name} needs tensor inputs; got {type(inputs).__name__}")
+        self.build(shape)
+
+    def call(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self._stack:
+            x = layer(x)
+        return x
+
+    def _logits_forward_plan(self):
+        """('softmax' | 'sigmoid', forward(x, training) -> logits) when the last layer ends in an
+        activation a fused loss can take over, else None."""
+        if not self._stack:
+            return None
+        last = self._stack[-1]
+        get_act = getattr(last, "_output_activation", None)
+        activation = get_act() if get_act is not None else None
+        if activation is None:
+            return None
+        from ..layers.core import Dense
+
+        head = self._stack[:-1]
+        linear = last._linear if isinstance(last, Dense) else None
+        ctx = _CTX
+
+        def forward(x, training):
+            prev = ctx.training
+            ctx.training = training
+            ctx.depth += 1
+            try:
+                for layer in head:
+                    x = layer(x)
+                if linear is not None:
+                    if not last.built:
+                        last._build_on_call(x)
+                    x = linear(x)
+            finally:
+                ctx.training = prev
+                ctx.depth -= 1
+            return x
+
+        return activation, forward
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                  "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                             for layer in self._stack]}
+        if self._input_batch_shape is not None:
+            config["build_input_shape"] = list(self._input_batch_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from ..saving.object_registry import get_registered_object
+
+        config = dict(config)
+        layer_configs = config.pop("layers", [])
+        build_input_shape = config.pop("build_input_shape", None)
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for entry in layer_configs:
+            layer_cls = get_registered_object(entry["class_name"], custom_objects)
+            model.add(layer_cls.from_config(entry["config"]), rebuild=False)
+        if build_input_shape is not None and not model.built:
+            model.build(tuple(build_input_shape))
+        return model

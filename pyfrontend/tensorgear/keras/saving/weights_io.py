@@ -1,0 +1,163 @@
+"""save_weights / load_weights: the model's weights in a NumPy .npz archive.
+
+Layout: one array per weight (keys w00000, w00001, ... in ``model.weights``
+order) and ``__meta__``, a JSON document (stored as bytes) listing each weight's
+path ("dense/kernel"), shape and dtype, plus the model's build input shape.
+
+Writes are atomic: the archive goes to a temporary file in the same folder,
+which is flushed and then renamed over the target, so a crash never leaves a
+half-written weights file behind. Loading checks the archive and every shape
+before assigning anything, and names the offending layer/weight.
+"""
+
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+import numpy as np
+
+import tensorgear as tg
+
+from ..backend.tensor_utils import dtype_name
+
+FORMAT = "tensorgear-weights"
+VERSION = 1
+
+
+def weight_entries(model):
+    """[(variable, owning layer, path)] in ``model.weights`` order; paths look like
+    "sequential/dense/kernel" (for messages: loading matches weights by position)."""
+    owner = {}
+
+    def visit(layer, prefix):
+        for v in layer._own_variables:
+            if id(v) not in owner:
+                owner[id(v)] = (layer, prefix + layer._variable_names.get(id(v), "variable"))
+        for sub in layer._layers:
+            visit(sub, f"{prefix}{sub.name}/")
+
+    visit(model, f"{model.name}/")
+    return [(v, owner[id(v)][0], owner[id(v)][1]) for v in model.weights]
+
+
+def atomic_write(filepath, write_fn, overwrite=True):
+    """Calls write_fn(file object) on a temporary file, then renames it to filepath."""
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"'{filepath}' exists and overwrite=False")
+    directory = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-" + os.path.basename(filepath) + "-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write_fn(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def weights_archive_bytes(model):
+    """The .npz archive of the model's weights, as bytes."""
+    arrays = {}
+    meta = {"format": FORMAT, "version": VERSION, "model": model.name, "weights": [],
+            "build_input_shape": _jsonable(getattr(model, "_build_input_shape", None))}
+    for i, (v, layer, path) in enumerate(weight_entries(model)):
+        key = f"w{i:05d}"
+        value = np.ascontiguousarray(v.numpy())
+        arrays[key] = value
+        meta["weights"].append({"key": key, "path": path, "layer": layer.name, "shape": list(value.shape),
+                                "dtype": dtype_name(v.dtype)})
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _jsonable(shape):
+    if shape is None:
+        return None
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [list(s) for s in shape]
+    return list(shape)
+
+
+def save_weights(model, filepath, overwrite=True):
+    data = weights_archive_bytes(model)
+    atomic_write(filepath, lambda f: f.write(data), overwrite=overwrite)
+
+
+def read_weights_archive(source, label):
+    """(meta dict, {key: array}) from a path or bytes; ValueError when unreadable."""
+    try:
+        handle = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else os.fspath(source)
+        with np.load(handle, allow_pickle=False) as archive:
+            files = set(archive.files)
+            if "__meta__" not in files:
+                raise ValueError("no '__meta__' entry")
+            meta = json.loads(bytes(archive["__meta__"]).decode("utf-8"))
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"format is {meta.get('format')!r}, expected {FORMAT!r}")
+            arrays = {}
+            for entry in meta["weights"]:
+                if entry["key"] not in files:
+                    raise ValueError(f"missing array {entry['key']!r} for weight {entry.get('path')!r}")
+                arrays[entry["key"]] = archive[entry["key"]]
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, KeyError, TypeError, ValueError, zipfile.BadZipFile, json.JSONDecodeError,
+            UnicodeDecodeError) as exc:
+        raise ValueError(f"Cannot read weights from {label}: the file is corrupt or is not a tensorgear weights "
+                         f"file ({type(exc).__name__}: {exc})") from exc
+    return meta, arrays
+
+
+def assign_weights(model, meta, arrays, label, skip_mismatch=False):
+    if not model.built and meta.get("build_input_shape") is not None:
+        shape = meta["build_input_shape"]
+        if shape and isinstance(shape[0], list):
+            shape = [tuple(s) for s in shape]
+        else:
+            shape = tuple(shape)
+        model.build(shape)
+    entries = weight_entries(model)
+    saved = meta["weights"]
+    if len(entries) != len(saved):
+        raise ValueError(
+            f"Weight count mismatch loading {label} into model '{model.name}': the model has {len(entries)} "
+            f"weights ({[p for _, _, p in entries]}) but the file has {len(saved)} "
+            f"({[e['path'] for e in saved]}). Was the model built (called on data) before load_weights()?")
+    pending = []
+    for (var, layer, path), entry in zip(entries, saved):
+        value = arrays[entry["key"]]
+        if tuple(var.shape) != tuple(value.shape):
+            message = (f"Layer '{layer.name}' weight '{path}' has shape {tuple(var.shape)} in the model but "
+                       f"{tuple(value.shape)} in {label} (saved as '{entry['path']}')")
+            if skip_mismatch:
+                import warnings
+
+                warnings.warn("Skipping mismatched weight: " + message, stacklevel=3)
+                continue
+            raise ValueError(message)
+        pending.append((var, value))
+    for var, value in pending:
+        var.assign(tg.convert_to_tensor(np.ascontiguousarray(value, dtype=dtype_name(var.dtype))))
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    filepath = os.fspath(filepath)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No weights file at '{filepath}'")
+    if zipfile.is_zipfile(filepath):
+        with zipfile.ZipFile(filepath) as zf:
+            if "model.weights.npz" in zf.namelist():  # a whole-model .keras archive
+                meta, arrays = read_weights_archive(zf.read("model.weights.npz"), f"'{filepath}'")
+                assign_weights(model, meta, arrays, f"'{filepath}'", skip_mismatch)
+                return
+    meta, arrays = read_weights_archive(filepath, f"'{filepath}'")
+    assign_weights(model, meta, arrays, f"'{filepath}'", skip_mismatch)

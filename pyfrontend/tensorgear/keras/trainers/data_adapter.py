@@ -1,0 +1,292 @@
+"""Turning fit / evaluate / predict inputs into batches of tensors.
+
+Arrays (NumPy or tensors) are converted once, up front, to contiguous
+tensorgear tensors of the dtypes the model and loss need (inputs to the float
+type; sparse-label targets to int64). Each step then takes a batch with one
+slice (a view, no copy) or, when shuffling, one gather of the epoch's
+permutation: no per-step conversion or copying from NumPy.
+
+tg.data.Dataset objects and other iterables of batches are consumed as they
+come, converting only what is not a tensor already.
+"""
+
+import math
+
+import numpy as np
+
+import tensorgear as tg
+
+from ..backend import floatx
+from ..backend.tensor_utils import dtype_name, is_float_dtype
+
+_ARRAY_TYPES = (np.ndarray,)
+
+
+def _is_array_like(x):
+    return isinstance(x, (np.ndarray, tg.Tensor, tg.Variable)) or (
+        hasattr(x, "__array__") and not hasattr(x, "__next__") and not isinstance(x, (list, tuple, dict)))
+
+
+def is_array_data(x):
+    """True for an array, or a list/tuple/dict of arrays (several model inputs)."""
+    if x is None:
+        return False
+    if isinstance(x, (list, tuple)):
+        return len(x) > 0 and all(is_array_data(e) for e in x)
+    if isinstance(x, dict):
+        return len(x) > 0 and all(is_array_data(e) for e in x.values())
+    return _is_array_like(x)
+
+
+def _map(fn, x):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_map(fn, e) for e in x)
+    if isinstance(x, dict):
+        return {k: _map(fn, v) for k, v in x.items()}
+    return fn(x)
+
+
+def _leaves(x):
+    if isinstance(x, (list, tuple)):
+        out = []
+        for e in x:
+            out.extend(_leaves(e))
+        return out
+    if isinstance(x, dict):
+        out = []
+        for k in sorted(x):
+            out.extend(_leaves(x[k]))
+        return out
+    return [x]
+
+
+def _length(a):
+    shape = getattr(a, "shape", None)
+    if shape is None or len(shape) == 0:
+        raise ValueError(f"Expected arrays with a batch (first) dimension; got a scalar of type {type(a).__name__}")
+    return int(shape[0])
+
+
+def to_numpy_if_needed(a):
+    if isinstance(a, (tg.Tensor, tg.Variable)):
+        return a
+    if isinstance(a, np.ndarray):
+        return a
+    return np.asarray(a)
+
+
+def convert_inputs(x, dtype=None):
+    """Model inputs as tensors: numbers become the float type (Keras feeds floats to layers)."""
+    dtype = dtype or floatx()
+
+    def conv(a):
+        if isinstance(a, tg.Variable):
+            a = tg.convert_to_tensor(a)
+        if isinstance(a, tg.Tensor):
+            return a if is_float_dtype(a.dtype) or dtype_name(a.dtype) == "bool" else tg.cast(a, dtype)
+        a = np.asarray(a)
+        if a.dtype.kind in "biuf" and (a.dtype.kind != "f" or a.dtype.itemsize != np.dtype(dtype).itemsize):
+            a = a.astype(dtype)
+        return tg.convert_to_tensor(np.ascontiguousarray(a))
+
+    return _map(conv, x)
+
+
+def convert_targets(y, kind):
+    """Targets as tensors. kind: 'sparse' (int64 class ids, a trailing 1 dropped), 'float'
+    (the float type), or None (as given)."""
+    if y is None:
+        return None
+
+    def conv(a):
+        if isinstance(a, tg.Variable):
+            a = tg.convert_to_tensor(a)
+        if kind == "sparse":
+            if isinstance(a, tg.Tensor):
+                if len(a.shape) == 2 and a.shape[-1] == 1:
+                    a = tg.reshape(a, (a.shape[0],))
+                return a if dtype_name(a.dtype) == "int64" else tg.cast(a, "int64")
+            a = np.asarray(a)
+            if a.ndim == 2 and a.shape[-1] == 1:
+                a = a.reshape(-1)
+            if a.dtype.kind == "f":
+                if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
+                    raise ValueError("Sparse categorical labels must be integer class ids; got non-integer "
+                                     f"values such as {a[np.argmax(a != np.round(a))]!r}")
+            return tg.convert_to_tensor(np.ascontiguousarray(a, dtype=np.int64))
+        if kind == "float":
+            if isinstance(a, tg.Tensor):
+                return a if dtype_name(a.dtype) == floatx() else tg.cast(a, floatx())
+            return tg.convert_to_tensor(np.ascontiguousarray(np.asarray(a), dtype=floatx()))
+        if isinstance(a, tg.Tensor):
+            return a
+        return tg.convert_to_tensor(np.ascontiguousarray(np.asarray(a)))
+
+    return _map(conv, y)
+
+
+def check_cardinality(x, y, sample_weight):
+    """All arrays must have the same number of samples (Keras's message otherwise)."""
+    sizes = {}
+    for label, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if data is not None:
+            sizes[label] = [_length(a) for a in _leaves(data)]
+    all_sizes = {s for v in sizes.values() for s in v}
+    if len(all_sizes) > 1:
+        detail = "\n".join(f"'{k}' sizes: {', '.join(str(s) for s in v)}" for k, v in sizes.items())
+        raise ValueError(
+            "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples.\n" + detail)
+    return all_sizes.pop() if all_sizes else 0
+
+
+def split_for_validation(x, y, sample_weight, validation_split):
+    """Keras's validation_split: the last fraction of the samples, taken before shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in (0, 1), got {validation_split}")
+    n = check_cardinality(x, y, sample_weight)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into a validation and "
+            f"training set as specified by `validation_split={validation_split}`. Either provide more data, or "
+            f"a different value for the `validation_split` argument.")
+
+    def head(a):
+        return a[:split_at]
+
+    def tail(a):
+        return a[split_at:]
+
+    def part(data, fn):
+        return None if data is None else _map(lambda a: fn(to_numpy_if_needed(a)), data)
+
+    return ((part(x, head), part(y, head), part(sample_weight, head)),
+            (part(x, tail), part(y, tail), part(sample_weight, tail)))
+
+
+class ArrayBatches:
+    """Batches from in-memory arrays, converted to tensors once."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, target_kind=None,
+                 steps=None):
+        if batch_size is None:
+            batch_size = 32
+        if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"batch_size must be a positive integer, got batch_size={batch_size!r}")
+        self.num_samples = check_cardinality(x, y, sample_weight)
+        self.batch_size = int(batch_size)
+        self.shuffle = shuffle
+        self.x = convert_inputs(x)
+        self.y = convert_targets(y, target_kind)
+        self.sample_weight = convert_targets(sample_weight, "float")
+        self._single_x = not isinstance(self.x, (list, tuple, dict))
+        n_batches = math.ceil(self.num_samples / self.batch_size) if self.num_samples else 0
+        self.num_batches = n_batches if steps is None else min(int(steps), n_batches)
+
+    def _take(self, data, start, stop, idx):
+        if data is None:
+            return None
+        if idx is None:
+            return _map(lambda a: a[start:stop], data)
+        return _map(lambda a: tg.gather(a, idx), data)
+
+    def __iter__(self):
+        bs, n = self.batch_size, self.num_samples
+        perm = None
+        if self.shuffle and n > 1:
+            perm = tg.convert_to_tensor(np.random.permutation(n).astype(np.int64))
+        x, y, sw = self.x, self.y, self.sample_weight
+        single = self._single_x and y is not None and sw is None
+        for b in range(self.num_batches):
+            start = b * bs
+            stop = min(start + bs, n)
+            if perm is None:
+                if single:
+                    yield x[start:stop], y[start:stop], None, stop - start
+                else:
+                    yield (self._take(x, start, stop, None), self._take(y, start, stop, None),
+                           self._take(sw, start, stop, None), stop - start)
+            else:
+                idx = perm[start:stop]
+                if single:
+                    yield tg.gather(x, idx), tg.gather(y, idx), None, stop - start
+                else:
+                    yield (self._take(x, start, stop, idx), self._take(y, start, stop, idx),
+                           self._take(sw, start, stop, idx), stop - start)
+
+    def first_inputs(self, n=1):
+        return _map(lambda a: a[:n], self.x)
+
+
+class IterableBatches:
+    """Batches from a tg.data.Dataset (or any iterable of batches), as they come.
+
+    Elements are ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
+    """
+
+    def __init__(self, data, target_kind=None, steps=None):
+        self.data = data
+        self.target_kind = target_kind
+        self.steps = steps
+        self._iterator = None
+        try:
+            n = len(data)
+        except TypeError:
+            n = None
+        if n is not None and n < 0:
+            n = None
+        self.num_batches = n if steps is None else (int(steps) if n is None else min(int(steps), n))
+        # a one-shot iterator (generator) continues across epochs instead of restarting
+        self._one_shot = iter(data) is data if hasattr(data, "__iter__") else True
+
+    def _unpack(self, element):
+        if isinstance(element, (list, tuple)) and not isinstance(element, dict):
+            if len(element) == 1:
+                return element[0], None, None
+            if len(element) == 2:
+                return element[0], element[1], None
+            if len(element) == 3:
+                return element[0], element[1], element[2]
+            raise ValueError(f"Data elements must be x, (x,), (x, y) or (x, y, sample_weight); got a "
+                             f"{type(element).__name__} of length {len(element)}")
+        return element, None, None
+
+    def __iter__(self):
+        if self._one_shot:
+            it = self._iterator if self._iterator is not None else iter(self.data)
+            self._iterator = it
+        else:
+            it = iter(self.data)
+        count = 0
+        while self.steps is None or count < self.steps:
+            try:
+                element = next(it)
+            except StopIteration:
+                self._iterator = None
+                return
+            x, y, sw = self._unpack(element)
+            x = convert_inputs(x)
+            y = convert_targets(y, self.target_kind)
+            sw = convert_targets(sw, "float")
+            first = _leaves(x)[0]
+            yield x, y, sw, int(first.shape[0]) if len(first.shape) else 1
+            count += 1
+
+
+def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, target_kind=None, steps=None,
+                 what="fit"):
+    """ArrayBatches for arrays, IterableBatches for datasets / iterables."""
+    if x is None:
+        raise ValueError(f"{what}() needs input data: x is None")
+    if is_array_data(x):
+        return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, target_kind=target_kind,
+                            steps=steps)
+    if y is not None:
+        raise ValueError(f"`y` argument is not supported when using a dataset or an iterable as input to "
+                         f"{what}(); the dataset must yield (x, y) pairs. Received: y={type(y).__name__}")
+    if sample_weight is not None:
+        raise ValueError(f"`sample_weight` argument is not supported when the input to {what}() is a dataset")
+    if not hasattr(x, "__iter__"):
+        raise TypeError(f"Unrecognized data type for {what}(): x={type(x).__name__}. Pass NumPy arrays, "
+                        f"tensors, a tg.data.Dataset or an iterable of (x, y) batches.")
+    return IterableBatches(x, target_kind=target_kind, steps=steps)
