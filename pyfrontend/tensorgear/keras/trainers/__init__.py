@@ -1,0 +1,1 @@
+"""The training loop behind keras.Model (compile / fit / evaluate / predict)."""
