@@ -47,6 +47,14 @@ Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dt
 Tensor random_shuffle(const Tensor& t, std::optional<int64_t> seed);  // permutes the first axis
 // (tensor) bernoulli mask helper for dropout: 1/(1-rate) with prob 1-rate else 0
 Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed);
+// Integers in [minval, maxval), exact for any int64 bounds (int32/int64 dtypes).
+Tensor random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, std::optional<int64_t> seed);
+// tf.random.stateless_*: the numbers depend only on the two seeds (no call counter).
+using SeedPair = std::pair<int64_t, int64_t>;
+Tensor stateless_random_normal(const Shape& shape, double mean, double stddev, DType dtype, SeedPair seed);
+Tensor stateless_truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, SeedPair seed);
+Tensor stateless_random_uniform(const Shape& shape, double minval, double maxval, DType dtype, SeedPair seed);
+Tensor stateless_random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, SeedPair seed);
 
 // ---- element-wise (ops_elementwise.cpp) -----------------------------------
 // NumPy broadcasting, Array-API promotion of the two dtypes.
@@ -125,6 +133,19 @@ Tensor gather(const Tensor& t, const Tensor& indices, int64_t axis);  // IndexEr
 Tensor one_hot(const Tensor& indices, int64_t depth, double on, double off, int64_t axis, DType dtype);
 // Adds g (shaped like gather's output) into zeros of `shape` at the gathered places.
 Tensor gather_backward(const Tensor& g, const Tensor& indices, int64_t axis, const Shape& shape);
+// Mirror padding (tf.pad modes REFLECT / SYMMETRIC), built from reversed slices and concat.
+Tensor pad_mirror(const Tensor& t, const std::vector<std::pair<int64_t, int64_t>>& paddings, bool symmetric);
+
+// ---- indexing (indexing.cpp; getitem with a parsed index: indexing.h; ----
+// ---- gather, gather_backward, one_hot, boolean_mask: ops_index.cpp)   ----
+Tensor slice(const Tensor& t, const std::vector<int64_t>& begin, const std::vector<int64_t>& size);  // a view
+// tf.strided_slice with its bit masks; a view.
+Tensor strided_slice(const Tensor& t, const std::vector<int64_t>& begin, const std::vector<int64_t>& end,
+                     const std::vector<int64_t>& strides, int64_t begin_mask, int64_t end_mask,
+                     int64_t ellipsis_mask, int64_t new_axis_mask, int64_t shrink_axis_mask);
+// Elements of t where mask (bool, shaped like t.shape[axis:axis+mask.ndim]) is true,
+// those dims flattened into one (tf.boolean_mask). A copy; gradient through gather.
+Tensor boolean_mask(const Tensor& t, const Tensor& mask, int64_t axis = 0);
 
 // ---- linear algebra (ops_linalg.cpp) --------------------------------------
 // NumPy matmul semantics (1-D, 2-D, batched with broadcast batch dims);
@@ -132,6 +153,12 @@ Tensor gather_backward(const Tensor& g, const Tensor& indices, int64_t axis, con
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a,
                  const std::vector<int64_t>& axes_b);
+
+// ---- the Dense layer's forward in one op (ops_dense.cpp) ---------------------
+enum class DenseActivation { None, Relu };
+// activation(x @ kernel + bias); x of rank >= 1 (leading dims are batch dims),
+// kernel (in, units), bias (units,) or undefined.
+Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, DenseActivation activation);
 
 // ---- neural-network kernels (ops_nn.cpp) -----------------------------------
 Tensor softmax(const Tensor& t, int64_t axis = -1);

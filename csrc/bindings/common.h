@@ -52,6 +52,9 @@ void bind_creation(py::module_& m);
 void bind_elementwise(py::module_& m);
 void bind_reduce(py::module_& m);
 void bind_shape(py::module_& m);
+void bind_indexing(py::module_& m);  // after bind_tensor and bind_autograd: adds methods to their classes
+void bind_dlpack(py::module_& m);
+void bind_dense(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_nn(py::module_& m);
 void bind_random(py::module_& m);

@@ -92,6 +92,9 @@ PYBIND11_MODULE(_C, m) {
   bind_elementwise(m);
   bind_reduce(m);
   bind_shape(m);
+  bind_indexing(m);
+  bind_dlpack(m);
+  bind_dense(m);
   bind_linalg(m);
   bind_nn(m);
   bind_random(m);
