@@ -408,3 +408,9 @@ def test_bench_wrapper_help_from_a_checkout():
                        text=True, timeout=120, env=benv.child_env(os.environ, unset_openblas=False))
     assert r.returncode == 0, r.stderr
     assert "--quick" in r.stdout and "--sections" in r.stdout
+
+
+def test_busy_machine_probe_and_bounded_wait():
+    busy = benv.runnable_others(2, 0.0)
+    assert busy is None or busy >= -1
+    assert benv.wait_quiet(0.0) == pytest.approx(0.0, abs=0.5)

@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=0,
                    help="force N threads in every training framework (default: each one's own)")
     p.add_argument("--import-runs", type=_positive, help="fresh interpreters for import time")
+    p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before each measurement, wait up to SECONDS until no other task is "
+                        "runnable (this machine is shared)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep-openblas-env", action="store_true",
                    help="do not unset OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE (not comparable with NumPy)")
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
             for n in row["notes"]:
                 out(f"    note: {n}")
 
-        results["kernels"] = kernels.run(fws, args.quick, settings, args.patterns, show, seed=args.seed)
+        results["kernels"] = kernels.run(fws, args.quick, settings, args.patterns, show, seed=args.seed,
+                                         quiet_wait=args.wait_quiet, out=out)
         for row in results["kernels"]:
             notes += [f"kernel {row['kernel']} [{row['case']}]: {n}" for n in row["notes"]]
 
@@ -106,7 +110,8 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         out("== overheads (4x4 float32; median per call) ==")
         table = report.Table(report.OVERHEAD_COLUMNS, out)
         table.header()
-        results["overheads"] = overheads.run_dispatch(fws, settings, args.patterns)
+        results["overheads"] = overheads.run_dispatch(fws, settings, args.patterns,
+                                                      quiet_wait=args.wait_quiet, out=out)
         for row in results["overheads"]:
             table.row(report.overhead_cells(row))
             for n in row["notes"]:
@@ -139,7 +144,8 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
                                                  else f"failed: {r.get('error')}"))
 
         results["training"] = training.run(fw_list, epochs, args.batch_size, unset, limit=limit,
-                                           seed=args.seed, threads=args.threads, progress=show_train)
+                                           seed=args.seed, threads=args.threads, progress=show_train,
+                                           quiet_wait=args.wait_quiet, out=out)
         tg = next((r for r in results["training"]["results"]
                    if r.get("framework") == "tensorgear" and "epoch_median_s" in r), None)
         if tg:
@@ -148,9 +154,11 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
                     out(f"  {r['framework']}/tensorgear epoch time: {r['epoch_ratio_other_over_tg']:.2f}x")
         notes += results["training"]["notes"]
 
+    results["meta"]["load_at_end"] = benv.load_average()
     results["targets"] = report.targets(results)
     out("")
-    out("== targets (issue 5) ==")
+    out(f"== targets (issue 5; 1-min load average {meta.get('load_at_start')} at start, "
+        f"{meta.get('load_at_end')} at end) ==")
     for line in report.target_lines(results["targets"]):
         out(line)
     if notes:

@@ -145,6 +145,42 @@ def load_average() -> Optional[float]:
         return None
 
 
+def runnable_others(samples: int = 5, interval: float = 0.02) -> Optional[float]:
+    """Median count of runnable tasks other than this reader (/proc/loadavg's
+    running field, instantaneous, unlike the 1-minute load average)."""
+    import statistics
+    import time
+
+    counts = []
+    for i in range(samples):
+        try:
+            with open("/proc/loadavg") as f:
+                counts.append(int(f.read().split()[3].split("/")[0]) - 1)
+        except (OSError, ValueError, IndexError):
+            return None
+        if i + 1 < samples:
+            time.sleep(interval)
+    return float(statistics.median(counts))
+
+
+def wait_quiet(max_wait_s: float, out=None, threshold: float = 0.0) -> float:
+    """Sleep until no other task is runnable (at most ``max_wait_s``); returns the
+    time waited.  The machine is shared: builds of other people steal the cores."""
+    import time
+
+    t0 = time.monotonic()
+    said = False
+    while time.monotonic() - t0 < max_wait_s:
+        busy = runnable_others()
+        if busy is None or busy <= threshold:
+            break
+        if out and not said:
+            out(f"    (waiting up to {max_wait_s:.0f} s for a quiet machine: {busy:.0f} other tasks runnable)")
+            said = True
+        time.sleep(1.0)
+    return time.monotonic() - t0
+
+
 def load_warning(load: Optional[float]) -> Optional[str]:
     """This machine is shared: say so when other work was running."""
     cpus = os.cpu_count() or 1

@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
+from . import env as benv
 from . import timing
 from .frameworks import Framework
 
@@ -250,12 +251,17 @@ def run_case(kernel: Kernel, case: Case, fws: Mapping[str, Framework],
 
 def run(fws: Mapping[str, Framework], quick: bool, settings: timing.Settings,
         patterns: Sequence[str] = (), progress: Optional[Callable[[Dict], None]] = None,
-        kernels: Optional[List[Kernel]] = None, seed: int = 0) -> List[Dict[str, object]]:
+        kernels: Optional[List[Kernel]] = None, seed: int = 0, quiet_wait: float = 0.0,
+        out: Optional[Callable[[str], None]] = None) -> List[Dict[str, object]]:
     rng = np.random.default_rng(seed)
     rows = []
     for kernel in select(kernels if kernels is not None else all_kernels(), patterns):
         for case in kernel.cases(quick):
+            if quiet_wait:
+                benv.wait_quiet(quiet_wait, out)
+            busy = benv.runnable_others(3)
             row = run_case(kernel, case, fws, settings, rng)
+            row["others_runnable"] = busy
             rows.append(row)
             if progress:
                 progress(row)

@@ -129,7 +129,7 @@ def _time_sampler(sampler, settings: timing.Settings) -> timing.Stats:
 
 
 def run_dispatch(fws: Mapping[str, Framework], settings: timing.Settings,
-                 patterns=()) -> List[Dict[str, object]]:
+                 patterns=(), quiet_wait: float = 0.0, out=None) -> List[Dict[str, object]]:
     builders: Dict[str, Dict[str, Callable]] = {}
     if "tensorgear" in fws:
         builders["tensorgear"] = _tg_cases(fws["tensorgear"].module)
@@ -144,6 +144,8 @@ def run_dispatch(fws: Mapping[str, Framework], settings: timing.Settings,
             continue
         row: Dict[str, object] = {"case": case, "times": {}, "notes": [],
                                   "target_s": TARGETS_US[case] * 1e-6}
+        if quiet_wait:
+            benv.wait_quiet(quiet_wait, out)
         plain, loops = {}, {}
         for name, cases in builders.items():
             if case not in cases:

@@ -56,8 +56,8 @@ class Table:
         self.out(self._fmt(cells))
 
 
-KERNEL_COLUMNS = (("kernel", -14), ("case", -30), ("tensorgear", 10), ("numpy", 10),
-                  ("torch", 10), ("np/tg", 7), ("torch/tg", 8), ("tg rate", 12))
+KERNEL_COLUMNS = (("kernel", -14), ("case", -36), ("tensorgear", 10), ("numpy", 10),
+                  ("torch", 10), ("np/tg", 7), ("torch/tg", 8), ("tg rate", 14), ("busy", 4))
 
 
 def kernel_cells(row) -> List[str]:
@@ -66,8 +66,10 @@ def kernel_cells(row) -> List[str]:
         rate = f"{row['gflops']['tensorgear']:.1f} GFLOP/s"
     elif row.get("gbps", {}).get("tensorgear"):
         rate = f"{row['gbps']['tensorgear']:.1f} GB/s"
+    busy = row.get("others_runnable")
     return [row["kernel"], row["case"], fmt_time(_med(row, "tensorgear")), fmt_time(_med(row, "numpy")),
-            fmt_time(_med(row, "torch")), _x(_ratio(row, "numpy")), _x(_ratio(row, "torch")), rate]
+            fmt_time(_med(row, "torch")), _x(_ratio(row, "numpy")), _x(_ratio(row, "torch")), rate,
+            "-" if busy is None else f"{busy:.0f}"]
 
 
 OVERHEAD_COLUMNS = (("overhead", -24), ("tensorgear", 10), ("numpy", 10), ("torch", 10),

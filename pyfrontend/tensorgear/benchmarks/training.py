@@ -108,7 +108,7 @@ def thread_env(environ: Mapping[str, str], threads: int) -> Dict[str, str]:
 
 def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas: bool,
         limit: Optional[int] = None, seed: int = 0, threads: int = 0, hidden: int = 512,
-        data=None, progress=None) -> Dict[str, object]:
+        data=None, progress=None, quiet_wait: float = 0.0, out=None) -> Dict[str, object]:
     results: List[Dict[str, object]] = []
     notes: List[str] = []
     environ = thread_env(benv.child_env(os.environ, unset_openblas), threads)
@@ -126,8 +126,12 @@ def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas:
                 if progress:
                     progress(results[-1])
                 continue
+            if quiet_wait:
+                benv.wait_quiet(quiet_wait, out)
+            busy = benv.runnable_others(3)
             res = run_one(fw, data_path, epochs, batch_size, environ, seed=seed, hidden=hidden,
                           threads=threads)
+            res["others_runnable_at_start"] = busy
             if "error" in res:
                 notes.append(f"{fw} failed: {res['error']}")
             results.append(res)
