@@ -46,18 +46,6 @@ Tensor variance(const Tensor& t, const Axes& axes, bool keepdims) { throw Runtim
 Tensor reduce_std(const Tensor& t, const Axes& axes, bool keepdims) { throw RuntimeError("reduce_std: not implemented yet"); }
 Tensor argmax(const Tensor& t, int64_t axis, DType out_dtype) { throw RuntimeError("argmax: not implemented yet"); }
 Tensor argmin(const Tensor& t, int64_t axis, DType out_dtype) { throw RuntimeError("argmin: not implemented yet"); }
-Tensor transpose(const Tensor& t, const std::vector<int64_t>& perm) { throw RuntimeError("transpose: not implemented yet"); }
-Tensor expand_dims(const Tensor& t, int64_t axis) { throw RuntimeError("expand_dims: not implemented yet"); }
-Tensor squeeze(const Tensor& t, const Axes& axes) { throw RuntimeError("squeeze: not implemented yet"); }
-Tensor concat(const std::vector<Tensor>& ts, int64_t axis) { throw RuntimeError("concat: not implemented yet"); }
-Tensor stack(const std::vector<Tensor>& ts, int64_t axis) { throw RuntimeError("stack: not implemented yet"); }
-std::vector<Tensor> split(const Tensor& t, const std::vector<int64_t>& sizes, int64_t axis) { throw RuntimeError("split: not implemented yet"); }
-std::vector<Tensor> unstack(const Tensor& t, int64_t axis) { throw RuntimeError("unstack: not implemented yet"); }
-Tensor tile(const Tensor& t, const std::vector<int64_t>& multiples) { throw RuntimeError("tile: not implemented yet"); }
-Tensor pad(const Tensor& t, const std::vector<std::pair<int64_t, int64_t>>& paddings, double constant) { throw RuntimeError("pad: not implemented yet"); }
-Tensor gather(const Tensor& t, const Tensor& indices, int64_t axis) { throw RuntimeError("gather: not implemented yet"); }
-Tensor one_hot(const Tensor& indices, int64_t depth, double on, double off, int64_t axis, DType dtype) { throw RuntimeError("one_hot: not implemented yet"); }
-Tensor gather_backward(const Tensor& g, const Tensor& indices, int64_t axis, const Shape& shape) { throw RuntimeError("gather_backward: not implemented yet"); }
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) { throw RuntimeError("matmul: not implemented yet"); }
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a, const std::vector<int64_t>& axes_b) { throw RuntimeError("tensordot: not implemented yet"); }
 Tensor softmax(const Tensor& t, int64_t axis) { throw RuntimeError("softmax: not implemented yet"); }

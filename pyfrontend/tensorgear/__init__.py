@@ -25,6 +25,8 @@ from ._C import (  # noqa: F401  (re-exported API)
     reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_any, reduce_all,
     reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin,
     reshape, broadcast_to, matmul,
+    transpose, expand_dims, squeeze, concat, stack, split, unstack, tile, pad, gather, one_hot,
+    shape, size, rank, slice, strided_slice, boolean_mask, reverse, from_dlpack,
 )
 from ._shape import TensorShape  # noqa: F401
 from . import config, math, nn, random  # noqa: F401
