@@ -1,5 +1,7 @@
 // Creation and conversion ops.
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "autograd.h"
 #include "elementwise_exec.h"
@@ -10,11 +12,27 @@ namespace tg::ops {
 
 using autograd::Grads;
 
+namespace {
+
+// value as a T, refusing what the conversion would make undefined (NaN or an
+// out-of-range value to an integer type).
+template <class T>
+T checked_value(double value, const char* op) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    TG_CHECK(std::isfinite(value) && value >= double(std::numeric_limits<T>::min()) &&
+                 value < double(std::numeric_limits<T>::max()) + 1.0,
+             ValueError, op, ": value ", value, " is out of range for dtype ", dtype_of<T>::value);
+  }
+  return static_cast<T>(value);
+}
+
+}  // namespace
+
 Tensor full(const Shape& shape, double value, DType dtype) {
   Tensor out = Tensor::empty(shape, dtype);
   const int64_t n = out.numel();
   TG_DISPATCH_ALL(dtype, {
-    T v = static_cast<T>(value);
+    const T v = checked_value<T>(value, "fill");
     T* p = out.data<T>();
     parallel_for(n, kParallelElems, [&](int64_t s, int64_t e) {
       for (int64_t i = s; i < e; ++i) p[i] = v;
@@ -43,26 +61,68 @@ Tensor eye(int64_t rows, int64_t cols, DType dtype) {
 }
 
 Tensor arange(double start, double limit, double delta, DType dtype) {
-  TG_CHECK(delta != 0, ValueError, "range: delta must not be zero");
+  TG_CHECK(dtype != DType::Bool, TypeError, "range: unsupported dtype bool");
   TG_CHECK(std::isfinite(start) && std::isfinite(limit) && std::isfinite(delta), ValueError,
            "range: start, limit and delta must be finite, got ", start, ", ", limit, ", ", delta);
-  double count = std::ceil((limit - start) / delta);
-  int64_t n = count > 0 ? int64_t(count) : 0;
+  if (is_integer(dtype)) {
+    // As TF: the arguments are cast to the integer dtype first, then counted
+    // exactly in integers.
+    int64_t s = 0, l = 0, d = 0;
+    TG_DISPATCH_NUMERIC(dtype, "range", {
+      s = int64_t(checked_value<T>(start, "range"));
+      l = int64_t(checked_value<T>(limit, "range"));
+      d = int64_t(checked_value<T>(delta, "range"));
+    });
+    TG_CHECK(d != 0, ValueError, "range: delta must not be zero (delta=", delta, " as ", dtype, ")");
+    // Unsigned arithmetic: the span of two int64 values may not fit an int64.
+    const uint64_t span = d > 0 ? (l > s ? uint64_t(l) - uint64_t(s) : 0) : (l < s ? uint64_t(s) - uint64_t(l) : 0);
+    const uint64_t ad = d > 0 ? uint64_t(d) : uint64_t(0) - uint64_t(d);
+    const uint64_t count = span / ad + (span % ad != 0);
+    TG_CHECK(count <= (uint64_t(1) << 62), OutOfMemory, "range(", s, ", ", l, ", ", d, ") would have ", count,
+             " elements");
+    const int64_t n = int64_t(count);
+    Tensor out = Tensor::empty({n}, dtype);
+    TG_DISPATCH_NUMERIC(dtype, "range", {
+      T* p = out.data<T>();
+      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(int64_t(uint64_t(s) + uint64_t(i) * uint64_t(d)));
+    });
+    return out;
+  }
+  TG_CHECK(delta != 0, ValueError, "range: delta must not be zero");
+  const double count = std::ceil((limit - start) / delta);
+  TG_CHECK(!(count > 4.6e18), OutOfMemory, "range(", start, ", ", limit, ", ", delta, ") would have ", count,
+           " elements");
+  const int64_t n = count > 0 ? int64_t(count) : 0;
   Tensor out = Tensor::empty({n}, dtype);
-  TG_DISPATCH_ALL(dtype, {
+  TG_DISPATCH_FLOAT(dtype, "range", {
     T* p = out.data<T>();
-    for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + double(i) * delta);
+    parallel_for(n, kParallelElems, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(start + double(i) * delta);
+    });
   });
   return out;
 }
 
 Tensor linspace(double start, double stop, int64_t num, DType dtype) {
   TG_CHECK(num >= 0, ValueError, "linspace: num must be non-negative, got ", num);
+  TG_CHECK(dtype != DType::Bool, TypeError, "linspace: unsupported dtype bool");
+  TG_CHECK(std::isfinite(start) && std::isfinite(stop), ValueError, "linspace: start and stop must be finite, got ",
+           start, " and ", stop);
   Tensor out = Tensor::empty({num}, dtype);
-  double step = num > 1 ? (stop - start) / double(num - 1) : 0.0;
-  TG_DISPATCH_ALL(dtype, {
+  const double step = num > 1 ? (stop - start) / double(num - 1) : 0.0;
+  auto value = [&](int64_t i) { return i + 1 == num && num > 1 ? stop : start + double(i) * step; };
+  TG_DISPATCH_NUMERIC(dtype, "linspace", {
     T* p = out.data<T>();
-    for (int64_t i = 0; i < num; ++i) p[i] = static_cast<T>(i + 1 == num && num > 1 ? stop : start + double(i) * step);
+    if constexpr (std::is_integral_v<T>) {
+      // Integer results round down, as NumPy's do.
+      checked_value<T>(std::floor(start), "linspace");
+      checked_value<T>(std::floor(stop), "linspace");
+      for (int64_t i = 0; i < num; ++i) p[i] = static_cast<T>(std::floor(value(i)));
+    } else {
+      parallel_for(num, kParallelElems, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(value(i));
+      });
+    }
   });
   return out;
 }

@@ -4,12 +4,6 @@
 
 namespace tg::ops {
 
-void set_global_seed(std::optional<int64_t> seed) { throw RuntimeError("set_global_seed: not implemented yet"); }
-Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed) { throw RuntimeError("random_normal: not implemented yet"); }
-Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed) { throw RuntimeError("random_uniform: not implemented yet"); }
-Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed) { throw RuntimeError("truncated_normal: not implemented yet"); }
-Tensor random_shuffle(const Tensor& t, std::optional<int64_t> seed) { throw RuntimeError("random_shuffle: not implemented yet"); }
-Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed) { throw RuntimeError("dropout_mask: not implemented yet"); }
 Tensor floor_divide(const Tensor& a, const Tensor& b) { throw RuntimeError("floor_divide: not implemented yet"); }
 Tensor mod(const Tensor& a, const Tensor& b) { throw RuntimeError("mod: not implemented yet"); }
 Tensor pow(const Tensor& a, const Tensor& b) { throw RuntimeError("pow: not implemented yet"); }
@@ -46,8 +40,6 @@ Tensor variance(const Tensor& t, const Axes& axes, bool keepdims) { throw Runtim
 Tensor reduce_std(const Tensor& t, const Axes& axes, bool keepdims) { throw RuntimeError("reduce_std: not implemented yet"); }
 Tensor argmax(const Tensor& t, int64_t axis, DType out_dtype) { throw RuntimeError("argmax: not implemented yet"); }
 Tensor argmin(const Tensor& t, int64_t axis, DType out_dtype) { throw RuntimeError("argmin: not implemented yet"); }
-Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b) { throw RuntimeError("matmul: not implemented yet"); }
-Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a, const std::vector<int64_t>& axes_b) { throw RuntimeError("tensordot: not implemented yet"); }
 Tensor softmax(const Tensor& t, int64_t axis) { throw RuntimeError("softmax: not implemented yet"); }
 Tensor log_softmax(const Tensor& t, int64_t axis) { throw RuntimeError("log_softmax: not implemented yet"); }
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) { throw RuntimeError("sparse_softmax_cross_entropy_with_logits: not implemented yet"); }

@@ -9,15 +9,22 @@ void bind_creation(py::module_& m) {
   m.def("constant", [](py::handle value, py::object dtype, py::object shape, py::object) {
     auto dt = parse_optional_dtype(dtype);
     Tensor t = to_tensor(value, dt);
-    if (py::isinstance<TensorImpl>(value) && !dt) t = ops::stop_gradient(t);  // a new constant, not the same tensor
+    if (py::isinstance<TensorImpl>(value) && t.get() == value.cast<TensorImpl*>()) t = ops::stop_gradient(t);  // a new constant
     if (t.get()->weak) {  // a constant made from a Python scalar is an ordinary tensor
       Tensor c = ops::identity(t);
       t = c;
     }
     if (!shape.is_none()) {
-      Shape s = parse_shape(shape);
-      if (t.numel() == 1 && shape_numel(s) != 1) t = ops::identity(ops::broadcast_to(ops::reshape(t, {}), s));
-      else t = ops::reshape(t, s);
+      const Shape s = parse_shape(shape);
+      const int64_t want = shape_numel(s);
+      if (t.numel() == want) {
+        t = ops::reshape(t, s);
+      } else {
+        // TF broadcasts a single value to the shape; anything else must match.
+        TG_CHECK(t.numel() == 1, ValueError, "constant: value of shape ", t.shape(), " has ", t.numel(),
+                 " elements, but shape=", s, " has ", want);
+        t = ops::identity(ops::broadcast_to(ops::reshape(t, {}), s));
+      }
     }
     return t;
   }, "value"_a, "dtype"_a = py::none(), "shape"_a = py::none(), "name"_a = py::none());
@@ -46,16 +53,27 @@ void bind_creation(py::module_& m) {
     return ops::ones_like(t, parse_optional_dtype(dtype));
   }, "input"_a, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("fill", [](py::handle dims, py::handle value, py::object) {
-    Tensor v = to_tensor(value);
+    const Tensor v = to_tensor(value);
     TG_CHECK(v.numel() == 1, ValueError, "fill: value must be a scalar, got shape ", v.shape());
-    DType dt = v.dtype();
-    return is_floating(dt) ? ops::full(parse_shape(dims, "dims"), v.item_double(), dt)
-                           : ops::full(parse_shape(dims, "dims"), double(v.item_int()), dt);
+    const Shape s = parse_shape(dims, "dims");
+    for (int64_t d : s) TG_CHECK(d >= 0, ValueError, "fill: dims must be non-negative, got ", s);
+    shape_numel(s);  // MemoryError for absurd sizes before any view is made
+    // A broadcast copy: exact for every dtype (int64 included) and, like TF's
+    // fill, differentiable with respect to the value.
+    MaybeReleaseGil gil(shape_numel(s));
+    return ops::identity(ops::broadcast_to(ops::reshape(v, {}), s));
   }, "dims"_a, "value"_a, "name"_a = py::none());
   m.def("eye", [](int64_t num_rows, py::object num_columns, py::object batch_shape, py::object dtype, py::object) {
-    TG_CHECK(batch_shape.is_none(), ValueError, "eye: batch_shape is not supported");
-    int64_t cols = num_columns.is_none() ? num_rows : num_columns.cast<int64_t>();
-    return ops::eye(num_rows, cols, parse_optional_dtype(dtype).value_or(DType::Float32));
+    const int64_t cols = num_columns.is_none() ? num_rows : num_columns.cast<int64_t>();
+    Tensor e = ops::eye(num_rows, cols, parse_optional_dtype(dtype).value_or(DType::Float32));
+    if (batch_shape.is_none()) return e;
+    Shape s = parse_shape(batch_shape, "batch_shape");
+    for (int64_t d : s) TG_CHECK(d >= 0, ValueError, "eye: batch_shape must be non-negative, got ", s);
+    s.push_back(num_rows);
+    s.push_back(cols);
+    Tensor out = Tensor::empty(s, e.dtype());
+    copy_into(ops::broadcast_to(e, s), out);
+    return out;
   }, "num_rows"_a, "num_columns"_a = py::none(), "batch_shape"_a = py::none(), "dtype"_a = py::none(),
      "name"_a = py::none());
   // range(limit) / range(start, limit, delta=1): int64 for integer arguments, else float32.

@@ -1,14 +1,83 @@
 // Python functions of the linear-algebra ops.
 #include "bindings/common.h"
+#include "linalg.h"
 
 namespace tg::py_bind {
 
+namespace {
+
+// TF's axes argument: an int N (last N axes of a with first N of b), or a
+// pair whose items are each an int or a sequence of ints.
+std::vector<int64_t> axis_list(py::handle h, const char* which) {
+  if (PyLong_Check(h.ptr()) || (py::hasattr(h, "__index__") && !py::isinstance<py::sequence>(h) &&
+                                (!py::isinstance<TensorImpl>(h) || to_tensor(h).ndim() == 0)))
+    return {py::reinterpret_borrow<py::object>(h).attr("__index__")().cast<int64_t>()};
+  return parse_shape(h, which);
+}
+
+std::pair<std::vector<int64_t>, std::vector<int64_t>> tensordot_axes(py::handle axes, const Tensor& a,
+                                                                     const Tensor& b) {
+  bool scalar = PyLong_Check(axes.ptr());
+  if (!scalar && py::isinstance<TensorImpl>(axes)) scalar = to_tensor(axes).ndim() == 0;
+  if (scalar) {
+    const int64_t n = py::reinterpret_borrow<py::object>(axes).attr("__index__")().cast<int64_t>();
+    TG_CHECK(n >= 0 && n <= a.ndim() && n <= b.ndim(), ValueError, "tensordot: axes=", n,
+             " must be between 0 and the smaller rank of shapes ", a.shape(), " and ", b.shape());
+    std::vector<int64_t> xa, xb;
+    for (int64_t i = 0; i < n; ++i) {
+      xa.push_back(a.ndim() - n + i);
+      xb.push_back(i);
+    }
+    return {xa, xb};
+  }
+  py::object holder = py::isinstance<TensorImpl>(axes) ? py::object(to_numpy(to_tensor(axes)))
+                                                       : py::reinterpret_borrow<py::object>(axes);
+  TG_CHECK(py::isinstance<py::sequence>(holder) && !py::isinstance<py::str>(holder) && py::len(holder) == 2,
+           ValueError, "tensordot: axes must be an int or a pair of axis lists, got ", std::string(py::repr(holder)));
+  auto seq = py::reinterpret_borrow<py::sequence>(holder);
+  return {axis_list(seq[0], "axes[0]"), axis_list(seq[1], "axes[1]")};
+}
+
+}  // namespace
+
 void bind_linalg(py::module_& m) {
   using namespace pybind11::literals;
-  m.def("matmul", [](const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, py::object) {
+  m.def("matmul", [](const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, bool adjoint_a,
+                     bool adjoint_b, bool, bool, py::object output_type, py::object) {
+    // Real dtypes only: the adjoint is the transpose.
+    Tensor r;
+    {
+      MaybeReleaseGil gil(std::max(a.numel(), b.numel()));
+      r = ops::matmul(a, b, transpose_a || adjoint_a, transpose_b || adjoint_b);
+    }
+    if (!output_type.is_none()) {
+      const DType want = parse_dtype(output_type);
+      TG_CHECK(want == r.dtype(), TypeError, "matmul: output_type=", want, " differs from the result dtype ",
+               r.dtype(), "; use tg.cast");
+    }
+    return r;
+  }, "a"_a, "b"_a, "transpose_a"_a = false, "transpose_b"_a = false, "adjoint_a"_a = false,
+     "adjoint_b"_a = false, "a_is_sparse"_a = false, "b_is_sparse"_a = false, "output_type"_a = py::none(),
+     "name"_a = py::none());
+  m.def("tensordot", [](const Tensor& a, const Tensor& b, py::handle axes, py::object) {
+    auto [xa, xb] = tensordot_axes(axes, a, b);
     MaybeReleaseGil gil(std::max(a.numel(), b.numel()));
-    return ops::matmul(a, b, transpose_a, transpose_b);
-  }, "a"_a, "b"_a, "transpose_a"_a = false, "transpose_b"_a = false, "name"_a = py::none());
+    return ops::tensordot(a, b, xa, xb);
+  }, "a"_a, "b"_a, "axes"_a, "name"_a = py::none());
+
+  // For benchmarks and tests: the BLAS thread policy and copy counters.
+  m.def("_matmul_stats", []() {
+    auto s = linalg::matmul_stats();
+    py::dict d;
+    d["gemm_calls"] = s.gemm_calls;
+    d["operand_copies"] = s.operand_copies;
+    d["last_blas_threads"] = s.last_blas_threads;
+    d["blas_thread_threshold"] = linalg::blas_thread_threshold();
+    return d;
+  });
+  m.def("_reset_matmul_stats", &linalg::reset_matmul_stats);
+  m.def("_set_blas_thread_threshold", &linalg::set_blas_thread_threshold, "work"_a,
+        "GEMMs with M*N*K >= work get the BLAS thread pool; <= 0 restores the default");
 }
 
 }  // namespace tg::py_bind

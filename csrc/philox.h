@@ -1,0 +1,37 @@
+// Philox-4x32-10, the counter-based generator of Salmon, Moraes, Dror and
+// Shaw ("Parallel random numbers: as easy as 1, 2, 3", SC'11): ten rounds of
+// a multiply-xor bijection keyed by a Weyl sequence. Header-only so kernels
+// that need random bits (dropout) can make them in their own loops.
+#pragma once
+#include <array>
+#include <cstdint>
+
+namespace tg {
+
+namespace philox {
+
+using Block = std::array<uint32_t, 4>;
+
+constexpr uint32_t kM0 = 0xD2511F53u, kM1 = 0xCD9E8D57u;  // round multipliers
+constexpr uint32_t kW0 = 0x9E3779B9u, kW1 = 0xBB67AE85u;  // Weyl key increments
+
+inline void mulhilo(uint32_t a, uint32_t b, uint32_t& hi, uint32_t& lo) {
+  const uint64_t p = uint64_t(a) * uint64_t(b);
+  hi = uint32_t(p >> 32);
+  lo = uint32_t(p);
+}
+
+inline Block philox4x32_10(Block c, uint32_t k0, uint32_t k1) {
+  for (int r = 0; r < 10; ++r) {
+    if (r) { k0 += kW0; k1 += kW1; }
+    uint32_t hi0, lo0, hi1, lo1;
+    mulhilo(kM0, c[0], hi0, lo0);
+    mulhilo(kM1, c[2], hi1, lo1);
+    c = {hi1 ^ c[1] ^ k0, lo1, hi0 ^ c[3] ^ k1, lo0};
+  }
+  return c;
+}
+
+}  // namespace philox
+
+}  // namespace tg
