@@ -24,11 +24,15 @@ from ._C import (  # noqa: F401  (re-exported API)
     clip_by_value, where,
     reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_any, reduce_all,
     reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin,
-    reshape, broadcast_to, matmul,
+    reshape, broadcast_to, matmul, tensordot,
     transpose, expand_dims, squeeze, concat, stack, split, unstack, tile, pad, gather, one_hot,
     shape, size, rank, slice, strided_slice, boolean_mask, reverse, from_dlpack,
 )
 from ._shape import TensorShape  # noqa: F401
+from .initializers_compat import (  # noqa: F401
+    random_normal_initializer, random_uniform_initializer, zeros_initializer, ones_initializer,
+    constant_initializer,
+)
 from . import config, math, nn, random  # noqa: F401
 from ._device import device, function  # noqa: F401
 
