@@ -35,7 +35,7 @@ class EarlyStopping(Callback):
         self.best = None
         self.best_weights = None
         self.best_epoch = 0
-        self.monitor_op = monitor_op(self.mode, self.monitor, self.model, "EarlyStopping")
+        self.monitor_op = None  # resolved at the first epoch end, once the metrics exist
 
     def _is_improvement(self, value, reference):
         if reference is None:
@@ -52,6 +52,8 @@ class EarlyStopping(Callback):
             return
         if epoch < self.start_from_epoch:
             return
+        if self.monitor_op is None:
+            self.monitor_op = monitor_op(self.mode, self.monitor, self.model, "EarlyStopping")
         if self.restore_best_weights and self.best_weights is None:
             # the current weights are the best seen so far
             self.best_weights = self.model.get_weights()

@@ -58,6 +58,11 @@ class ReduceLROnPlateau(Callback):
         self.monitor_op = None
 
     def on_train_begin(self, logs=None):
+        self.monitor_op = None
+        self.wait = 0
+        self.cooldown_counter = 0
+
+    def _resolve_monitor(self):
         op = monitor_op(self.mode, self.monitor, self.model, "ReduceLROnPlateau")
         if op is operator.lt:
             self.monitor_op = lambda a, b: a < b - self.min_delta
@@ -65,8 +70,6 @@ class ReduceLROnPlateau(Callback):
         else:
             self.monitor_op = lambda a, b: a > b + self.min_delta
             self.best = -math.inf
-        self.wait = 0
-        self.cooldown_counter = 0
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs if logs is not None else {}
@@ -76,6 +79,8 @@ class ReduceLROnPlateau(Callback):
             warnings.warn(f"Learning rate reduction is conditioned on metric `{self.monitor}` which is not "
                           f"available. Available metrics are: {','.join(logs.keys())}.", stacklevel=2)
             return
+        if self.monitor_op is None:
+            self._resolve_monitor()
         if self.cooldown_counter > 0:
             self.cooldown_counter -= 1
             self.wait = 0

@@ -31,7 +31,7 @@ class ModelCheckpoint(Callback):
         self._batches_seen = 0
         self._current_epoch = 0
 
-    def on_train_begin(self, logs=None):
+    def _resolve_monitor(self):
         self.monitor_op = monitor_op(self.mode, self.monitor, self.model, "ModelCheckpoint")
         if self.best is None:
             if self.initial_value_threshold is not None:
@@ -83,6 +83,8 @@ class ModelCheckpoint(Callback):
         if current is None:
             warnings.warn(f"Can save best model only with {self.monitor} available, skipping.", stacklevel=2)
             return
+        if self.monitor_op is None:
+            self._resolve_monitor()
         if self.monitor_op(current, self.best):
             if self.verbose > 0:
                 print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {self.best:.5f} to {current:.5f}, "

@@ -17,6 +17,17 @@ def _dtype(dtype):
     return dtype or floatx()
 
 
+def _draw(kind, shape, seed, dtype, **kwargs):
+    """A random tensor from tg.random. With an explicit seed the draw depends on the seed
+    alone (the stateless ops), so an initializer built with seed=s gives the same values on
+    every call, as Keras's do; without one it follows the global seed sequence."""
+    if seed is not None:
+        fn = getattr(tg.random, "stateless_" + kind, None)
+        if fn is not None:
+            return fn(shape, seed=(int(seed), 0), dtype=dtype, **kwargs)
+    return getattr(tg.random, kind)(shape, dtype=dtype, seed=seed, **kwargs)
+
+
 def compute_fans(shape):
     """(fan_in, fan_out) as Keras computes them (kernels: receptive field x channels)."""
     shape = tuple(shape)
@@ -75,8 +86,7 @@ class RandomNormal(Initializer):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape, dtype=None):
-        return tg.random.normal(tuple(shape), mean=self.mean, stddev=self.stddev, dtype=_dtype(dtype),
-                                seed=self.seed)
+        return _draw("normal", tuple(shape), self.seed, _dtype(dtype), mean=self.mean, stddev=self.stddev)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -87,8 +97,8 @@ class TruncatedNormal(Initializer):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def __call__(self, shape, dtype=None):
-        return tg.random.truncated_normal(tuple(shape), mean=self.mean, stddev=self.stddev,
-                                          dtype=_dtype(dtype), seed=self.seed)
+        return _draw("truncated_normal", tuple(shape), self.seed, _dtype(dtype), mean=self.mean,
+                     stddev=self.stddev)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
@@ -99,8 +109,7 @@ class RandomUniform(Initializer):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def __call__(self, shape, dtype=None):
-        return tg.random.uniform(tuple(shape), minval=self.minval, maxval=self.maxval, dtype=_dtype(dtype),
-                                 seed=self.seed)
+        return _draw("uniform", tuple(shape), self.seed, _dtype(dtype), minval=self.minval, maxval=self.maxval)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
@@ -130,11 +139,11 @@ class VarianceScaling(Initializer):
         if self.distribution == "truncated_normal":
             # 0.879... = stddev of a standard normal truncated to [-2, 2]
             stddev = math.sqrt(scale) / 0.87962566103423978
-            return tg.random.truncated_normal(shape, mean=0.0, stddev=stddev, dtype=dtype, seed=self.seed)
+            return _draw("truncated_normal", shape, self.seed, dtype, mean=0.0, stddev=stddev)
         if self.distribution == "untruncated_normal":
-            return tg.random.normal(shape, mean=0.0, stddev=math.sqrt(scale), dtype=dtype, seed=self.seed)
+            return _draw("normal", shape, self.seed, dtype, mean=0.0, stddev=math.sqrt(scale))
         limit = math.sqrt(3.0 * scale)
-        return tg.random.uniform(shape, minval=-limit, maxval=limit, dtype=dtype, seed=self.seed)
+        return _draw("uniform", shape, self.seed, dtype, minval=-limit, maxval=limit)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}

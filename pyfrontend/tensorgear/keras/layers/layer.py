@@ -208,7 +208,6 @@ class Layer:
         d.setdefault("built", False)
         d.setdefault("_build_input_shape", None)
         d.setdefault("_output_shape", None)
-        d.setdefault("name", backend.unique_name(_snake_case(type(self).__name__)))
         d.setdefault("_trainable", True)
         d.setdefault("dtype", backend.floatx())
         d.setdefault("_dtype_obj", None)
@@ -340,7 +339,7 @@ class Layer:
                     f"provided weight shape {tuple(w.shape)}.")
         for v, w in zip(params, weights):
             w = np.asarray(w.numpy() if hasattr(w, "numpy") else w)
-            v.assign(tg.convert_to_tensor(np.ascontiguousarray(w, dtype=dtype_name(v.dtype))))
+            v.assign(tg.convert_to_tensor(np.asarray(w, dtype=dtype_name(v.dtype), order="C")))
 
     def count_params(self):
         if not self.built:
@@ -439,7 +438,7 @@ class Layer:
     def _convert_input(self, x):
         if isinstance(x, np.ndarray):
             if self._cast_numpy_inputs and x.dtype.kind in "biuf" and is_float_dtype(self.dtype):
-                return tg.convert_to_tensor(np.ascontiguousarray(x, dtype=self.dtype))
+                return tg.convert_to_tensor(np.asarray(x, dtype=self.dtype, order="C"))
             return tg.convert_to_tensor(x)
         if isinstance(x, tg.Variable):
             return tg.convert_to_tensor(x)

@@ -140,7 +140,15 @@ def _sparse_softmax_xent(labels, logits):
         raise ValueError(
             f"sparse_categorical_crossentropy: labels of shape {tuple(labels.shape)} do not match "
             f"predictions of shape {tuple(logits.shape)} (expected labels of shape {lead})")
-    return tg.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    return _checked_sparse_xent(labels, logits)
+
+
+def _checked_sparse_xent(labels, logits):
+    try:
+        return tg.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    except IndexError as exc:  # a label outside [0, classes): report it as bad input
+        raise ValueError(f"sparse_categorical_crossentropy: {exc} (the model has {logits.shape[-1]} outputs, so "
+                         f"labels must be integer class ids in [0, {logits.shape[-1]}))") from None
 
 
 def kl_divergence(y_true, y_pred):
@@ -283,9 +291,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
 
 
 def _sparse_from_logits(labels, logits):
-    if len(labels.shape) != 1 or len(logits.shape) != 2:
+    if labels.ndim != 1 or logits.ndim != 2:
         return sparse_categorical_crossentropy(labels, logits, from_logits=True)
-    return tg.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+    return _checked_sparse_xent(labels, logits)
 
 
 # aliases (Keras names)

@@ -127,6 +127,8 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
     def _update_sparse_fast(self, labels, y_pred, batch_size):
         """The fit loop's path: labels already int64 of shape (batch,), no sample weights."""
+        if labels.ndim != 1:
+            return self.update_state(labels, y_pred)
         matches = tg.equal(labels, tg.argmax(y_pred, axis=-1))
         self.total.assign_add(tg.reduce_sum(tg.cast(matches, self._dtype)))
         self.count.assign_add(float(batch_size))

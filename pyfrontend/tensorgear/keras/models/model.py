@@ -118,9 +118,6 @@ class Model(Trainer, Layer):
 
         save_model(self, filepath, overwrite=overwrite, **kwargs)
 
-    def get_config(self):
-        return Layer.get_config(self)
-
     def to_json(self, **kwargs):
         import json
 

@@ -134,7 +134,7 @@ class Optimizer:
         if self._lr_schedule is not None:
             return schedule_value(self._lr_schedule, self._iterations)
         # read the variable: users may have assigned it directly
-        return float(self._lr_var.numpy())
+        return float(self._lr_var)
 
     @property
     def iterations(self):

@@ -28,7 +28,7 @@ def _optimizer_bytes(model):
     opt = getattr(model, "optimizer", None)
     if opt is None or not opt._slot_order:
         return None
-    arrays = {f"v{i:05d}": np.ascontiguousarray(v.numpy()) for i, v in enumerate(opt.variables)}
+    arrays = {f"v{i:05d}": np.asarray(v.numpy(), order="C") for i, v in enumerate(opt.variables)}
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     return buf.getvalue()
@@ -127,4 +127,4 @@ def _restore_optimizer(model, data, filepath):
         return
     opt.iterations = int(saved[0])
     for var, value in zip(current[1:], saved[1:]):
-        var.assign(tg.convert_to_tensor(np.ascontiguousarray(value, dtype=dtype_name(var.dtype))))
+        var.assign(tg.convert_to_tensor(np.asarray(value, dtype=dtype_name(var.dtype), order="C")))

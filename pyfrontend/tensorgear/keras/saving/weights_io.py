@@ -69,7 +69,7 @@ def weights_archive_bytes(model):
             "build_input_shape": _jsonable(getattr(model, "_build_input_shape", None))}
     for i, (v, layer, path) in enumerate(weight_entries(model)):
         key = f"w{i:05d}"
-        value = np.ascontiguousarray(v.numpy())
+        value = np.asarray(v.numpy(), order="C")
         arrays[key] = value
         meta["weights"].append({"key": key, "path": path, "layer": layer.name, "shape": list(value.shape),
                                 "dtype": dtype_name(v.dtype)})
@@ -146,7 +146,7 @@ def assign_weights(model, meta, arrays, label, skip_mismatch=False):
             raise ValueError(message)
         pending.append((var, value))
     for var, value in pending:
-        var.assign(tg.convert_to_tensor(np.ascontiguousarray(value, dtype=dtype_name(var.dtype))))
+        var.assign(tg.convert_to_tensor(np.asarray(value, dtype=dtype_name(var.dtype), order="C")))
 
 
 def load_weights(model, filepath, skip_mismatch=False):

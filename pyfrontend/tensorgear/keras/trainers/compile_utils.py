@@ -150,6 +150,27 @@ class CompileMetrics:
                 m.name = f"{m.name}_{i}"
             seen.add(m.name)
 
+    def make_updater(self, target_kind):
+        """update(y, y_pred, sample_weight, batch_size) for the fit loop: built once, with the
+        sparse-accuracy fast path when targets arrive as int64 class ids."""
+        from ..metrics.accuracy_metrics import SparseCategoricalAccuracy
+
+        fast = [m._update_sparse_fast for m in self.metrics
+                if target_kind == "sparse" and type(m) is SparseCategoricalAccuracy]
+        plain = [m.update_state for m in self.metrics
+                 if not (target_kind == "sparse" and type(m) is SparseCategoricalAccuracy)]
+        weighted = [m.update_state for m in self.weighted_metrics]
+
+        def update(y_true, y_pred, sample_weight, batch_size):
+            for fn in fast:
+                fn(y_true, y_pred, batch_size)
+            for fn in plain:
+                fn(y_true, y_pred)
+            for fn in weighted:
+                fn(y_true, y_pred, sample_weight=sample_weight)
+
+        return update
+
     def need_probabilities(self):
         """Whether some metric needs probabilities rather than logits."""
         return any(not getattr(m, "_argmax_invariant", False) for m in self.all_metrics())

@@ -87,7 +87,7 @@ def convert_inputs(x, dtype=None):
         a = np.asarray(a)
         if a.dtype.kind in "biuf" and (a.dtype.kind != "f" or a.dtype.itemsize != np.dtype(dtype).itemsize):
             a = a.astype(dtype)
-        return tg.convert_to_tensor(np.ascontiguousarray(a))
+        return tg.convert_to_tensor(np.asarray(a, order="C"))
 
     return _map(conv, x)
 
@@ -113,14 +113,14 @@ def convert_targets(y, kind):
                 if not np.all(np.isfinite(a)) or np.any(a != np.round(a)):
                     raise ValueError("Sparse categorical labels must be integer class ids; got non-integer "
                                      f"values such as {a[np.argmax(a != np.round(a))]!r}")
-            return tg.convert_to_tensor(np.ascontiguousarray(a, dtype=np.int64))
+            return tg.convert_to_tensor(np.asarray(a, dtype=np.int64, order="C"))
         if kind == "float":
             if isinstance(a, tg.Tensor):
                 return a if dtype_name(a.dtype) == floatx() else tg.cast(a, floatx())
-            return tg.convert_to_tensor(np.ascontiguousarray(np.asarray(a), dtype=floatx()))
+            return tg.convert_to_tensor(np.asarray(np.asarray(a), dtype=floatx(), order="C"))
         if isinstance(a, tg.Tensor):
             return a
-        return tg.convert_to_tensor(np.ascontiguousarray(np.asarray(a)))
+        return tg.convert_to_tensor(np.asarray(np.asarray(a), order="C"))
 
     return _map(conv, y)
 

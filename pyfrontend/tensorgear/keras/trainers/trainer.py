@@ -196,20 +196,30 @@ class Trainer:
         def predictions_from_logits(logits, activation):
             return softmax(logits) if activation == "softmax" else sigmoid(logits)
 
+        target_kind = compile_loss.target_kind
+        # filled on the first batch, once the metrics know their shapes
+        state = {"variables": None, "plan": None, "update": None, "probs": False}
+
+        def first_batch(y, y_pred):
+            if not metrics.built:
+                metrics.build(y, y_pred)
+            state["update"] = metrics.make_updater(target_kind)
+            state["probs"] = metrics.need_probabilities()
+
         def forward(x, y, sw, training):
-            """(loss, predictions for metrics)."""
+            """(loss, predictions for the metrics)."""
             if fused is not None:
                 forward_logits, fused_loss, activation = fused
                 logits = forward_logits(x, training)
                 loss = fused_loss(y, logits, sw)
-                if not metrics.built:
-                    metrics.build(y, predictions_from_logits(logits, activation))
-                y_pred = predictions_from_logits(logits, activation) if metrics.need_probabilities() else logits
+                if state["update"] is None:
+                    first_batch(y, predictions_from_logits(logits, activation))
+                y_pred = predictions_from_logits(logits, activation) if state["probs"] else logits
             else:
                 y_pred = model(x, training=training)
                 loss = compile_loss(y, y_pred, sw)
-                if not metrics.built:
-                    metrics.build(y, y_pred)
+                if state["update"] is None:
+                    first_batch(y, y_pred)
             if loss_weight != 1.0:
                 loss = loss * loss_weight
             if has_reg:
@@ -217,8 +227,6 @@ class Trainer:
                 if reg:
                     loss = loss + _add_n(reg)
             return loss, y_pred
-
-        state = {"variables": None, "plan": None}
 
         def train_step(x, y, sw, batch_size):
             with GradientTape() as tape:
@@ -232,20 +240,19 @@ class Trainer:
                 state["plan"] = optimizer._plan_for(variables) if variables else None
             if variables:
                 grads = tape.gradient(loss, variables)
-                plan = state["plan"]
                 if any(g is None for g in grads):
                     optimizer.apply(grads, variables)
                 else:
-                    optimizer._apply_plan(plan, grads)
+                    optimizer._apply_plan(state["plan"], grads)
                 for v, c in constraints:
                     v.assign(c(v))
             tracker.update_state(loss, batch_size)
-            metrics.update(y, y_pred, sw)
+            state["update"](y, y_pred, sw, batch_size)
 
         def test_step(x, y, sw, batch_size):
             loss, y_pred = forward(x, y, sw, False)
             tracker.update_state(loss, batch_size)
-            metrics.update(y, y_pred, sw)
+            state["update"](y, y_pred, sw, batch_size)
 
         return train_step, test_step
 

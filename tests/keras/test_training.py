@@ -1,0 +1,372 @@
+"""compile / fit / evaluate / predict / train_on_batch / test_on_batch: Keras's return values,
+History keys, metric-name resolution, validation, datasets, and bad input."""
+
+import numpy as np
+import pytest
+
+import tensorgear as tf
+from tensorgear import keras
+from tensorgear.keras import layers
+
+from keras_testdata import synthetic_digits, two_class_points
+
+
+def classifier(hidden=32, classes=10, activation="softmax"):
+    return keras.Sequential([layers.Dense(hidden, activation="relu"), layers.Dense(classes, activation=activation)])
+
+
+@pytest.fixture
+def digits():
+    x, y = synthetic_digits(600, features=20)
+    return x, y
+
+
+# ---- compile --------------------------------------------------------------------------------
+
+def test_compile_accepts_names_case_insensitively(digits):
+    x, y = digits
+    model = classifier()
+    model.compile(optimizer="RMSprop", loss="Sparse_Categorical_Crossentropy", metrics=["Accuracy"])
+    history = model.fit(x, y, epochs=1, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"]
+    assert isinstance(model.optimizer, keras.optimizers.RMSprop)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    ({"optimizer": "rmsprp", "loss": "mse"}, "rmsprop"),
+    ({"optimizer": "sgd", "loss": "mean_squared_eror"}, "mean_squared_error"),
+    ({"optimizer": "sgd", "loss": "mse", "metrics": ["acuracy"]}, "accuracy"),
+])
+def test_compile_unknown_names_list_the_valid_ones(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        classifier().compile(**kwargs)
+
+
+def test_methods_before_compile_raise():
+    model = classifier()
+    with pytest.raises(ValueError, match="compile"):
+        model.fit(np.zeros((4, 3)), np.zeros(4), verbose=0)
+    with pytest.raises(ValueError, match="compile"):
+        model.evaluate(np.zeros((4, 3)), np.zeros(4), verbose=0)
+
+
+# ---- accuracy resolution and history keys ---------------------------------------------------
+
+def test_accuracy_resolves_by_loss_and_shapes(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("rmsprop", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)
+    assert isinstance(model.metrics[1], keras.metrics.SparseCategoricalAccuracy)
+    assert model.metrics_names == ["loss", "accuracy"]
+
+    model = classifier()
+    model.compile("rmsprop", "categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, keras.utils.to_categorical(y, 10), epochs=1, verbose=0)
+    assert isinstance(model.metrics[1], keras.metrics.CategoricalAccuracy)
+
+    inputs, targets = two_class_points(200)
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    model.compile("rmsprop", "binary_crossentropy", metrics=["accuracy"])
+    h = model.fit(inputs, targets, epochs=1, verbose=0)
+    assert isinstance(model.metrics[1], keras.metrics.BinaryAccuracy)
+    assert sorted(h.history) == ["accuracy", "loss"]
+
+
+def test_history_keys_use_keras_names(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("adam", "sparse_categorical_crossentropy",
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(), "sparse_top_k_categorical_accuracy"])
+    h = model.fit(x, y, epochs=2, validation_split=0.2, verbose=0)
+    assert sorted(h.history) == sorted(["loss", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+                                        "val_loss", "val_sparse_categorical_accuracy",
+                                        "val_sparse_top_k_categorical_accuracy"])
+    assert h.epoch == [0, 1] and model.history is h
+    assert all(len(v) == 2 for v in h.history.values())
+
+
+# ---- return values ----------------------------------------------------------------------------
+
+def test_evaluate_returns_scalar_without_metrics_and_list_with(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    result = model.evaluate(x, y, verbose=0)
+    assert isinstance(result, float)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    result = model.evaluate(x, y, verbose=0)
+    assert isinstance(result, list) and len(result) == 2
+    as_dict = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(as_dict) == ["accuracy", "loss"]
+    np.testing.assert_allclose(as_dict["loss"], result[0], rtol=1e-6)
+
+
+def test_evaluate_loss_matches_the_loss_on_all_data(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    loss, acc = model.evaluate(x, y, batch_size=64, verbose=0)
+    probs = model.predict(x, verbose=0)
+    want = -np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1)).mean()
+    np.testing.assert_allclose(loss, want, rtol=1e-4)
+    np.testing.assert_allclose(acc, np.mean(probs.argmax(1) == y), rtol=1e-6)
+
+
+def test_predict_returns_numpy_in_batches(digits):
+    x, _ = digits
+    model = classifier()
+    out = model.predict(x, batch_size=64, verbose=0)
+    assert isinstance(out, np.ndarray) and out.shape == (600, 10) and out.dtype == np.float32
+    np.testing.assert_allclose(out, model(x).numpy(), rtol=1e-5, atol=1e-6)
+    out_ds = model.predict(tf.data.Dataset.from_tensor_slices(x).batch(100), verbose=0)
+    np.testing.assert_allclose(out_ds, out, rtol=1e-5, atol=1e-6)
+
+
+def test_train_and_test_on_batch(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    first = model.train_on_batch(x[:64], y[:64])
+    assert isinstance(first, list) and len(first) == 2
+    for _ in range(20):
+        logs = model.train_on_batch(x[:64], y[:64], return_dict=True)
+    assert sorted(logs) == ["accuracy", "loss"]
+    model.reset_metrics()
+    loss_after = model.test_on_batch(x[:64], y[:64])[0]
+    assert loss_after < first[0]
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert isinstance(model.train_on_batch(x[:8], y[:8]), float)
+
+
+def test_fit_returns_history_and_learns(digits):
+    x, y = digits
+    model = classifier()
+    model.compile(keras.optimizers.RMSprop(0.01), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=32, epochs=5, verbose=0)
+    assert isinstance(history, keras.callbacks.History)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
+
+
+def test_fit_with_tensors_and_dataset(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(tf.constant(x), tf.constant(y.astype(np.int64)), epochs=1, verbose=0)
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(600).batch(50)
+    h = model.fit(ds, epochs=2, validation_data=ds, verbose=0)
+    assert sorted(h.history) == ["accuracy", "loss", "val_accuracy", "val_loss"]
+    result = model.evaluate(ds, verbose=0)
+    assert len(result) == 2
+
+
+def test_fit_with_a_python_generator(digits):
+    x, y = digits
+
+    def batches():
+        for i in range(0, 600, 100):
+            yield x[i:i + 100], y[i:i + 100]
+
+    model = classifier()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    h = model.fit(batches(), epochs=1, verbose=0)
+    assert len(h.history["loss"]) == 1
+
+
+def test_validation_split_uses_the_last_samples(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, epochs=1, validation_split=0.25, shuffle=False, verbose=0)
+    val_loss = model.evaluate(x[450:], y[450:], verbose=0)[0]
+    np.testing.assert_allclose(h.history["val_loss"][0], val_loss, rtol=1e-5)
+
+
+def test_sample_weight_and_class_weight(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    zero = np.zeros(len(y), np.float32)
+    before = [w.numpy().copy() for w in model.weights] if model.built else None
+    model.fit(x, y, sample_weight=zero, epochs=1, verbose=0)
+    h = model.fit(x, y, class_weight={i: 1.0 for i in range(10)}, epochs=1, verbose=0)
+    assert np.isfinite(h.history["loss"][0])
+    del before
+
+
+def test_fused_softmax_crossentropy_matches_unfused(digits):
+    x, y = digits
+    weights = None
+    results = []
+    for fuse in (True, False):
+        keras.utils.set_random_seed(5)
+        model = classifier()
+        if not fuse:
+            model._logits_forward_plan = lambda: None
+        model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.build((None, 20))
+        if weights is None:
+            weights = model.get_weights()
+        else:
+            model.set_weights(weights)
+        h = model.fit(x, y, epochs=2, batch_size=50, shuffle=False, verbose=0)
+        results.append(h.history)
+    np.testing.assert_allclose(results[0]["loss"], results[1]["loss"], rtol=1e-4)
+    np.testing.assert_allclose(results[0]["accuracy"], results[1]["accuracy"], rtol=1e-6)
+
+
+def test_fused_path_is_taken_for_softmax_output():
+    model = classifier()
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    model.build((None, 5))
+    plan = model._fused_plan()
+    assert plan is not None and plan[2] == "softmax"
+    model = keras.Sequential([layers.Dense(4), layers.Activation("softmax")])
+    model.compile("rmsprop", "categorical_crossentropy")
+    assert model._fused_plan() is not None
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    model.compile("rmsprop", "binary_crossentropy")
+    assert model._fused_plan()[2] == "sigmoid"
+    model = keras.Sequential([layers.Dense(4, activation="relu")])
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    assert model._fused_plan() is None
+
+
+# ---- bad input ----------------------------------------------------------------------------------
+
+def test_x_y_length_mismatch():
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"(?s)Data cardinality is ambiguous.*'x' sizes: 10.*'y' sizes: 9"):
+        model.fit(np.zeros((10, 3), np.float32), np.zeros(9), verbose=0)
+
+
+def test_labels_out_of_range_for_sparse_loss():
+    model = classifier(classes=3)
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    x = np.zeros((10, 4), np.float32)
+    with pytest.raises(ValueError, match=r"label value of 3.*\[0, 3\)"):
+        model.fit(x, np.array([0, 1, 2, 3, 0, 1, 2, 0, 1, 2]), verbose=0)
+    with pytest.raises(ValueError, match=r"label value of -1"):
+        model.fit(x, -np.ones(10), verbose=0)
+    ds = tf.data.Dataset.from_tensor_slices((x, np.full(10, 7))).batch(5)
+    with pytest.raises(ValueError, match="7"):
+        model.fit(ds, verbose=0)
+
+
+def test_wrong_input_width_for_a_built_model():
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(np.zeros((8, 4), np.float32), np.zeros(8), verbose=0)
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 4"):
+        model.fit(np.zeros((8, 5), np.float32), np.zeros(8), verbose=0)
+    with pytest.raises(ValueError, match=r"value 4"):
+        model.predict(np.zeros((2, 6), np.float32), verbose=0)
+
+
+def test_nan_loss_stops_training_with_a_message(capsys):
+    x = np.ones((64, 3), np.float32)
+    y = np.ones((64, 1), np.float32)
+    model = keras.Sequential([layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(1e6), "mse")
+    h = model.fit(x, y, epochs=10, verbose=0)
+    assert len(h.history["loss"]) < 10
+    assert "stopping training" in capsys.readouterr().out
+
+
+def test_terminate_on_nan_stops_within_the_epoch(capsys):
+    x = np.ones((640, 3), np.float32)
+    y = np.ones((640, 1), np.float32)
+    model = keras.Sequential([layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(1e8), "mse")
+    seen = []
+    cb = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(batch))
+    model.fit(x, y, epochs=3, batch_size=32, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN(), cb])
+    assert "Invalid loss, terminating training" in capsys.readouterr().out
+    assert len(seen) < 20
+
+
+def test_missing_y_and_missing_loss():
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match="y"):
+        model.fit(np.zeros((4, 3), np.float32), verbose=0)
+    model.compile("sgd")
+    with pytest.raises(ValueError, match="loss"):
+        model.fit(np.zeros((4, 3), np.float32), np.zeros(4), verbose=0)
+
+
+# ---- models -----------------------------------------------------------------------------------
+
+def test_sequential_summary_format(capsys):
+    model = keras.Sequential([layers.Dense(512, activation="relu"), layers.Dense(10, activation="softmax")])
+    with pytest.raises(ValueError, match="not yet been built"):
+        model.summary()
+    model.build((None, 784))
+    model.summary()
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == 'Model: "sequential"'
+    assert out[1] == "_" * 65
+    assert out[2].rstrip() == " Layer (type)                Output Shape              Param #"
+    assert out[3] == "=" * 65
+    assert out[4].rstrip() == " dense (Dense)               (None, 512)               401920"
+    assert out[6].rstrip() == " dense_1 (Dense)             (None, 10)                5130"
+    assert "Total params: 407050 (1.55 MB)" in out
+    assert "Trainable params: 407050 (1.55 MB)" in out
+    assert "Non-trainable params: 0 (0.00 Byte)" in out
+
+
+def test_sequential_add_pop_get_layer_and_input_shapes():
+    model = keras.Sequential()
+    model.add(keras.Input(shape=(8,)))
+    model.add(layers.Dense(4, name="a"))
+    assert model.built and model.get_layer("a").kernel.shape == (8, 4)
+    model.add(layers.Dense(2, name="b"))
+    assert model.layers[1].kernel.shape == (4, 2)
+    assert model.get_layer(index=0).name == "a"
+    with pytest.raises(ValueError, match="unique names"):
+        model.add(layers.Dense(2, name="b"))
+    with pytest.raises(TypeError, match="keras.Layer"):
+        model.add("dense")
+    assert model.pop().name == "b" and len(model.layers) == 1
+    m2 = keras.Sequential([layers.Dense(3, input_shape=(5,))])
+    assert m2.built and m2.layers[0].kernel.shape == (5, 3)
+
+
+def test_functional_model():
+    inputs = keras.Input(shape=(6,))
+    h = layers.Dense(8, activation="relu")(inputs)
+    outputs = layers.Dense(3, activation="softmax")(h)
+    model = keras.Model(inputs=inputs, outputs=outputs, name="func")
+    assert isinstance(model, keras.Model) and model.name == "func"
+    assert len(model.weights) == 4
+    out = model(np.ones((2, 6), np.float32))
+    assert out.shape == (2, 3)
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    assert model._fused_plan() is not None
+    x, y = synthetic_digits(200, classes=3, features=6)
+    h = model.fit(x, y, epochs=2, verbose=0)
+    assert h.history["loss"][-1] < h.history["loss"][0]
+
+
+def test_subclassed_model_with_custom_train_step(digits):
+    x, y = digits
+
+    class Custom(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(10, activation="softmax")
+            self.steps = 0
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            self.steps += 1
+            return super().train_step(data)
+
+    model = Custom()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, batch_size=100, epochs=1, verbose=0)
+    assert model.steps == 6 and sorted(h.history) == ["accuracy", "loss"]
