@@ -64,4 +64,43 @@ Tensor run_unary(simd::UnaryLoop loop, const Tensor& a, DType out_dtype) {
   return out;
 }
 
+Tensor run_ternary(simd::TernaryLoop loop, const Tensor& a, const Tensor& b, const Tensor& c, DType out_dtype) {
+  Shape shape = ops::broadcast_shapes(ops::broadcast_shapes(a.shape(), b.shape()), c.shape());
+  Tensor out = Tensor::empty(shape, out_dtype, a.device());
+  const int64_t n = out.numel();
+  if (n == 0) return out;
+  const std::array<const Tensor*, 3> in{&a, &b, &c};
+  std::array<size_t, 3> isz;
+  std::array<const char*, 3> p;
+  bool flat = true;
+  std::array<int64_t, 3> step;
+  for (int k = 0; k < 3; ++k) {
+    isz[k] = itemsize(in[k]->dtype());
+    p[k] = static_cast<const char*>(in[k]->raw());
+    const bool full = in[k]->shape() == shape && in[k]->is_contiguous();
+    step[k] = full ? 1 : 0;
+    flat = flat && (full || in[k]->numel() == 1);
+  }
+  const size_t io = itemsize(out_dtype);
+  char* po = static_cast<char*>(out.raw());
+  if (flat) {
+    parallel_for(n, kParallelElems, [&](int64_t s, int64_t e) {
+      loop(p[0] + s * step[0] * isz[0], step[0], p[1] + s * step[1] * isz[1], step[1], p[2] + s * step[2] * isz[2],
+           step[2], po + s * io, e - s);
+    });
+    return out;
+  }
+  StridedWalk<4> w(shape, {ops::broadcast_strides(a, shape), ops::broadcast_strides(b, shape),
+                           ops::broadcast_strides(c, shape), out.strides()});
+  const auto& st = w.inner_strides;
+  const int64_t grain = std::max<int64_t>(1, kParallelElems / std::max<int64_t>(1, w.inner));
+  parallel_for(w.rows, grain, [&](int64_t r0, int64_t r1) {
+    w.for_rows(r0, r1, [&](const std::array<int64_t, 4>& off, int64_t len) {
+      loop(p[0] + off[0] * isz[0], st[0], p[1] + off[1] * isz[1], st[1], p[2] + off[2] * isz[2], st[2],
+           po + off[3] * io, len);
+    });
+  });
+  return out;
+}
+
 }  // namespace tg

@@ -14,5 +14,8 @@ Tensor convert(const Tensor& t, DType dtype);
 // compute dtype; out allocated with out_dtype.
 Tensor run_binary(simd::BinaryLoop loop, const Tensor& a, const Tensor& b, DType out_dtype);
 Tensor run_unary(simd::UnaryLoop loop, const Tensor& a, DType out_dtype);
+// out[i] = loop(a[i], b[i], c[i]) over the broadcast shape of all three; each
+// operand keeps its own dtype (where's condition is bool).
+Tensor run_ternary(simd::TernaryLoop loop, const Tensor& a, const Tensor& b, const Tensor& c, DType out_dtype);
 
 }  // namespace tg

@@ -4,31 +4,6 @@
 
 namespace tg::ops {
 
-Tensor floor_divide(const Tensor& a, const Tensor& b) { throw RuntimeError("floor_divide: not implemented yet"); }
-Tensor mod(const Tensor& a, const Tensor& b) { throw RuntimeError("mod: not implemented yet"); }
-Tensor pow(const Tensor& a, const Tensor& b) { throw RuntimeError("pow: not implemented yet"); }
-Tensor logical_and(const Tensor& a, const Tensor& b) { throw RuntimeError("logical_and: not implemented yet"); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { throw RuntimeError("logical_or: not implemented yet"); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) { throw RuntimeError("logical_xor: not implemented yet"); }
-Tensor abs(const Tensor& t) { throw RuntimeError("abs: not implemented yet"); }
-Tensor sign(const Tensor& t) { throw RuntimeError("sign: not implemented yet"); }
-Tensor sqrt(const Tensor& t) { throw RuntimeError("sqrt: not implemented yet"); }
-Tensor rsqrt(const Tensor& t) { throw RuntimeError("rsqrt: not implemented yet"); }
-Tensor reciprocal(const Tensor& t) { throw RuntimeError("reciprocal: not implemented yet"); }
-Tensor log(const Tensor& t) { throw RuntimeError("log: not implemented yet"); }
-Tensor log1p(const Tensor& t) { throw RuntimeError("log1p: not implemented yet"); }
-Tensor expm1(const Tensor& t) { throw RuntimeError("expm1: not implemented yet"); }
-Tensor sin(const Tensor& t) { throw RuntimeError("sin: not implemented yet"); }
-Tensor cos(const Tensor& t) { throw RuntimeError("cos: not implemented yet"); }
-Tensor tanh(const Tensor& t) { throw RuntimeError("tanh: not implemented yet"); }
-Tensor sigmoid(const Tensor& t) { throw RuntimeError("sigmoid: not implemented yet"); }
-Tensor softplus(const Tensor& t) { throw RuntimeError("softplus: not implemented yet"); }
-Tensor logical_not(const Tensor& t) { throw RuntimeError("logical_not: not implemented yet"); }
-Tensor isnan(const Tensor& t) { throw RuntimeError("isnan: not implemented yet"); }
-Tensor isfinite(const Tensor& t) { throw RuntimeError("isfinite: not implemented yet"); }
-Tensor isinf(const Tensor& t) { throw RuntimeError("isinf: not implemented yet"); }
-Tensor clip_by_value(const Tensor& t, const Tensor& lo, const Tensor& hi) { throw RuntimeError("clip_by_value: not implemented yet"); }
-Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y) { throw RuntimeError("where: not implemented yet"); }
 Tensor mean(const Tensor& t, const Axes& axes, bool keepdims) { throw RuntimeError("mean: not implemented yet"); }
 Tensor max(const Tensor& t, const Axes& axes, bool keepdims) { throw RuntimeError("max: not implemented yet"); }
 Tensor min(const Tensor& t, const Axes& axes, bool keepdims) { throw RuntimeError("min: not implemented yet"); }
