@@ -370,3 +370,77 @@ def test_subclassed_model_with_custom_train_step(digits):
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     h = model.fit(x, y, batch_size=100, epochs=1, verbose=0)
     assert model.steps == 6 and sorted(h.history) == ["accuracy", "loss"]
+
+
+def test_functional_and_subclassed_summaries(capsys):
+    inputs = keras.Input(shape=(784,))
+    outputs = layers.Dense(10, activation="softmax")(layers.Dense(64, activation="relu")(inputs))
+    keras.Model(inputs, outputs).summary()
+    out = capsys.readouterr().out
+    assert 'Model: "functional' in out or 'Model: "model' in out
+    assert "(InputLayer)" in out and "[(None, 784)]" in out and "(None, 64)" in out
+    assert "Total params: 50890" in out
+
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__(name="sub")
+            self.d1 = layers.Dense(5)
+            self.d2 = layers.Dense(2)
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    model = Sub()
+    model.build((None, 3))
+    model.summary()
+    out = capsys.readouterr().out
+    assert 'Model: "sub"' in out and "(None, 5)" in out and "Total params: 32" in out
+
+
+def test_fit_after_dataset_leaves_the_model_built():
+    x, y = synthetic_digits(100, features=5)
+    model = classifier()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(20), verbose=0)
+    assert model.built
+    model.summary(print_fn=lambda line: None)
+
+
+def test_initial_epoch_steps_per_epoch_and_validation_freq(capsys):
+    x, y = synthetic_digits(320, features=5)
+    model = classifier()
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    h = model.fit(x, y, epochs=4, initial_epoch=2, batch_size=32)
+    assert h.epoch == [2, 3]
+    out = capsys.readouterr().out
+    assert "Epoch 3/4" in out and "Epoch 4/4" in out and "Epoch 1/4" not in out
+    h = model.fit(x, y, epochs=1, batch_size=32, steps_per_epoch=3, verbose=0)
+    assert len(h.history["loss"]) == 1
+    h = model.fit(x, y, epochs=4, batch_size=32, validation_split=0.25, validation_freq=2, verbose=0)
+    assert len(h.history["loss"]) == 4 and len(h.history["val_loss"]) == 2
+
+
+def test_dropout_is_active_only_in_training():
+    x = np.ones((64, 10), np.float32)
+    model = keras.Sequential([layers.Dropout(0.5), layers.Dense(1, kernel_initializer="ones", use_bias=False)])
+    model.compile("sgd", "mse")
+    out = model.predict(x, verbose=0)
+    np.testing.assert_allclose(out, 10.0)
+    noisy = model(x, training=True).numpy()
+    assert noisy.std() > 0.5
+
+
+def test_multi_input_functional_model():
+    a = keras.Input(shape=(3,))
+    b = keras.Input(shape=(2,))
+    ha = layers.Dense(4)(a)
+    hb = layers.Dense(4)(b)
+    merged = layers.Lambda(lambda t: t[0] + t[1])([ha, hb])
+    out = layers.Dense(1)(merged)
+    model = keras.Model(inputs=[a, b], outputs=out)
+    xa, xb = np.random.rand(16, 3).astype(np.float32), np.random.rand(16, 2).astype(np.float32)
+    assert model([xa, xb]).shape == (16, 1)
+    model.compile("sgd", "mse")
+    h = model.fit([xa, xb], np.zeros((16, 1), np.float32), epochs=2, batch_size=8, verbose=0)
+    assert len(h.history["loss"]) == 2
+    assert model.predict([xa, xb], verbose=0).shape == (16, 1)

@@ -129,6 +129,8 @@ class Sequential(Model):
         ctx = _CTX
 
         def forward(x, training):
+            if not self.built:  # first batch of a dataset: infer the shapes as __call__ would
+                self._build_on_call(x)
             prev = ctx.training
             ctx.training = training
             ctx.depth += 1
