@@ -9,7 +9,7 @@ from .metric import Metric, divide_no_nan
 
 def _as_values(values, dtype):
     values = to_tensor(values)
-    if not is_float_dtype(values.dtype) or values.dtype != tg.as_dtype(dtype):
+    if values.dtype is not tg.as_dtype(dtype):  # dtypes are singletons: identity is the cheap test
         values = tg.cast(values, dtype)
     return values
 
