@@ -3,12 +3,14 @@
 // the joins (concat, stack, tile, pad) write each input once through
 // copy_into, which has the contiguous fast path and the strided walk.
 #include <algorithm>
+#include <cstring>
 #include <numeric>
 #include <optional>
 
 #include "autograd.h"
 #include "indexing.h"
 #include "ops.h"
+#include "parallel.h"
 
 namespace tg::ops {
 
@@ -69,6 +71,42 @@ DType join_dtype(const std::vector<Tensor>& ts) {
 // The view of `out` that input k of a join along `axis` occupies.
 Tensor region_along(const Tensor& out, int64_t axis, int64_t start, const Shape& shape) {
   return Tensor::view_of(out, shape, out.strides(), out.offset() + start * out.strides()[size_t(axis)]);
+}
+
+// Joins contiguous inputs of the output's dtype: per outer index, input k
+// contributes one contiguous run of run_elems[k] elements, back to back.
+// Returns false (nothing done) when an input does not qualify.
+bool join_runs(const std::vector<Tensor>& ts, const std::vector<int64_t>& run_elems, int64_t outer, const Tensor& out) {
+  if (outer <= 1) return false;  // one run per input: copy_into's parallel memcpy does better
+  for (const Tensor& t : ts)
+    if (!t.is_contiguous() || t.dtype() != out.dtype()) return false;
+  const size_t isz = itemsize(out.dtype());
+  std::vector<const char*> src(ts.size());
+  std::vector<size_t> bytes(ts.size());
+  size_t row = 0;
+  for (size_t k = 0; k < ts.size(); ++k) {
+    src[k] = static_cast<const char*>(ts[k].raw());
+    bytes[k] = size_t(run_elems[k]) * isz;
+    row += bytes[k];
+  }
+  char* dst = static_cast<char*>(out.raw());
+  const int64_t grain = std::max<int64_t>(1, kParallelBytes / int64_t(std::max<size_t>(row, 1)));
+  parallel_for(outer, grain, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o) {
+      char* d = dst + size_t(o) * row;
+      for (size_t k = 0; k < ts.size(); ++k) {
+        if (bytes[k]) std::memcpy(d, src[k] + size_t(o) * bytes[k], bytes[k]);
+        d += bytes[k];
+      }
+    }
+  });
+  return true;
+}
+
+int64_t prod_dims(const Shape& s, size_t b, size_t e) {
+  int64_t p = 1;
+  for (size_t i = b; i < e; ++i) p *= s[i];
+  return p;
 }
 
 Grads zeros_for_missing(const Grads& g, const std::vector<Shape>& shapes) {
@@ -234,10 +272,15 @@ Tensor concat(const std::vector<Tensor>& ts, int64_t axis_in) {
   }
   const DType dt = join_dtype(ts);
   Tensor out = Tensor::empty(out_shape, dt, ts[0].device());
-  int64_t start = 0;
-  for (const Tensor& t : ts) {
-    if (t.numel() > 0) copy_into(t, region_along(out, axis, start, t.shape()));
-    start += t.shape()[size_t(axis)];
+  const int64_t outer = prod_dims(out_shape, 0, size_t(axis)), inner = prod_dims(out_shape, size_t(axis) + 1, out_shape.size());
+  std::vector<int64_t> runs;
+  for (const Tensor& t : ts) runs.push_back(t.shape()[size_t(axis)] * inner);
+  if (out.numel() > 0 && !join_runs(ts, runs, outer, out)) {
+    int64_t start = 0;
+    for (const Tensor& t : ts) {
+      if (t.numel() > 0) copy_into(t, region_along(out, axis, start, t.shape()));
+      start += t.shape()[size_t(axis)];
+    }
   }
   if (autograd::should_record(ts)) {
     std::vector<int64_t> sizes;
@@ -265,7 +308,8 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t axis_in) {
   Shape out_shape = shape;
   out_shape.insert(out_shape.begin() + axis, int64_t(ts.size()));
   Tensor out = Tensor::empty(out_shape, join_dtype(ts), ts[0].device());
-  if (out.numel() > 0) {
+  const int64_t outer = prod_dims(shape, 0, size_t(axis));
+  if (out.numel() > 0 && !join_runs(ts, std::vector<int64_t>(ts.size(), prod_dims(shape, size_t(axis), shape.size())), outer, out)) {
     Strides st = out.strides();
     const int64_t step = st[size_t(axis)];
     st.erase(st.begin() + axis);

@@ -86,7 +86,11 @@ void bind_shape(py::module_& m) {
   m.def("expand_dims", [](const Tensor& t, py::handle axis, py::object) {
     return ops::expand_dims(t, parse_int(axis, "expand_dims: axis"));
   }, "input"_a, "axis"_a, "name"_a = py::none());
-  m.def("squeeze", [](const Tensor& t, py::handle axis, py::object) { return ops::squeeze(t, parse_axes(axis)); },
+  m.def("squeeze", [](const Tensor& t, py::handle axis, py::object) {
+    ops::Axes axes = parse_axes(axis);
+    if (axes && axes->empty()) axes.reset();  // TF: axis=[] squeezes every size-1 dimension
+    return ops::squeeze(t, axes);
+  },
         "input"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("concat", [](py::handle values, py::handle axis, py::object) {
     std::vector<Tensor> ts = parse_tensor_list(values, "concat");
@@ -182,8 +186,9 @@ void bind_shape(py::module_& m) {
     };
     const double onv = value(on, 1.0, "on_value"), offv = value(off, 0.0, "off_value");
     const int64_t ax = axis.is_none() ? -1 : parse_int(axis, "one_hot: axis");
+    const int64_t d = parse_int(depth, "one_hot: depth");
     MaybeReleaseGil gil(indices.numel() * 8);
-    return ops::one_hot(indices, parse_int(depth, "one_hot: depth"), onv, offv, ax, out);
+    return ops::one_hot(indices, d, onv, offv, ax, out);
   }, "indices"_a, "depth"_a, "on_value"_a = py::none(), "off_value"_a = py::none(), "axis"_a = py::none(),
      "dtype"_a = py::none(), "name"_a = py::none());
 

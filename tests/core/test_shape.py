@@ -107,6 +107,7 @@ def test_expand_dims_and_squeeze_match_numpy():
     same(tg.squeeze(x, 1), a.squeeze(1))
     same(tg.squeeze(x, [-2]), a.squeeze(-2))
     same(tg.squeeze(tg.constant(np.ones((1, 1)))), np.ones((1, 1)).squeeze())
+    same(tg.squeeze(x, axis=[]), a.squeeze())                  # TF: [] squeezes every size-1 dim
     assert shares(tg.squeeze(x), x)
 
 
