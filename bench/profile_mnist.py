@@ -132,7 +132,7 @@ def run_perf(args):
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         data = os.path.join(tmp, "perf.data")
-        cmd = [perf, "record", "-F", "1999", "-g", "-o", data, "--", sys.executable, __file__,
+        cmd = [perf, "record", "-e", "cpu-clock", "-F", "1999", "-g", "-o", data, "--", sys.executable, __file__,
                "--workload", "--steps", str(args.steps), "--epochs", str(args.epochs),
                "--batch-size", str(args.batch_size)]
         subprocess.run(cmd, check=True, env=os.environ.copy())

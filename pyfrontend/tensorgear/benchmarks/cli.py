@@ -57,8 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive, default=128)
     p.add_argument("--train-limit", type=_positive, metavar="N",
                    help="train on the first N images (default all, quick 15000)")
-    p.add_argument("--threads", type=int, default=0,
-                   help="force N threads in every training framework (default: each one's own)")
+    p.add_argument("--threads", type=int, default=0, metavar="N",
+                   help="force N threads (kernel pool and BLAS) in every framework and section "
+                        "(default: each framework's own); --threads 1 gives stable ratios on a busy machine")
     p.add_argument("--import-runs", type=_positive, help="fresh interpreters for import time")
     p.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
                    help="before each measurement, wait up to SECONDS until no other task is "
@@ -77,7 +78,9 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
     if args.repeats:
         settings = timing.Settings(repeats=args.repeats, min_sample_s=settings.min_sample_s,
                                    warmup=settings.warmup)
+    applied = benv.apply_threads(args.threads) if args.threads else None
     meta = benv.describe(args.keep_openblas_env)
+    meta["forced_threads"] = applied
     header = benv.header_lines(meta)
     for line in header:
         out(line)

@@ -190,6 +190,42 @@ def load_warning(load: Optional[float]) -> Optional[str]:
     return None
 
 
+_LIMITS = []  # threadpoolctl limiters kept alive for the whole run
+
+
+def apply_threads(n: int) -> List[str]:
+    """Force ``n`` threads on every competitor in this process: tensorgear's kernel
+    pool and BLAS, every BLAS/OpenMP runtime threadpoolctl finds (NumPy's), torch."""
+    done = []
+    import tensorgear as tg
+
+    try:
+        tg._C.set_num_threads(n)
+        done.append("tensorgear kernels")
+    except Exception as e:  # noqa: BLE001
+        done.append(f"tensorgear kernels: failed ({e})")
+    try:
+        tg._C.blas_set_num_threads(n)
+        done.append("tensorgear BLAS")
+    except Exception as e:  # noqa: BLE001
+        done.append(f"tensorgear BLAS: failed ({e})")
+    try:
+        from threadpoolctl import threadpool_limits
+
+        _LIMITS.append(threadpool_limits(limits=n))
+        done.append("all BLAS/OpenMP runtimes (threadpoolctl)")
+    except ImportError:
+        done.append("NumPy's BLAS NOT limited (threadpoolctl missing)")
+    try:
+        import torch
+
+        torch.set_num_threads(n)
+        done.append("torch")
+    except ImportError:
+        pass
+    return [f"{n} thread(s): " + ", ".join(done)]
+
+
 def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
     """Everything the header prints: machine, versions, BLAS kernels and threads."""
     import numpy as np
@@ -252,6 +288,8 @@ def header_lines(info: Mapping[str, object]) -> List[str]:
                 "torch" if "torch" in str(lib.get("filepath")) else "system (tensorgear)")
             lines.append(f"  {owner} BLAS: {lib['internal_api']} {lib.get('version')} "
                          f"kernel {lib.get('architecture')} threads {lib.get('num_threads')}")
+    if info.get("forced_threads"):
+        lines.append("threads forced: " + "; ".join(info["forced_threads"]))
     warn = load_warning(info.get("load_at_start"))
     lines.append(f"load:      {info.get('load_at_start')} (1-min average at start)")
     if warn:

@@ -32,6 +32,16 @@ import numpy as np  # noqa: E402
 
 
 def peak_rss_bytes() -> int:
+    """This process's peak RSS.  /proc's VmHWM belongs to this process's own address
+    space; getrusage's ru_maxrss is not used first because, after a vfork+exec
+    (what subprocess does), it starts at the parent's RSS."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024  # KiB on Linux
 
 
@@ -101,6 +111,9 @@ def train_tensorgear(data, args, result):
     from tensorgear import keras
 
     result["version"] = getattr(tg, "__version__", "?")
+    if args.threads:
+        tg._C.set_num_threads(args.threads)
+        tg._C.blas_set_num_threads(args.threads)
     try:
         result["threads"] = {"kernels": int(tg._C.num_threads()),
                              "blas": int(tg._C.blas_info().get("threads", -1))}
@@ -127,6 +140,8 @@ def train_torch(data, args, result):
     from torch import nn
 
     x_train, y_train, x_test, y_test = data
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     result["version"] = torch.__version__
     result["threads"] = {"intra_op": torch.get_num_threads()}
@@ -220,10 +235,6 @@ def main(argv=None) -> int:
     result = {"framework": args.framework, "epochs": args.epochs, "batch_size": args.batch_size}
     rc = 0
     try:
-        if args.threads and args.framework == "torch":
-            import torch
-
-            torch.set_num_threads(args.threads)
         t0 = time.perf_counter()
         data = load_data(args.data)
         result["load_s"] = time.perf_counter() - t0

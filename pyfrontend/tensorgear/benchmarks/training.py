@@ -98,6 +98,15 @@ def summarize(result: Dict[str, object]) -> None:
         result["step_ms"] = result["epoch_median_s"] / steps * 1e3
 
 
+def _ratio_vs_tg(results: List[Dict[str, object]]) -> None:
+    tg = next((r for r in results if r.get("framework") == "tensorgear" and "epoch_median_s" in r),
+              None)
+    if tg:
+        for r in results:
+            if "epoch_median_s" in r and r is not tg:
+                r["epoch_ratio_other_over_tg"] = r["epoch_median_s"] / tg["epoch_median_s"]
+
+
 def thread_env(environ: Mapping[str, str], threads: int) -> Dict[str, str]:
     env = dict(environ)
     if threads:
@@ -132,16 +141,12 @@ def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas:
             res = run_one(fw, data_path, epochs, batch_size, environ, seed=seed, hidden=hidden,
                           threads=threads)
             res["others_runnable_at_start"] = busy
+            _ratio_vs_tg(results + [res])
             if "error" in res:
                 notes.append(f"{fw} failed: {res['error']}")
             results.append(res)
             if progress:
                 progress(res)
-    tg = next((r for r in results if r.get("framework") == "tensorgear" and "epoch_median_s" in r),
-              None)
-    if tg:
-        for r in results:
-            if "epoch_median_s" in r and r is not tg:
-                r["epoch_ratio_other_over_tg"] = r["epoch_median_s"] / tg["epoch_median_s"]
+    _ratio_vs_tg(results)
     return {"results": results, "notes": notes, "epochs": epochs, "batch_size": batch_size,
             "limit": limit, "threads": threads or "framework defaults"}
