@@ -235,7 +235,9 @@ void bind_dlpack(py::module_& m) {
     }
     return export_capsule(t, versioned, want_copy);
   }, py::kw_only(), py::arg("stream") = py::none(), py::arg("max_version") = py::none(),
-     py::arg("dl_device") = py::none(), py::arg("copy") = py::none());
+     py::arg("dl_device") = py::none(), py::arg("copy") = py::none(),
+     "DLPack capsule viewing this tensor's memory (no copy unless copy=True). With max_version >= (1, 0) the\n"
+     "capsule is versioned and flagged read-only: tensors are immutable.");
 
   cls.def("__dlpack_device__", [](const std::shared_ptr<TensorImpl>& self) {
     DLDevice d = to_dl_device(self->storage->device());
@@ -280,7 +282,11 @@ void bind_dlpack(py::module_& m) {
       t = c;
     }
     return t;
-  }, py::arg("x"), py::kw_only(), py::arg("device") = py::none(), py::arg("copy") = py::none());
+  }, py::arg("x"), py::kw_only(), py::arg("device") = py::none(), py::arg("copy") = py::none(),
+     "Tensor viewing the memory of any DLPack producer (NumPy array, torch tensor, capsule) without copying;\n"
+     "the producer is kept alive while any tensor views it. Tensors are immutable, but a writable producer\n"
+     "(a NumPy array) can still change that memory and the tensor will show it: as with every DLPack\n"
+     "consumer, that aliasing is the caller's business. Pass copy=True for private memory.");
 }
 
 }  // namespace tg::py_bind

@@ -226,6 +226,8 @@ def test_strided_slice_matches_numpy():
     same(tg.strided_slice(x, [0, 2], [0, 3], ellipsis_mask=1), a[..., 2:3])
     same(tg.strided_slice(x, [0, 0, 1], [0, 0, 2], new_axis_mask=1, ellipsis_mask=2), a[None, ..., 1:2])
     same(tg.strided_slice(x, [-1], [-4], [-1]), a[-1:-4:-1])
+    check_grad(lambda t: tg.strided_slice(t, [2, 0], [0, 3], [-1, 2], shrink_axis_mask=0),
+               np.random.default_rng(5).standard_normal((3, 4)))
     with pytest.raises(ValueError, match="same length"):
         tg.strided_slice(x, [0, 0], [1])
     with pytest.raises(ValueError, match=r"strides\[0\] is 0"):

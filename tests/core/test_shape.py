@@ -403,6 +403,7 @@ def test_reverse_is_a_view():
     same(r, a[:, ::-1])
     assert shares(r, x)
     same(tg.reverse(x, [0, -1]), a[::-1, ::-1])
+    check_grad(lambda t: tg.reverse(t, [1]), np.random.default_rng(21).standard_normal((2, 3)))
 
 
 def test_large_inputs_take_the_gil_released_paths():
