@@ -53,7 +53,8 @@ uint64_t mix64(uint64_t x) {  // splitmix64's finaliser: spreads seeds over the 
 enum : uint64_t { kDomainUnseeded = 0x1000, kDomainImplicit = 0x2000, kDomainExplicit = 0x3000, kDomainStateless = 0x4000 };
 
 Stream make_stream(uint64_t domain, uint64_t a, uint64_t b, uint32_t call) {
-  const uint64_t k = mix64(mix64(a ^ domain) ^ mix64(b + domain));
+  // Chained, not symmetric: (a, b) and (b, a) must give different keys.
+  const uint64_t k = mix64(mix64(mix64(domain) ^ a) ^ b);
   Stream s;
   s.k0 = uint32_t(k);
   s.k1 = uint32_t(k >> 32);
@@ -160,8 +161,8 @@ void check_normal_args(double mean, double stddev, DType dt, const char* op) {
 }
 
 // ---- generators on a stream -------------------------------------------------------
-Tensor gen_normal(const Shape& shape, double mean, double stddev, DType dt, const Stream& s) {
-  Tensor out = Tensor::empty(shape, dt);
+Tensor gen_normal(Tensor out, double mean, double stddev, const Stream& s) {
+  const DType dt = out.dtype();
   TG_DISPATCH_FLOAT(dt, "random.normal", {
     const T m = T(mean), sd = T(stddev);
     fill_blocks<kPerBlock<T>>(out.data<T>(), out.numel(), 8, [&](uint64_t blk, T* v) {
@@ -175,8 +176,8 @@ Tensor gen_normal(const Shape& shape, double mean, double stddev, DType dt, cons
 // Values beyond two standard deviations are drawn again, from further
 // sub-streams of the same element, so each element is still a pure function
 // of its index.
-Tensor gen_truncated(const Shape& shape, double mean, double stddev, DType dt, const Stream& s) {
-  Tensor out = Tensor::empty(shape, dt);
+Tensor gen_truncated(Tensor out, double mean, double stddev, const Stream& s) {
+  const DType dt = out.dtype();
   TG_DISPATCH_FLOAT(dt, "random.truncated_normal", {
     const T m = T(mean), sd = T(stddev);
     fill_blocks<1>(out.data<T>(), out.numel(), 8, [&](uint64_t i, T* v) {
@@ -192,8 +193,8 @@ Tensor gen_truncated(const Shape& shape, double mean, double stddev, DType dt, c
   return out;
 }
 
-Tensor gen_uniform(const Shape& shape, double minval, double maxval, DType dt, const Stream& s) {
-  Tensor out = Tensor::empty(shape, dt);
+Tensor gen_uniform(Tensor out, double minval, double maxval, const Stream& s) {
+  const DType dt = out.dtype();
   TG_DISPATCH_FLOAT(dt, "random.uniform", {
     const T lo = T(minval), hi = T(maxval), range = T(maxval - minval);
     // lo + u * range can round up to hi; the interval is half-open.
@@ -217,8 +218,8 @@ Tensor gen_uniform(const Shape& shape, double minval, double maxval, DType dt, c
 
 // Integers in [minval, maxval): 64 random bits per value scaled by
 // multiply-shift (Lemire), so the bias is below range / 2^64.
-Tensor gen_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dt, const Stream& s) {
-  Tensor out = Tensor::empty(shape, dt);
+Tensor gen_uniform_int(Tensor out, int64_t minval, int64_t maxval, const Stream& s) {
+  const DType dt = out.dtype();
   const uint64_t range = uint64_t(maxval) - uint64_t(minval);
   auto draw = [&](uint32_t hi, uint32_t lo) {
     const uint64_t r = uint64_t((unsigned __int128)bits64(hi, lo) * range >> 64);
@@ -255,16 +256,20 @@ int64_t whole(double v, const char* what, const char* op) {
   return int64_t(v);
 }
 
-Tensor uniform_any(const Shape& shape, double minval, double maxval, DType dt, const Stream& s, const char* op) {
+// Checks the arguments of a uniform draw (float, or integer with whole bounds).
+void check_uniform(double minval, double maxval, DType dt, const char* op) {
   if (dt == DType::Int32 || dt == DType::Int64) {
-    const int64_t lo = whole(minval, "minval", op), hi = whole(maxval, "maxval", op);
-    check_uniform_int(lo, hi, dt, op);
-    return gen_uniform_int(shape, lo, hi, dt, s);
+    check_uniform_int(whole(minval, "minval", op), whole(maxval, "maxval", op), dt, op);
+    return;
   }
   TG_CHECK(is_floating(dt), TypeError, op, ": dtype must be float32, float64, int32 or int64, got ", dt);
   check_finite(minval, "minval", op);
   check_finite(maxval, "maxval", op);
-  return gen_uniform(shape, minval, maxval, dt, s);
+}
+
+Tensor gen_uniform_any(Tensor out, double minval, double maxval, const Stream& s) {
+  if (is_floating(out.dtype())) return gen_uniform(out, minval, maxval, s);
+  return gen_uniform_int(out, int64_t(minval), int64_t(maxval), s);
 }
 
 }  // namespace
@@ -279,65 +284,62 @@ void set_global_seed(std::optional<int64_t> seed) {
   s.calls.clear();
 }
 
+// Each public op checks its arguments and allocates its result before it
+// takes a stream, so a failed call leaves the seeded sequence untouched.
 Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed) {
   check_normal_args(mean, stddev, dtype, "random.normal");
-  shape_numel(shape);  // bad shapes fail before a seed is used up
-  return gen_normal(shape, mean, stddev, dtype, next_stream(seed));
+  Tensor out = Tensor::empty(shape, dtype);
+  return gen_normal(out, mean, stddev, next_stream(seed));
 }
 
 Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed) {
   check_normal_args(mean, stddev, dtype, "random.truncated_normal");
-  shape_numel(shape);
-  return gen_truncated(shape, mean, stddev, dtype, next_stream(seed));
+  Tensor out = Tensor::empty(shape, dtype);
+  return gen_truncated(out, mean, stddev, next_stream(seed));
 }
 
 Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed) {
-  shape_numel(shape);
-  if (is_integer(dtype) && dtype != DType::UInt8) {
-    const int64_t lo = whole(minval, "minval", "random.uniform"), hi = whole(maxval, "maxval", "random.uniform");
-    check_uniform_int(lo, hi, dtype, "random.uniform");
-  } else {
-    uniform_any({0}, minval, maxval, dtype, Stream{}, "random.uniform");  // argument checks only
-  }
-  return uniform_any(shape, minval, maxval, dtype, next_stream(seed), "random.uniform");
+  check_uniform(minval, maxval, dtype, "random.uniform");
+  Tensor out = Tensor::empty(shape, dtype);
+  return gen_uniform_any(out, minval, maxval, next_stream(seed));
 }
 
 Tensor random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype,
                           std::optional<int64_t> seed) {
   check_uniform_int(minval, maxval, dtype, "random.uniform");
-  shape_numel(shape);
-  return gen_uniform_int(shape, minval, maxval, dtype, next_stream(seed));
+  Tensor out = Tensor::empty(shape, dtype);
+  return gen_uniform_int(out, minval, maxval, next_stream(seed));
 }
 
 Tensor stateless_random_normal(const Shape& shape, double mean, double stddev, DType dtype,
                                std::pair<int64_t, int64_t> seed) {
   check_normal_args(mean, stddev, dtype, "random.stateless_normal");
-  return gen_normal(shape, mean, stddev, dtype, stateless_stream(seed));
+  return gen_normal(Tensor::empty(shape, dtype), mean, stddev, stateless_stream(seed));
 }
 
 Tensor stateless_truncated_normal(const Shape& shape, double mean, double stddev, DType dtype,
                                   std::pair<int64_t, int64_t> seed) {
   check_normal_args(mean, stddev, dtype, "random.stateless_truncated_normal");
-  return gen_truncated(shape, mean, stddev, dtype, stateless_stream(seed));
+  return gen_truncated(Tensor::empty(shape, dtype), mean, stddev, stateless_stream(seed));
 }
 
 Tensor stateless_random_uniform(const Shape& shape, double minval, double maxval, DType dtype,
                                 std::pair<int64_t, int64_t> seed) {
-  return uniform_any(shape, minval, maxval, dtype, stateless_stream(seed), "random.stateless_uniform");
+  check_uniform(minval, maxval, dtype, "random.stateless_uniform");
+  return gen_uniform_any(Tensor::empty(shape, dtype), minval, maxval, stateless_stream(seed));
 }
 
 Tensor stateless_random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype,
                                     std::pair<int64_t, int64_t> seed) {
   check_uniform_int(minval, maxval, dtype, "random.stateless_uniform");
-  return gen_uniform_int(shape, minval, maxval, dtype, stateless_stream(seed));
+  return gen_uniform_int(Tensor::empty(shape, dtype), minval, maxval, stateless_stream(seed));
 }
 
 Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed) {
   check_float(dtype, "dropout");
   TG_CHECK(rate >= 0 && rate < 1, ValueError, "dropout: rate must be in [0, 1), got ", rate);
-  shape_numel(shape);
-  const Stream s = next_stream(seed);
   Tensor out = Tensor::empty(shape, dtype);
+  const Stream s = next_stream(seed);
   // Keep an element when its 32 random bits are >= rate * 2^32: exact in integers.
   const uint64_t threshold = std::min<uint64_t>(uint64_t(std::ldexp(rate, 32)), 0xFFFFFFFFull);
   TG_DISPATCH_FLOAT(dtype, "dropout", {
@@ -351,8 +353,8 @@ Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<
 }
 
 Tensor random_shuffle(const Tensor& t, std::optional<int64_t> seed) {
-  const Stream s = next_stream(seed);
-  if (t.ndim() == 0 || t.dim(0) <= 1) {  // nothing to permute; still a new, unrecorded tensor
+  const Stream s = next_stream(seed);  // used up even when there is nothing to permute, as in TF
+  if (t.ndim() == 0 || t.dim(0) <= 1) {  // still a new, unrecorded tensor
     Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
     copy_into(t, out);
     return out;

@@ -43,13 +43,23 @@ std::optional<double> scalar_arg(const Tensor& t) {
   return t.item_double();
 }
 
-// z * scale + shift with tensor arguments broadcast to `shape`.
-Tensor affine(const Tensor& z, const Tensor& scale, const Tensor& shift, const Shape& shape, const char* op) {
-  DType dt = z.dtype();
-  Tensor r = ops::add(ops::multiply(z, ops::cast(scale, dt)), ops::cast(shift, dt));
-  TG_CHECK(r.shape() == shape, ValueError, op, ": parameters of shapes ", scale.shape(), " and ", shift.shape(),
+// TF lets the distribution parameters broadcast against the result shape.
+void check_params(const Tensor& p, const Tensor& q, const Shape& shape, const char* op) {
+  auto fits = [&](const Tensor& t) {
+    try {
+      return ops::broadcast_shapes(t.shape(), shape) == shape;
+    } catch (const ValueError&) {
+      return false;
+    }
+  };
+  TG_CHECK(fits(p) && fits(q), ValueError, op, ": parameters of shapes ", p.shape(), " and ", q.shape(),
            " do not broadcast to shape ", shape);
-  return r;
+}
+
+// z * scale + shift with tensor parameters (already checked to broadcast to z).
+Tensor affine(const Tensor& z, const Tensor& scale, const Tensor& shift) {
+  const DType dt = z.dtype();
+  return ops::add(ops::multiply(z, ops::cast(scale, dt)), ops::cast(shift, dt));
 }
 
 template <class Gen>
@@ -59,7 +69,8 @@ Tensor normal_like(const char* op, py::handle shape_h, const Tensor& mean, const
   const auto m = scalar_arg(mean), sd = scalar_arg(stddev);
   MaybeReleaseGil gil(shape_numel(shape));
   if (m && sd) return gen(shape, *m, *sd, dt);
-  return affine(gen(shape, 0.0, 1.0, dt), stddev, mean, shape, op);
+  check_params(mean, stddev, shape, op);
+  return affine(gen(shape, 0.0, 1.0, dt), stddev, mean);
 }
 
 // Integer bounds exactly (int64), from Python ints or integer tensors.
@@ -89,7 +100,8 @@ Tensor uniform_like(py::handle shape_h, py::handle minval_h, py::handle maxval_h
   const auto l = scalar_arg(lo), h = scalar_arg(hi);
   MaybeReleaseGil gil(shape_numel(shape));
   if (l && h) return fgen(shape, *l, *h, dt);
-  return affine(fgen(shape, 0.0, 1.0, dt), ops::subtract(hi, lo), lo, shape, "random.uniform");
+  check_params(lo, hi, shape, "random.uniform");
+  return affine(fgen(shape, 0.0, 1.0, dt), ops::subtract(hi, lo), lo);
 }
 
 }  // namespace
