@@ -75,6 +75,9 @@ def test_from_tensor_slices_list_is_a_tensor_not_a_structure():
     out = values(ds)
     assert len(out) == 3
     np.testing.assert_array_equal(out[2], [5, 6])
+    in_dict = values(Dataset.from_tensor_slices({"a": [1, 2, 3], "b": [[1, 2], [3, 4], [5, 6]]}))
+    assert len(in_dict) == 3 and int(in_dict[2]["a"]) == 3
+    np.testing.assert_array_equal(in_dict[1]["b"], [3, 4])
     floats = values(Dataset.from_tensor_slices([1.0, 2.0]))
     assert np.asarray(floats[0]).dtype == np.float32  # Python floats -> float32, like TF
 

@@ -307,7 +307,6 @@ class Dataset:
     def from_tensor_slices(tensors, name=None) -> "Dataset":
         """Slice ``tensors`` (an array/tensor, or a tuple/dict structure of them)
         along their first dimension."""
-        tensors = _nest.lists_to_tuples(tensors) if isinstance(tensors, dict) else tensors
         leaves = _nest.flatten(tensors)
         if not leaves:
             raise ValueError("from_tensor_slices: the structure has no components")
@@ -342,7 +341,6 @@ class Dataset:
     @staticmethod
     def from_tensors(tensors, name=None) -> "Dataset":
         """A dataset with a single element, ``tensors``."""
-        tensors = _nest.lists_to_tuples(tensors) if isinstance(tensors, dict) else tensors
         leaves = _nest.flatten(tensors)
         arrays = []
         for leaf in leaves:
