@@ -1,7 +1,12 @@
-"""tg.math: element-wise and reduction functions under TensorFlow's tf.math names."""
+"""tg.math: element-wise and reduction functions under TensorFlow's tf.math names.
+
+The kernels are in the compiled core. The few functions defined here are
+compositions of core ops (so they are differentiable, to any order, through
+the core's gradient rules), written the way TensorFlow defines them.
+"""
 
 from ._C import (  # noqa: F401
-    add, subtract, multiply, divide, truediv, floordiv, floormod, pow, maximum, minimum,
+    add, subtract, multiply, divide, truediv, floordiv, floormod, mod, pow, maximum, minimum,
     equal, not_equal, less, less_equal, greater, greater_equal,
     logical_and, logical_or, logical_xor, logical_not,
     negative, abs, sign, square, sqrt, rsqrt, reciprocal, exp, log, log1p, expm1,
@@ -9,3 +14,78 @@ from ._C import (  # noqa: F401
     reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_any, reduce_all,
     reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin,
 )
+from ._C import convert_to_tensor as _tensor, where as _where
+
+
+def squared_difference(x, y, name=None):
+    """(x - y)**2, element-wise with broadcasting."""
+    return square(subtract(x, y))
+
+
+def _safe_divisor(y):
+    """y with its zeros replaced by ones, and the mask of those zeros.
+
+    Dividing by the safe divisor and then selecting keeps NaN and inf out of
+    both the result and its gradient.
+    """
+    y = _tensor(y)
+    zero = equal(y, 0)
+    return _where(zero, 1, y), zero
+
+
+def divide_no_nan(x, y, name=None):
+    """x / y, and 0 where y is 0 (whatever x is)."""
+    safe, zero = _safe_divisor(y)
+    q = divide(x, safe)
+    return _where(zero, 0, q)
+
+
+def multiply_no_nan(x, y, name=None):
+    """x * y, and 0 where y is 0 even when x is inf or NaN."""
+    y = _tensor(y)
+    zero = equal(y, 0)
+    p = multiply(_where(zero, 0, x), y)
+    return _where(zero, 0, p)
+
+
+def reciprocal_no_nan(x, name=None):
+    """1 / x, and 0 where x is 0."""
+    safe, zero = _safe_divisor(x)
+    return _where(zero, 0, reciprocal(safe))
+
+
+def xlogy(x, y, name=None):
+    """x * log(y), and 0 where x is 0."""
+    x = _tensor(x)
+    zero = equal(x, 0)
+    return _where(zero, 0, multiply(x, log(_where(zero, 1, y))))
+
+
+def xdivy(x, y, name=None):
+    """x / y, and 0 where x is 0."""
+    x = _tensor(x)
+    zero = equal(x, 0)
+    return _where(zero, 0, divide(x, _where(zero, 1, y)))
+
+
+def log_sigmoid(x, name=None):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return negative(softplus(negative(x)))
+
+
+def scalar_mul(scalar, x, name=None):
+    return multiply(scalar, x)
+
+
+def add_n(inputs, name=None):
+    """The element-wise sum of a list of tensors of one shape and dtype."""
+    inputs = list(inputs)
+    if not inputs:
+        raise ValueError("add_n: inputs must be a non-empty list of tensors")
+    shapes = {tuple(_tensor(t).shape) for t in inputs}
+    if len(shapes) > 1:
+        raise ValueError(f"add_n: inputs must all have the same shape, got {sorted(shapes)}")
+    total = inputs[0]
+    for t in inputs[1:]:
+        total = add(total, t)
+    return _tensor(total)

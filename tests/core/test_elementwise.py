@@ -750,3 +750,35 @@ def test_empty_tensors():
     assert tg.add(e, tg.constant([1.0, 2.0, 3.0])).shape == (0, 3)
     assert tg.where(tg.constant(np.zeros((0, 1), bool)), e, 1.0).shape == (0, 3)
     assert tg.clip_by_value(e, 0.0, 1.0).shape == (0, 3)
+
+
+# ---- tg.math compositions ------------------------------------------------------------------
+
+def test_math_compositions_match_numpy():
+    x = np.array([0.0, 1.5, -2.0, 3.0], np.float32)
+    y = np.array([0.0, 0.0, 4.0, -1.5], np.float32)
+    tx, ty = tg.constant(x), tg.constant(y)
+    with np.errstate(all="ignore"):
+        assert_matches(tg.math.squared_difference(tx, ty), (x - y) ** 2, "float32")
+        assert_matches(tg.math.divide_no_nan(tx, ty), np.where(y == 0, 0, x / y), "float32")
+        assert_matches(tg.math.multiply_no_nan(tg.constant([np.inf, np.nan, 2.0, 1.0]), ty),
+                       [0.0, 0.0, 8.0, -1.5], "float32")
+        assert_matches(tg.math.reciprocal_no_nan(ty), np.where(y == 0, 0, 1 / y), "float32")
+        assert_matches(tg.math.xlogy(tx, np.abs(y)), np.where(x == 0, 0, x * np.log(np.abs(y))), "float32")
+        assert_matches(tg.math.xdivy(tx, ty), np.where(x == 0, 0, x / y), "float32")
+    assert_matches(tg.math.log_sigmoid(tg.constant([-100.0, 0.0, 100.0])), [-100.0, -np.log(2), 0.0], "float32")
+    assert_matches(tg.math.add_n([tx, tx, ty]), 2 * x + y, "float32")
+    with pytest.raises(ValueError, match="same shape"):
+        tg.math.add_n([tx, tg.constant([1.0])])
+
+
+def test_no_nan_compositions_have_finite_gradients():
+    x = tg.constant([1.0, 2.0, 0.0])
+    y = tg.constant([0.0, 4.0, 0.0])
+    with tg.GradientTape() as t:
+        t.watch([x, y])
+        # xlogy(0, 0) is 0 with finite gradients; xlogy(1, 0) would rightly be -inf
+        z = tg.add(tg.math.divide_no_nan(x, y), tg.math.xlogy(tg.multiply(x, tg.constant([0.0, 1.0, 1.0])), y))
+    gx, gy = t.gradient(z, [x, y])
+    assert np.all(np.isfinite(gx.numpy())) and np.all(np.isfinite(gy.numpy()))
+    check_grad(lambda a, b: tg.math.divide_no_nan(a, b), rng.standard_normal((2, 3)), away_from_zero((3,)))
