@@ -148,8 +148,9 @@ def test_fused_kernels_are_present():
 
 
 def test_large_variable_update_uses_threads_correctly():
+    # above the kernels' 4M-element threshold, so the update is split across threads
     rng = np.random.default_rng(2)
-    w0 = rng.normal(size=(784, 512)).astype(np.float32)
+    w0 = rng.normal(size=(2100, 2048)).astype(np.float32)
     grads = [rng.normal(size=w0.shape).astype(np.float32) for _ in range(2)]
     got, _ = _run(lambda: optimizers.RMSprop(), w0, grads, "float32")
     np.testing.assert_allclose(got, ref_rmsprop(w0.astype(np.float64), [g.astype(np.float64) for g in grads]),
