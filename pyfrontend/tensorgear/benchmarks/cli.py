@@ -122,7 +122,8 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
             notes += [f"overhead {row['case']}: {n}" for n in row["notes"]]
         if not args.patterns or any(p.lower() in ("import", "overheads") for p in args.patterns):
             runs = args.import_runs or (3 if args.quick else 7)
-            results["imports"] = overheads.run_imports(runs, unset, "torch" in fws)
+            # torch's import (seconds) is only a reference: not worth it in quick mode
+            results["imports"] = overheads.run_imports(runs, unset, "torch" in fws and not args.quick)
             for i in results["imports"]:
                 out(f"import {i['module']:<11} " + (f"{i['median_s'] * 1e3:8.1f} ms (median of {i['runs']} "
                                                     "fresh interpreters)" if "median_s" in i

@@ -67,7 +67,7 @@ def _elementwise_cases(n_inputs: int, bias: bool = False):
                 out.append(Case(f"({shape[0]},{shape[1]})+({BIAS_WIDTH},)", n,
                                 lambda rng, s=shape: (_normal(rng, s), _normal(rng, (s[1],)))))
             else:
-                out.append(Case(f"{n:.0e}".replace("e+0", "e"), n,
+                out.append(Case(f"{n:.2g}".replace("e+0", "e"), n,
                                 lambda rng, n=n: tuple(_normal(rng, (n,)) for _ in range(n_inputs))))
         return out
     return cases

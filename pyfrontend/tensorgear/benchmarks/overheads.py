@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
-import time
+import timeit
 from typing import Callable, Dict, List, Mapping, Optional
 
 import numpy as np
@@ -27,105 +27,72 @@ def _short(e: BaseException) -> str:
     return f"{type(e).__name__}: {text}"[:160]
 
 
-def _tg_cases(tg) -> Dict[str, Callable[[], Callable[[], object]]]:
-    """Each entry builds (and checks once) a zero-argument callable to time."""
+def _stmt(stmt: str, ns: Dict[str, object]) -> Callable[[int], float]:
+    """A sampler timing ``stmt`` as timeit does (no wrapper call per iteration),
+    after running it once so that a missing op fails here."""
+    exec(stmt, dict(ns))
+    timer = timeit.Timer(stmt, globals=dict(ns))
+    return lambda number: timer.timeit(number) / number
+
+
+def _tg_cases(tg) -> Dict[str, Callable[[], Callable[[int], float]]]:
+    """Each entry builds (and checks once) a sampler: number -> seconds per call."""
     a = np.arange(16, dtype=np.float32).reshape(4, 4) / 16
     x, y = tg.constant(a), tg.constant(a + 1)
 
-    def dispatch_fn():
-        add = tg.add
-        return lambda: add(x, y)
-
-    def dispatch_op():
-        x + y  # noqa: B018 - raises when operators are not bound yet
-        return lambda: x + y
-
     def taped():
-        mul = tg.multiply
-        # Recording grows the tape, so each timing sample gets a fresh one.
-        return _TapeLoop(tg, x, lambda: mul(x, y))
+        ns = {"mul": tg.multiply, "x": x, "y": y}
+        with tg.GradientTape() as tape:  # fails early when the op is not recorded
+            tape.watch(x)
+            out = tg.multiply(x, y)
+        if tape.gradient(out, x) is None:
+            raise ValueError("the op was not recorded on the tape")
+        timer = timeit.Timer("mul(x, y)", globals=ns)
+
+        def sample(number):
+            # Recording grows the tape, so each sample gets a fresh one.
+            with tg.GradientTape() as t:
+                t.watch(x)
+                return timer.timeit(number) / number
+        return sample
 
     def fwd_bwd():
         v = tg.Variable(a)
-        s, mul = tg.reduce_sum, tg.multiply
-
-        def step():
-            with tg.GradientTape() as tape:
-                loss = s(mul(v, v))
-            return tape.gradient(loss, v)
-
-        g = np.asarray(step().numpy())
+        ns = {"GradientTape": tg.GradientTape, "s": tg.reduce_sum, "mul": tg.multiply, "v": v}
+        with tg.GradientTape() as tape:
+            loss = tg.reduce_sum(tg.multiply(v, v))
+        g = np.asarray(tape.gradient(loss, v).numpy())
         if not np.allclose(g, 2 * a, rtol=1e-6, atol=1e-7):
             raise ValueError(f"gradient of sum(x*x) is wrong: {g.ravel()[:4]}...")
-        return step
+        return _stmt("with GradientTape() as tape:\n    loss = s(mul(v, v))\ntape.gradient(loss, v)", ns)
 
-    return {"dispatch add(x, y)": dispatch_fn, "dispatch x + y": dispatch_op,
+    ns = {"add": tg.add, "x": x, "y": y}
+    return {"dispatch add(x, y)": lambda: _stmt("add(x, y)", ns),
+            "dispatch x + y": lambda: _stmt("x + y", ns),
             "taped multiply(x, y)": taped, "fwd+bwd sum(x*x)": fwd_bwd}
 
 
-class _TapeLoop:
-    """Times an op inside one open tape that watches its input (so every call
-    records a node), a fresh tape per timing sample."""
-
-    def __init__(self, tg, watched, op):
-        self.tg, self.watched, self.op = tg, watched, op
-        with tg.GradientTape() as tape:  # fails early when tapes or the op are missing
-            tape.watch(watched)
-            out = op()
-            if tape.gradient(out, watched) is None:
-                raise ValueError("the op was not recorded on the tape")
-
-    def sample(self, number: int) -> float:
-        op = self.op
-        with self.tg.GradientTape() as tape:
-            tape.watch(self.watched)
-            t0 = time.perf_counter()
-            for _ in range(number):
-                op()
-            return (time.perf_counter() - t0) / number
-
-
-def _numpy_cases() -> Dict[str, Callable[[], Callable[[], object]]]:
+def _numpy_cases() -> Dict[str, Callable[[], Callable[[int], float]]]:
     a = np.arange(16, dtype=np.float32).reshape(4, 4) / 16
-    x, y = a, a + 1
-    add = np.add
-    return {"dispatch add(x, y)": lambda: (lambda: add(x, y)),
-            "dispatch x + y": lambda: (lambda: x + y)}
+    ns = {"add": np.add, "x": a, "y": a + 1}
+    return {"dispatch add(x, y)": lambda: _stmt("add(x, y)", ns),
+            "dispatch x + y": lambda: _stmt("x + y", ns)}
 
 
-def _torch_cases(torch) -> Dict[str, Callable[[], Callable[[], object]]]:
+def _torch_cases(torch) -> Dict[str, Callable[[], Callable[[int], float]]]:
     a = np.arange(16, dtype=np.float32).reshape(4, 4) / 16
     x, y = torch.from_numpy(a.copy()), torch.from_numpy(a + 1)
-    xw = x.clone().requires_grad_(True)
-
-    def taped():
-        mul = torch.mul
-        return lambda: mul(xw, y)
-
-    def fwd_bwd():
-        v = torch.from_numpy(a.copy()).requires_grad_(True)
-        grad = torch.autograd.grad
-
-        def step():
-            return grad((v * v).sum(), v)[0]
-        return step
-
-    add = torch.add
-    return {"dispatch add(x, y)": lambda: (lambda: add(x, y)),
-            "dispatch x + y": lambda: (lambda: x + y),
-            "taped multiply(x, y)": taped, "fwd+bwd sum(x*x)": fwd_bwd}
+    ns = {"add": torch.add, "mul": torch.mul, "x": x, "y": y,
+          "xw": x.clone().requires_grad_(True), "grad": torch.autograd.grad,
+          "v": torch.from_numpy(a.copy()).requires_grad_(True)}
+    return {"dispatch add(x, y)": lambda: _stmt("add(x, y)", ns),
+            "dispatch x + y": lambda: _stmt("x + y", ns),
+            "taped multiply(x, y)": lambda: _stmt("mul(xw, y)", ns),
+            "fwd+bwd sum(x*x)": lambda: _stmt("grad((v * v).sum(), v)", ns)}
 
 
 TARGETS_US = {"dispatch add(x, y)": 0.8, "dispatch x + y": 0.8,
               "taped multiply(x, y)": 1.2, "fwd+bwd sum(x*x)": 8.0}
-
-
-def _time_sampler(sampler, settings: timing.Settings) -> timing.Stats:
-    """Like timing.compare for one competitor that times its own loop."""
-    number = 1
-    while number < settings.max_number and sampler(number) * number < settings.min_sample_s:
-        number *= 10
-    return timing.summarize([sampler(number) for _ in range(max(1, settings.repeats))])
 
 
 def run_dispatch(fws: Mapping[str, Framework], settings: timing.Settings,
@@ -146,22 +113,15 @@ def run_dispatch(fws: Mapping[str, Framework], settings: timing.Settings,
                                   "target_s": TARGETS_US[case] * 1e-6}
         if quiet_wait:
             benv.wait_quiet(quiet_wait, out)
-        plain, loops = {}, {}
+        samplers = {}
         for name, cases in builders.items():
             if case not in cases:
                 continue
             try:
-                built = cases[case]()
-                if isinstance(built, _TapeLoop):
-                    loops[name] = built
-                else:
-                    built()
-                    plain[name] = built
+                samplers[name] = cases[case]()
             except Exception as e:  # noqa: BLE001 - missing features are notes
                 row["notes"].append(f"{name} skipped: {_short(e)}")
-        stats = timing.compare(plain, settings) if plain else {}
-        for name, loop in loops.items():
-            stats[name] = _time_sampler(loop.sample, settings)
+        stats = timing.compare_samplers(samplers, settings) if samplers else {}
         row["times"] = {n: s.as_dict() for n, s in stats.items()}
         if "tensorgear" in stats:
             t = stats["tensorgear"].median

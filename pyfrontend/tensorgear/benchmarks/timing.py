@@ -90,6 +90,31 @@ def compare(fns: Mapping[str, Callable[[], object]], settings: Settings) -> Dict
     return {n: summarize(samples[n]) for n in names}
 
 
+def compare_samplers(samplers: Mapping[str, Callable[[int], float]],
+                     settings: Settings) -> Dict[str, Stats]:
+    """Like compare() for competitors that time their own loop of ``number`` calls
+    and return the per-call time (timeit statements, loops inside a tape)."""
+    names = list(samplers)
+    numbers = {}
+    for name in names:
+        samplers[name](max(1, settings.warmup))
+        number = 1
+        while number < settings.max_number and samplers[name](number) * number < settings.min_sample_s:
+            number = min(settings.max_number, number * 10)
+        numbers[name] = number
+    samples: Dict[str, List[float]] = {n: [] for n in names}
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(settings.repeats):
+            for name in names:
+                samples[name].append(samplers[name](numbers[name]))
+    finally:
+        if was_enabled:
+            gc.enable()
+    return {n: summarize(samples[n]) for n in names}
+
+
 def fmt_time(seconds: float) -> str:
     if seconds is None:
         return "-"
