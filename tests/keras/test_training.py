@@ -444,3 +444,11 @@ def test_multi_input_functional_model():
     h = model.fit([xa, xb], np.zeros((16, 1), np.float32), epochs=2, batch_size=8, verbose=0)
     assert len(h.history["loss"]) == 2
     assert model.predict([xa, xb], verbose=0).shape == (16, 1)
+
+
+def test_python_lists_are_accepted_as_arrays():
+    model = keras.Sequential([layers.Dense(1)])
+    model.compile("sgd", "mse")
+    h = model.fit([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [1.0, 2.0, 3.0], epochs=2, verbose=0)
+    assert len(h.history["loss"]) == 2
+    assert model.predict([[1.0, 2.0]], verbose=0).shape == (1, 1)

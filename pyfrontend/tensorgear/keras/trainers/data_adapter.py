@@ -27,6 +27,20 @@ def _is_array_like(x):
         hasattr(x, "__array__") and not hasattr(x, "__next__") and not isinstance(x, (list, tuple, dict)))
 
 
+def lists_to_arrays(x):
+    """Plain Python lists of numbers (or of such lists) become NumPy arrays, as in Keras;
+    a list holding arrays or tensors stays a list of several inputs."""
+    if isinstance(x, (list, tuple)) and x and not any(
+            isinstance(e, (np.ndarray, tg.Tensor, tg.Variable, dict)) for e in x):
+        try:
+            arr = np.asarray(x)
+        except ValueError:
+            return x
+        if arr.dtype.kind in "biuf":
+            return arr
+    return x
+
+
 def is_array_data(x):
     """True for an array, or a list/tuple/dict of arrays (several model inputs)."""
     if x is None:
@@ -278,6 +292,7 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     """ArrayBatches for arrays, IterableBatches for datasets / iterables."""
     if x is None:
         raise ValueError(f"{what}() needs input data: x is None")
+    x, y, sample_weight = lists_to_arrays(x), lists_to_arrays(y), lists_to_arrays(sample_weight)
     if is_array_data(x):
         return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, target_kind=target_kind,
                             steps=steps)

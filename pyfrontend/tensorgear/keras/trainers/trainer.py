@@ -331,6 +331,7 @@ class Trainer:
         verbose = _verbose(verbose)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got epochs={epochs!r}")
+        x, y = data_adapter.lists_to_arrays(x), data_adapter.lists_to_arrays(y)
         if validation_split and validation_data is None:
             if not data_adapter.is_array_data(x):
                 raise ValueError("`validation_split` is only supported for arrays and tensors, not for a "
@@ -475,6 +476,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """Model outputs for x, computed in batches, as a NumPy array."""
         verbose = _verbose(verbose)
+        x = data_adapter.lists_to_arrays(x)
         if data_adapter.is_array_data(x):
             batches = data_adapter.ArrayBatches(x, None, None, batch_size=batch_size, shuffle=False, steps=steps)
         else:
