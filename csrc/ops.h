@@ -34,6 +34,7 @@ Tensor full_like(const Tensor& t, double value, std::optional<DType> dtype = std
 Tensor scalar(double value, DType dtype);
 Tensor eye(int64_t rows, int64_t cols, DType dtype);
 Tensor arange(double start, double limit, double delta, DType dtype);
+Tensor arange_int(int64_t start, int64_t limit, int64_t delta, DType dtype);  // exact, integer dtypes
 Tensor linspace(double start, double stop, int64_t num, DType dtype);
 Tensor cast(const Tensor& t, DType dtype);      // differentiable between float dtypes
 Tensor identity(const Tensor& t);               // a recorded copy (tf.identity)

@@ -65,8 +65,7 @@ Tensor arange(double start, double limit, double delta, DType dtype) {
   TG_CHECK(std::isfinite(start) && std::isfinite(limit) && std::isfinite(delta), ValueError,
            "range: start, limit and delta must be finite, got ", start, ", ", limit, ", ", delta);
   if (is_integer(dtype)) {
-    // As TF: the arguments are cast to the integer dtype first, then counted
-    // exactly in integers.
+    // As TF: the arguments are cast to the integer dtype first.
     int64_t s = 0, l = 0, d = 0;
     TG_DISPATCH_NUMERIC(dtype, "range", {
       s = int64_t(checked_value<T>(start, "range"));
@@ -74,19 +73,7 @@ Tensor arange(double start, double limit, double delta, DType dtype) {
       d = int64_t(checked_value<T>(delta, "range"));
     });
     TG_CHECK(d != 0, ValueError, "range: delta must not be zero (delta=", delta, " as ", dtype, ")");
-    // Unsigned arithmetic: the span of two int64 values may not fit an int64.
-    const uint64_t span = d > 0 ? (l > s ? uint64_t(l) - uint64_t(s) : 0) : (l < s ? uint64_t(s) - uint64_t(l) : 0);
-    const uint64_t ad = d > 0 ? uint64_t(d) : uint64_t(0) - uint64_t(d);
-    const uint64_t count = span / ad + (span % ad != 0);
-    TG_CHECK(count <= (uint64_t(1) << 62), OutOfMemory, "range(", s, ", ", l, ", ", d, ") would have ", count,
-             " elements");
-    const int64_t n = int64_t(count);
-    Tensor out = Tensor::empty({n}, dtype);
-    TG_DISPATCH_NUMERIC(dtype, "range", {
-      T* p = out.data<T>();
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(int64_t(uint64_t(s) + uint64_t(i) * uint64_t(d)));
-    });
-    return out;
+    return arange_int(s, l, d, dtype);
   }
   TG_CHECK(delta != 0, ValueError, "range: delta must not be zero");
   const double count = std::ceil((limit - start) / delta);
@@ -98,6 +85,31 @@ Tensor arange(double start, double limit, double delta, DType dtype) {
     T* p = out.data<T>();
     parallel_for(n, kParallelElems, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(start + double(i) * delta);
+    });
+  });
+  return out;
+}
+
+Tensor arange_int(int64_t s, int64_t l, int64_t d, DType dtype) {
+  TG_CHECK(is_integer(dtype), TypeError, "range: expected an integer dtype, got ", dtype);
+  TG_CHECK(d != 0, ValueError, "range: delta must not be zero");
+  TG_DISPATCH_NUMERIC(dtype, "range", {
+    for (int64_t v : {s, l, d})
+      TG_CHECK(v >= int64_t(std::numeric_limits<T>::min()) && v <= int64_t(std::numeric_limits<T>::max()),
+               ValueError, "range: value ", v, " is out of range for dtype ", dtype);
+  });
+  // Unsigned arithmetic: the span of two int64 values may not fit an int64.
+  const uint64_t span = d > 0 ? (l > s ? uint64_t(l) - uint64_t(s) : 0) : (l < s ? uint64_t(s) - uint64_t(l) : 0);
+  const uint64_t ad = d > 0 ? uint64_t(d) : uint64_t(0) - uint64_t(d);
+  const uint64_t count = span / ad + (span % ad != 0);
+  TG_CHECK(count <= (uint64_t(1) << 62), OutOfMemory, "range(", s, ", ", l, ", ", d, ") would have ", count,
+           " elements");
+  const int64_t n = int64_t(count);
+  Tensor out = Tensor::empty({n}, dtype);
+  TG_DISPATCH_NUMERIC(dtype, "range", {
+    T* p = out.data<T>();
+    parallel_for(n, kParallelElems, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(int64_t(uint64_t(s) + uint64_t(i) * uint64_t(d)));
     });
   });
   return out;

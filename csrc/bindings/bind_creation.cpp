@@ -81,8 +81,23 @@ void bind_creation(py::module_& m) {
     py::handle s = start, l = limit;
     py::object zero = py::int_(0);
     if (limit.is_none()) { l = start; s = zero; }
-    auto is_int = [](py::handle h) { return PyLong_Check(h.ptr()) || (py::isinstance<TensorImpl>(h) && is_integer(Tensor(h.cast<std::shared_ptr<TensorImpl>>()).dtype())); };
-    DType dt = parse_optional_dtype(dtype).value_or(is_int(s) && is_int(l) && is_int(delta) ? DType::Int64 : DType::Float32);
+    auto is_int = [](py::handle h) {
+      if (py::isinstance<TensorImpl>(h)) return is_integer(Tensor(h.cast<std::shared_ptr<TensorImpl>>()).dtype());
+      return PyLong_Check(h.ptr()) || (!PyFloat_Check(h.ptr()) && py::hasattr(h, "__index__"));  // NumPy ints too
+    };
+    const bool ints = is_int(s) && is_int(l) && is_int(delta);
+    const DType dt = parse_optional_dtype(dtype).value_or(ints ? DType::Int64 : DType::Float32);
+    if (ints && is_integer(dt)) {  // exact: no trip through double
+      auto integer = [](py::handle h) {
+        py::object v = py::reinterpret_borrow<py::object>(h).attr("__index__")();
+        try {
+          return v.cast<int64_t>();
+        } catch (const py::cast_error&) {
+          throw ValueError(str("range: value ", std::string(py::str(v)), " is out of range for dtype int64"));
+        }
+      };
+      return ops::arange_int(integer(s), integer(l), integer(delta), dt);
+    }
     auto num = [](py::handle h) { return py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>(); };
     return ops::arange(num(s), num(l), num(delta), dt);
   }, "start"_a, "limit"_a = py::none(), "delta"_a = 1, "dtype"_a = py::none(), "name"_a = py::none());
