@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
     settings = timing.QUICK if args.quick else timing.FULL
     if args.repeats:
         settings = timing.Settings(repeats=args.repeats, min_sample_s=settings.min_sample_s,
-                                   warmup=settings.warmup)
+                                   warmup=settings.warmup, max_number=settings.max_number)
     applied = benv.apply_threads(args.threads) if args.threads else None
     meta = benv.describe(args.keep_openblas_env)
     meta["forced_threads"] = applied

@@ -23,8 +23,11 @@ class Settings:
     max_number: int = 1_000_000
 
 
-QUICK = Settings(repeats=5, min_sample_s=0.004, warmup=1)
-FULL = Settings(repeats=15, min_sample_s=0.02, warmup=3)
+# Short samples, many of them: on a shared machine a sample that spans a
+# scheduler time slice (~3 ms) absorbs other tasks' time; short ones mostly don't,
+# so their median stays close to what a quiet machine gives.
+QUICK = Settings(repeats=7, min_sample_s=0.001, warmup=1)
+FULL = Settings(repeats=21, min_sample_s=0.002, warmup=3)
 TINY = Settings(repeats=1, min_sample_s=0.0, warmup=0, max_number=1)  # harness tests
 
 
@@ -54,9 +57,11 @@ class Stats:
     lo: float   # 25th percentile
     hi: float   # 75th percentile
     n: int
+    min: float = 0.0
 
     def as_dict(self) -> Dict[str, float]:
-        return {"median_s": self.median, "p25_s": self.lo, "p75_s": self.hi, "samples": self.n}
+        return {"median_s": self.median, "p25_s": self.lo, "p75_s": self.hi, "min_s": self.min,
+                "samples": self.n}
 
 
 def summarize(samples: List[float]) -> Stats:
@@ -66,7 +71,7 @@ def summarize(samples: List[float]) -> Stats:
         lo, hi = q[0], q[2]
     else:
         lo, hi = s[0], s[-1]
-    return Stats(statistics.median(s), lo, hi, len(s))
+    return Stats(statistics.median(s), lo, hi, len(s), s[0])
 
 
 def compare(fns: Mapping[str, Callable[[], object]], settings: Settings) -> Dict[str, Stats]:
