@@ -40,10 +40,15 @@ std::atomic<int> g_last_threads{0};
 
 // Threads BLAS may use at most: our pool size (TENSORGEAR_NUM_THREADS /
 // set_num_threads governs both pools) capped by what BLAS started with.
+// What BLAS started with (OPENBLAS_NUM_THREADS or the core count), read
+// before our first change to it.
+#ifdef OPENBLAS_VERSION
+const int g_blas_initial_threads = std::max(1, openblas_get_num_threads());
+#endif
+
 int blas_pool() {
 #ifdef OPENBLAS_VERSION
-  static const int initial = std::max(1, openblas_get_num_threads());
-  return std::max(1, std::min(initial, num_threads()));
+  return std::max(1, std::min(g_blas_initial_threads, num_threads()));
 #else
   return 1;
 #endif

@@ -3,6 +3,7 @@ dims, transpose flags and strided views (passed to BLAS without copies),
 float64 finite-difference gradients (first and second order), bad input."""
 
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -232,7 +233,11 @@ def test_blas_threads_follow_problem_size():
         _C._set_blas_thread_threshold(1)
         tg.matmul(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
         threads = _C._matmul_stats()["last_blas_threads"]
-        assert threads == -1 or 1 <= threads <= max(_C.num_threads(), 1)
+        if threads != -1:  # -1: not OpenBLAS, no thread control
+            assert _C.blas_info()["threads"] == threads, "the setting reached BLAS"
+            assert 1 <= threads <= _C.num_threads()
+            if "OPENBLAS_NUM_THREADS" not in os.environ and (os.cpu_count() or 1) > 1 and _C.num_threads() > 1:
+                assert threads > 1, "a big GEMM gets the whole pool"
     finally:
         _C._set_blas_thread_threshold(0)
     assert _C._matmul_stats()["blas_thread_threshold"] == default
