@@ -99,10 +99,14 @@ wheel: $(STAMPS)/deps
 	@ls -l dist/tensorgear-*.whl
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build in its own venv and build
-# folder.  The Python interpreter is not instrumented, so libasan is preloaded;
-# leak detection is off (CPython keeps objects alive at exit by design).
-ASAN_RUNTIME = $(shell $(or $(CXX),g++) -print-file-name=libasan.so)
-SANITIZER_ENV = LD_PRELOAD=$(ASAN_RUNTIME) \
+# folder.  The Python interpreter is not instrumented, so libasan is preloaded,
+# followed by libstdc++ (otherwise ASan's __cxa_throw interceptor finds no real
+# __cxa_throw and the first C++ exception aborts the process); leak detection
+# is off (CPython keeps objects alive at exit by design).
+SAN_CXX := $(if $(filter default,$(origin CXX)),g++,$(CXX))
+ASAN_RUNTIME = $(shell $(SAN_CXX) -print-file-name=libasan.so)
+STDCXX_RUNTIME = $(shell $(SAN_CXX) -print-file-name=libstdc++.so)
+SANITIZER_ENV = LD_PRELOAD="$(ASAN_RUNTIME) $(STDCXX_RUNTIME)" \
 	ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
