@@ -1,14 +1,38 @@
-// Python functions of the neural-network kernels (exposed under tg.nn).
+// Python functions of the neural-network kernels (exposed under tg.nn with
+// TensorFlow's names and keywords).
 #include "bindings/common.h"
 
 namespace tg::py_bind {
 
+namespace {
+// TF: axis None means the last axis.
+int64_t class_axis(py::handle axis) { return axis.is_none() ? -1 : axis.attr("__index__")().cast<int64_t>(); }
+
+template <Tensor (*Op)(const Tensor&, int64_t)>
+Tensor softmax_like(const Tensor& logits, py::handle axis, py::object) {
+  const int64_t ax = class_axis(axis);
+  MaybeReleaseGil gil(logits.numel());
+  return Op(logits, ax);
+}
+}  // namespace
+
 void bind_nn(py::module_& m) {
   using namespace pybind11::literals;
-  m.def("softmax", [](const Tensor& logits, int64_t axis, py::object) { return ops::softmax(logits, axis); },
-        "logits"_a, "axis"_a = -1, "name"_a = py::none());
-  m.def("log_softmax", [](const Tensor& logits, int64_t axis, py::object) { return ops::log_softmax(logits, axis); },
-        "logits"_a, "axis"_a = -1, "name"_a = py::none());
+  m.def("softmax", &softmax_like<&ops::softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
+  m.def("log_softmax", &softmax_like<&ops::log_softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
+  m.def("sparse_softmax_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::object) {
+    MaybeReleaseGil gil(logits.numel());
+    return ops::sparse_softmax_cross_entropy_with_logits(labels, logits);
+  }, "labels"_a, "logits"_a, "name"_a = py::none());
+  m.def("softmax_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::handle axis, py::object) {
+    const int64_t ax = class_axis(axis);
+    MaybeReleaseGil gil(logits.numel());
+    return ops::softmax_cross_entropy_with_logits(labels, logits, ax);
+  }, "labels"_a, "logits"_a, "axis"_a = -1, "name"_a = py::none());
+  m.def("sigmoid_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::object) {
+    MaybeReleaseGil gil(logits.numel());
+    return ops::sigmoid_cross_entropy_with_logits(labels, logits);
+  }, "labels"_a, "logits"_a, "name"_a = py::none());
 }
 
 }  // namespace tg::py_bind

@@ -10,6 +10,15 @@ Tensor reduce(const Tensor& x, py::handle axis, bool keepdims, py::object) {
   MaybeReleaseGil gil(x.numel());
   return Op(x, axes, keepdims);
 }
+
+template <Tensor (*Op)(const Tensor&, int64_t, DType)>
+Tensor arg(const Tensor& x, py::object axis, py::object output_type, py::object) {
+  // TF: axis None means 0.
+  const int64_t ax = axis.is_none() ? 0 : axis.attr("__index__")().cast<int64_t>();
+  const DType dt = parse_optional_dtype(output_type).value_or(DType::Int64);
+  MaybeReleaseGil gil(x.numel());
+  return Op(x, ax, dt);
+}
 }  // namespace
 
 void bind_reduce(py::module_& m) {
@@ -27,14 +36,10 @@ void bind_reduce(py::module_& m) {
   TG_BIND_REDUCE("reduce_variance", variance)
   TG_BIND_REDUCE("reduce_std", reduce_std)
 #undef TG_BIND_REDUCE
-  m.def("argmax", [](const Tensor& x, py::object axis, py::object output_type, py::object) {
-    int64_t ax = axis.is_none() ? 0 : axis.cast<int64_t>();
-    return ops::argmax(x, ax, parse_optional_dtype(output_type).value_or(DType::Int64));
-  }, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(), "name"_a = py::none());
-  m.def("argmin", [](const Tensor& x, py::object axis, py::object output_type, py::object) {
-    int64_t ax = axis.is_none() ? 0 : axis.cast<int64_t>();
-    return ops::argmin(x, ax, parse_optional_dtype(output_type).value_or(DType::Int64));
-  }, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(), "name"_a = py::none());
+  m.def("argmax", &arg<&ops::argmax>, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(),
+        "name"_a = py::none());
+  m.def("argmin", &arg<&ops::argmin>, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(),
+        "name"_a = py::none());
 }
 
 }  // namespace tg::py_bind

@@ -2,11 +2,13 @@
 // the best instruction-set level the CPU supports (see loops_arch.cpp).
 #pragma once
 #include "simd/elementwise.h"
+#include "simd/reduce.h"
 
 namespace tg::simd {
 
 struct KernelTable {
   ElementwiseLoops ew;
+  ReduceLoops red;
   const char* level = "base";
 };
 

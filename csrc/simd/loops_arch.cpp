@@ -7,11 +7,13 @@
 
 #include "simd/dispatch.h"
 #include "simd/elementwise_impl.h"
+#include "simd/reduce_impl.h"
 
 namespace tg::simd::TG_ARCH {
 
 void fill(KernelTable& t) {
   fill_elementwise(t.ew);
+  fill_reduce(t.red);
 }
 
 }  // namespace tg::simd::TG_ARCH
