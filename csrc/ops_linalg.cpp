@@ -342,7 +342,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
       const Tensor B = b.ndim() == 1 ? reshape(b, {b.dim(0), 1}) : b;
       const Tensor G = g[0].shape() == full ? g[0] : reshape(g[0], full);
       Tensor ga, gb;
-      if (need[0]) {
+      if (need[0] && is_floating(a.dtype())) {  // integer inputs get no gradient
         // C = op(A) op(B): dA = g op(B)^T, transposed back when A was.
         if (!ta) ga = tb ? matmul(G, B) : matmul(G, B, false, true);
         else ga = tb ? matmul(B, G, true, true) : matmul(B, G, false, true);
@@ -350,7 +350,7 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
         if (a.ndim() == 1) ga = reshape(ga, a.shape());
         if (ga.dtype() != a.dtype()) ga = cast(ga, a.dtype());
       }
-      if (need[1]) {
+      if (need[1] && is_floating(b.dtype())) {
         if (B.ndim() == 2 && A.ndim() > 2 && !ta) {
           // B was shared by every batch: one GEMM over the stacked rows
           // instead of a GEMM per batch and a reduction.

@@ -135,13 +135,14 @@ template <int kPer, class T, class F>
 void fill_blocks(T* out, int64_t n, int64_t cost_per_block, F&& make_block) {
   const int64_t nblocks = (n + kPer - 1) / kPer;
   const int64_t grain = std::max<int64_t>(1, kParallelElems / (kPer * cost_per_block));
+  const int64_t full = n / kPer;  // blocks written in place; a last partial one goes through vals
   parallel_for(nblocks, grain, [&](int64_t b0, int64_t b1) {
-    T vals[kPer];
-    for (int64_t blk = b0; blk < b1; ++blk) {
-      make_block(uint64_t(blk), vals);
-      const int64_t base = blk * kPer;
-      const int64_t m = std::min<int64_t>(kPer, n - base);
-      for (int64_t j = 0; j < m; ++j) out[base + j] = vals[j];
+    const int64_t e = std::min(b1, full);
+    for (int64_t blk = b0; blk < e; ++blk) make_block(uint64_t(blk), out + blk * kPer);
+    if (b1 > full) {
+      T vals[kPer];
+      make_block(uint64_t(full), vals);
+      for (int64_t j = 0; j < n - full * kPer; ++j) out[full * kPer + j] = vals[j];
     }
   });
 }

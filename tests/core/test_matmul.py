@@ -398,3 +398,14 @@ def test_tf_keyword_arguments():
     a = np.arange(6.0).reshape(2, 3)
     assert_matches(tg.matmul(a, a, adjoint_b=True, name="mm"), a @ a.T, 3)
     assert_matches(tg.matmul(a, a, adjoint_a=True, output_type=tg.float64), a.T @ a, 2)
+
+
+def test_integer_operand_of_a_float_matmul_gets_no_gradient():
+    a = tg.constant(np.ones((2, 3), np.int32))
+    b = tg.constant(np.ones((3, 2), np.float64))
+    with tg.GradientTape() as tape:
+        tape.watch([a, b])
+        y = tg.reduce_sum(tg.matmul(a, b))
+    ga, gb = tape.gradient(y, [a, b])
+    assert ga is None
+    np.testing.assert_array_equal(gb.numpy(), np.full((3, 2), 2.0))
