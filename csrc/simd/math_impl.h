@@ -148,11 +148,12 @@ TG_INLINE float log1p_approx(float x) {
 TG_INLINE float tanh_approx(float x) {
   const float a = abs_f32(x);
   // |x| >= 0.625: (1 - t) / (1 + t) with t = e^{-2|x|} <= 0.29, no
-  // cancellation and nothing to overflow.
-  float xc = -2.0f * a;
-  xc = xc < -104.0f ? -104.0f : xc;
-  xc = x != x ? 0.0f : xc;
-  const float t = exp_core(xc);
+  // cancellation and nothing to overflow. Beyond |x| = 9.1 the result rounds
+  // to +-1, so t needs no subnormal range and 2^k one factor; the same
+  // select turns NaN into a harmless argument (NaN is put back below).
+  const float xc = a < 9.1f ? -2.0f * a : -18.2f;
+  const ExpParts e = exp_reduce(xc);
+  const float t = (e.pm1 + 1.0f) * pow2i_f32(e.k);
   const float big = copysign_f32((1.0f - t) / (1.0f + t), x);
   // |x| < 0.625: odd minimax polynomial (Cephes tanhf).
   const float z = x * x;
