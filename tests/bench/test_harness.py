@@ -414,3 +414,16 @@ def test_busy_machine_probe_and_bounded_wait():
     busy = benv.runnable_others(2, 0.0)
     assert busy is None or busy >= -1
     assert benv.wait_quiet(0.0) == pytest.approx(0.0, abs=0.5)
+
+
+def test_training_rounds_take_the_median_epoch_time(monkeypatch):
+    monkeypatch.setattr(training, "unavailable", lambda fw: None)
+    seen = []
+    out = training.run(["numpy"], epochs=2, batch_size=64, unset_openblas=False, hidden=8,
+                       data=_tiny_mnist(128), progress=seen.append, rounds=2)
+    assert [r["round"] for r in seen] == [1, 2] and out["rounds"] == 2
+    (r,) = out["results"]
+    assert len(r["round_epoch_s"]) == 2 and "round" not in r
+    assert r["epoch_median_s"] == pytest.approx(sum(r["round_epoch_s"]) / 2)
+    one = training.combine_rounds([{"framework": "x", "error": "boom"}])
+    assert one["error"] == "boom"

@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_positive, default=128)
     p.add_argument("--train-limit", type=_positive, metavar="N",
                    help="train on the first N images (default all, quick 15000)")
+    p.add_argument("--train-rounds", type=_positive, default=1, metavar="R",
+                   help="repeat the sequence of training runs R times and take the median epoch "
+                        "time per framework (the load drifts on a shared machine)")
     p.add_argument("--threads", type=int, default=0, metavar="N",
                    help="force N threads (kernel pool and BLAS) in every framework and section "
                         "(default: each framework's own); --threads 1 gives stable ratios on a busy machine")
@@ -136,22 +139,27 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         out("")
         out(f"== MNIST training: Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, batch "
             f"{args.batch_size}, {epochs} epochs" + (f", first {limit} images" if limit else "")
-            + "; one subprocess per framework, sequential ==")
+            + "; one subprocess per framework, sequential"
+            + (f", {args.train_rounds} rounds" if args.train_rounds > 1 else "") + " ==")
         table = report.Table(report.TRAIN_COLUMNS, out)
         table.header()
 
         def show_train(r):
             if "epoch_median_s" in r:
-                table.row(report.train_cells(r))
+                table.row(report.train_cells(r, show_round=args.train_rounds > 1))
             else:
                 out(f"{r.get('framework')}: " + (f"skipped: {r['skipped']}" if r.get("skipped")
                                                  else f"failed: {r.get('error')}"))
 
         results["training"] = training.run(fw_list, epochs, args.batch_size, unset, limit=limit,
                                            seed=args.seed, threads=args.threads, progress=show_train,
-                                           quiet_wait=args.wait_quiet, out=out)
+                                           quiet_wait=args.wait_quiet, out=out, rounds=args.train_rounds)
         tg = next((r for r in results["training"]["results"]
                    if r.get("framework") == "tensorgear" and "epoch_median_s" in r), None)
+        if args.train_rounds > 1:
+            out(f"-- median over {args.train_rounds} rounds --")
+            for r in results["training"]["results"]:
+                show_train(r)
         if tg:
             for r in results["training"]["results"]:
                 if r.get("epoch_ratio_other_over_tg"):

@@ -88,11 +88,12 @@ TRAIN_COLUMNS = (("framework", -11), ("epoch", 9), ("1st epoch", 9), ("ms/step",
                  ("other/tg", 8), ("test acc", 8), ("peak RSS", 9), ("data RSS", 9), ("threads", -20))
 
 
-def train_cells(r) -> List[str]:
+def train_cells(r, show_round: bool = False) -> List[str]:
     if "epoch_median_s" not in r:
         return [r.get("framework", "?"), "skipped" if r.get("skipped") else "failed"]
     threads = ",".join(f"{k}={v}" for k, v in (r.get("threads") or {}).items())
-    return [r["framework"], f"{r['epoch_median_s']:.3f} s", f"{r['first_epoch_s']:.3f} s",
+    name = r["framework"] + (f" #{r['round']}" if show_round and r.get("round") else "")
+    return [name, f"{r['epoch_median_s']:.3f} s", f"{r['first_epoch_s']:.3f} s",
             f"{r.get('step_ms', 0):.2f}", _x(r.get("epoch_ratio_other_over_tg")),
             f"{100 * r['test_accuracy']:.2f}%" if r.get("test_accuracy") is not None else "-",
             _mb(r.get("peak_rss_bytes")), _mb(r.get("rss_after_data_bytes")), threads]
@@ -195,7 +196,8 @@ def markdown(results: Dict[str, object], header: Sequence[str], command: str) ->
         tr = results["training"]
         lines += ["## MNIST training (Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, "
                   f"batch {tr.get('batch_size')}, {tr.get('epochs')} epochs"
-                  + (f", first {tr['limit']} images" if tr.get("limit") else "") + ")", "",
+                  + (f", first {tr['limit']} images" if tr.get("limit") else "")
+                  + (f", median of {tr['rounds']} rounds" if (tr.get("rounds") or 1) > 1 else "") + ")", "",
                   "Each framework in its own subprocess, one after the other; epoch = median of "
                   "epochs 2..N; peak RSS of the whole process; data RSS = after loading "
                   "and converting the data.", "",
