@@ -83,6 +83,7 @@ def plot_history(history: Dict[str, List[float]], path: str, title: str = "") ->
 
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     names = [k for k in history if not k.startswith("val_")]
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4), squeeze=False)
@@ -93,6 +94,7 @@ def plot_history(history: Dict[str, List[float]], path: str, title: str = "") ->
         if "val_" + name in history:
             ax.plot(epochs, history["val_" + name], "s--", label=f"validation {name}")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(name)
         ax.set_title(name)
         ax.grid(True, alpha=0.3)
