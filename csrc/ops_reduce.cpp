@@ -120,7 +120,8 @@ void run_seq(const Kernel& k, const std::vector<Dim>& dims, const char* in, char
     call(in, acc);
     return;
   }
-  std::vector<int64_t> idx(outer, 0);
+  thread_local std::vector<int64_t> idx;
+  idx.assign(outer, 0);
   const char* pi = in;
   char* pa = acc;
   for (;;) {
@@ -139,12 +140,15 @@ void run_seq(const Kernel& k, const std::vector<Dim>& dims, const char* in, char
   }
 }
 
-// Folds x over the reduced axes into acc (shape keep, contiguous, filled with
-// the identity by the caller), splitting the work between threads: over a
-// kept axis when one is long enough (threads own disjoint accumulators),
-// else over a reduced axis into per-thread accumulators combined at the end.
-void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, const Tensor& acc) {
-  const DType adt = acc.dtype();
+// Folds x over the reduced axes into acc (contiguous in the keep shape, of
+// the op's accumulator dtype, filled with the identity by the caller). Work
+// above a threshold is split between threads: over an outer kept axis when
+// one is long enough (threads own disjoint accumulators); else over the
+// longest reduced axis into per-thread accumulators combined at the end
+// (each thread streams a contiguous part of the input); else over the
+// innermost kept axis (column blocks).
+void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, const Shape& keep, void* acc_ptr,
+                DType adt) {
   const auto& tab = simd::kernels().red;
   Kernel k{tab.rows[int(op)][int(x.dtype())], tab.cols[int(op)][int(x.dtype())], itemsize(x.dtype()), itemsize(adt)};
   TG_CHECK(k.rows && k.cols, TypeError, "reduction: unsupported dtype ", x.dtype());
@@ -153,13 +157,19 @@ void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, 
 
   // Axes in the input's memory order (broadcast axes outermost), negative
   // strides flipped, then merged where input and accumulator both allow.
-  const Strides ast = contiguous_strides(acc.shape());
   const char* in = static_cast<const char*>(x.raw());
-  char* out = static_cast<char*>(acc.raw());
-  std::vector<Dim> raw;
-  for (size_t d = 0; d < x.shape().size(); ++d) {
-    if (x.shape()[d] == 1) continue;
-    Dim dm{x.shape()[d], x.strides()[d], reduced[d] ? 0 : ast[d]};
+  char* out = static_cast<char*>(acc_ptr);
+  const Shape& sh = x.shape();
+  const Strides& st = x.strides();
+  thread_local std::vector<Dim> raw, dims;
+  raw.clear();
+  dims.clear();
+  int64_t astride = 1;  // contiguous strides of keep, innermost first
+  for (size_t d = sh.size(); d-- > 0;) {
+    const int64_t sa = astride;
+    astride *= keep[d];
+    if (sh[d] == 1) continue;
+    Dim dm{sh[d], st[d], reduced[d] ? 0 : sa};
     if (dm.si < 0) {  // walk it backwards: the same pairs of elements
       in += (dm.n - 1) * dm.si * int64_t(k.isz);
       out += (dm.n - 1) * dm.sa * int64_t(k.asz);
@@ -168,9 +178,9 @@ void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, 
     }
     raw.push_back(dm);
   }
+  std::reverse(raw.begin(), raw.end());
   auto key = [](const Dim& d) { return d.si == 0 ? std::numeric_limits<int64_t>::max() : d.si; };
   std::stable_sort(raw.begin(), raw.end(), [&](const Dim& a, const Dim& b) { return key(a) > key(b); });
-  std::vector<Dim> dims;
   for (const Dim& d : raw) {
     if (!dims.empty() && dims.back().si == d.si * d.n && dims.back().sa == d.sa * d.n) {
       dims.back() = Dim{dims.back().n * d.n, d.si, d.sa};
@@ -185,27 +195,26 @@ void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, 
     return;
   }
   const size_t last = dims.size() - 1;
-  // A kept axis: the outermost with enough length for an even split (the
-  // innermost must leave each thread whole vectors).
+  int64_t m = 1;
+  for (int64_t v : keep) m *= v;
   int split = -1;
-  for (int64_t need : {4, 1}) {
-    for (size_t d = 0; d < dims.size() && split < 0; ++d)
-      if (dims[d].sa != 0 && dims[d].n >= need * nt * (d == last ? 16 : 1)) split = int(d);
-    if (split >= 0) break;
-  }
-  const int64_t m = acc.numel();
   bool priv = false;
-  if (split < 0 && m * nt <= total / 8) {
-    // A reduced axis, the longest, into private accumulators.
+  for (int64_t need : {4, 1}) {
+    for (size_t d = 0; d < last && split < 0; ++d)
+      if (dims[d].sa != 0 && dims[d].n >= need * nt) split = int(d);
+  }
+  if (split < 0 && m * nt * 8 <= total) {
     for (size_t d = 0; d < dims.size(); ++d)
       if (dims[d].sa == 0 && dims[d].n >= nt && (split < 0 || dims[d].n > dims[size_t(split)].n)) split = int(d);
     priv = split >= 0;
   }
+  if (split < 0 && dims[last].sa != 0 && dims[last].n >= 16 * nt) split = int(last);
   if (split < 0) {
     run_seq(k, dims, in, out);
     return;
   }
   const Dim sd = dims[size_t(split)];
+  // Column blocks stay whole vectors.
   const int64_t align = size_t(split) == last && !priv ? 16 : 1;
   Tensor partial;
   if (priv) {
@@ -213,40 +222,64 @@ void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, 
     fill_identity(partial.raw(), partial.numel(), adt, op);
   }
   char* pbase = priv ? static_cast<char*>(partial.raw()) : nullptr;
+  const std::vector<Dim> shared = dims;
 #pragma omp parallel num_threads(nt)
   {
     const int64_t t = omp_get_thread_num(), nth = omp_get_num_threads();
     auto bound = [&](int64_t i) { return std::min(sd.n, (sd.n * i / nth + align - 1) / align * align); };
     const int64_t b = bound(t), e = t + 1 == nth ? sd.n : bound(t + 1);
     if (b < e) {
-      std::vector<Dim> mine = dims;
+      std::vector<Dim> mine = shared;
       mine[size_t(split)].n = e - b;
-      char* dst = priv ? (t == 0 ? out : pbase + (t - 1) * m * int64_t(k.asz)) : out + b * sd.sa * int64_t(k.asz);
+      // A private buffer has the accumulator's layout, flips included.
+      const int64_t flip = out - static_cast<char*>(acc_ptr);
+      char* dst = priv ? (t == 0 ? out : pbase + (t - 1) * m * int64_t(k.asz) + flip) : out + b * sd.sa * int64_t(k.asz);
       run_seq(k, mine, in + b * sd.si * int64_t(k.isz), dst);
     }
   }
   if (priv) {
-    auto combine = tab.cols[int(op)][int(adt)];
-    combine(pbase, m, 1, int64_t(nt - 1), m, out, 1);
+    tab.cols[int(op)][int(adt)](pbase, m, 1, int64_t(nt - 1), m, acc_ptr, 1);
   }
 }
 
-// acc tensor (keep shape) of op over the axes.
-Tensor reduce_acc(ReduceOp op, const Tensor& x, const ReduceShape& rs) {
+template <class A, class O>
+void convert_scaled(const A* a, O* o, int64_t m, double scale) {
+  if (scale == 1.0) {
+    for (int64_t i = 0; i < m; ++i) o[i] = O(a[i]);
+  } else {
+    for (int64_t i = 0; i < m; ++i) o[i] = O(double(a[i]) * scale);
+  }
+}
+
+// op over the reduced axes as a new tensor of shape rs.out and dtype
+// out_dt, times scale (mean). The accumulator is the result itself when the
+// dtypes agree, else a scratch buffer (on the stack when small).
+Tensor reduce_to(ReduceOp op, const Tensor& x, const ReduceShape& rs, DType out_dt, double scale = 1.0) {
   const DType adt = simd::reduce_acc_dtype(op, x.dtype());
-  Tensor acc = Tensor::empty(rs.keep, adt, x.device());
-  fill_identity(acc.raw(), acc.numel(), adt, op);
-  run_reduce(op, x, rs.reduced, acc);
-  return acc;
+  Tensor out = Tensor::empty(rs.out, out_dt, x.device());
+  const int64_t m = out.numel();
+  if (adt == out_dt && scale == 1.0) {
+    fill_identity(out.raw(), m, adt, op);
+    run_reduce(op, x, rs.reduced, rs.keep, out.raw(), adt);
+    return out;
+  }
+  alignas(64) char stack[4096];
+  Tensor heap;
+  void* acc = stack;
+  if (m * int64_t(itemsize(adt)) > int64_t(sizeof(stack))) {
+    heap = Tensor::empty({m}, adt, x.device());
+    acc = heap.raw();
+  }
+  fill_identity(acc, m, adt, op);
+  run_reduce(op, x, rs.reduced, rs.keep, acc, adt);
+  TG_DISPATCH_ALL(out_dt, {
+    using O = T;
+    if (adt == DType::Float64) convert_scaled(static_cast<const double*>(acc), out.data<O>(), m, scale);
+    else if (adt == DType::Int64) convert_scaled(static_cast<const int64_t*>(acc), out.data<O>(), m, scale);
+    else TG_DISPATCH_ALL(adt, { convert_scaled(static_cast<const T*>(acc), out.data<O>(), m, scale); });
+  });
+  return out;
 }
-
-// A contiguous tensor viewed with another shape of the same size.
-Tensor view_as(const Tensor& t, const Shape& shape) {
-  return Tensor::view_of(t, shape, contiguous_strides(shape), t.offset());
-}
-
-// The accumulator converted to the result dtype and shape.
-Tensor finish(const Tensor& acc, DType dt, const Shape& shape) { return view_as(convert(acc, dt), shape); }
 
 void check_nonempty(const char* op, const Tensor& t, const ReduceShape& rs, const std::vector<int64_t>& axes) {
   TG_CHECK(rs.count > 0, ValueError, op, ": cannot reduce a tensor of shape ", t.shape(),
@@ -267,7 +300,7 @@ Tensor broadcast_back(const Tensor& g, const Shape& keep, const Shape& in) { ret
 Tensor sum(const Tensor& t, const Axes& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, t.ndim(), "reduce_sum");
   const ReduceShape rs = reduce_shape(t.shape(), ax, keepdims);
-  Tensor out = finish(reduce_acc(ReduceOp::Sum, t, rs), sum_dtype(t.dtype()), rs.out);
+  Tensor out = reduce_to(ReduceOp::Sum, t, rs, sum_dtype(t.dtype()));
   if (autograd::should_record({&t})) {
     autograd::record("reduce_sum", {t}, {out}, [in = t.shape(), keep = rs.keep](const Grads& g, const std::vector<bool>&) {
       return Grads{broadcast_back(g[0], keep, in)};
@@ -279,22 +312,9 @@ Tensor sum(const Tensor& t, const Axes& axes, bool keepdims) {
 Tensor mean(const Tensor& t, const Axes& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, t.ndim(), "reduce_mean");
   const ReduceShape rs = reduce_shape(t.shape(), ax, keepdims);
-  const Tensor acc = reduce_acc(ReduceOp::Sum, t, rs);
-  const DType dt = float_dtype(t.dtype());
-  Tensor out = Tensor::empty(rs.out, dt, t.device());
-  const int64_t m = out.numel();
   // 0/0 gives NaN for empty groups, as NumPy.
   const double inv = rs.count ? 1.0 / double(rs.count) : std::numeric_limits<double>::quiet_NaN();
-  TG_DISPATCH_FLOAT(dt, "reduce_mean", {
-    T* o = out.data<T>();
-    if (acc.dtype() == DType::Float64) {
-      const double* a = acc.data<double>();
-      for (int64_t i = 0; i < m; ++i) o[i] = T(a[i] * inv);
-    } else {
-      const int64_t* a = acc.data<int64_t>();
-      for (int64_t i = 0; i < m; ++i) o[i] = T(double(a[i]) * inv);
-    }
-  });
+  Tensor out = reduce_to(ReduceOp::Sum, t, rs, float_dtype(t.dtype()), inv);
   if (autograd::should_record({&t})) {
     autograd::record("reduce_mean", {t}, {out}, [in = t.shape(), keep = rs.keep, inv](const Grads& g, const std::vector<bool>&) {
       return Grads{broadcast_back(multiply(g[0], scalar(inv, g[0].dtype())), keep, in)};
@@ -309,7 +329,7 @@ Tensor extreme(ReduceOp op, const char* name, const Tensor& t, const Axes& axes,
   const auto ax = normalize_axes(axes, t.ndim(), name);
   const ReduceShape rs = reduce_shape(t.shape(), ax, keepdims);
   check_nonempty(name, t, rs, ax);
-  Tensor out = view_as(reduce_acc(op, t, rs), rs.out);
+  Tensor out = reduce_to(op, t, rs, t.dtype());
   if (autograd::should_record({&t})) {
     // TF's rule: the gradient is shared evenly by the entries equal to the result.
     autograd::record(name, {t}, {out}, [t, out, keep = rs.keep, ax](const Grads& g, const std::vector<bool>&) {
@@ -333,7 +353,7 @@ Tensor min(const Tensor& t, const Axes& axes, bool keepdims) {
 Tensor prod(const Tensor& t, const Axes& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, t.ndim(), "reduce_prod");
   const ReduceShape rs = reduce_shape(t.shape(), ax, keepdims);
-  Tensor out = finish(reduce_acc(ReduceOp::Prod, t, rs), sum_dtype(t.dtype()), rs.out);
+  Tensor out = reduce_to(ReduceOp::Prod, t, rs, sum_dtype(t.dtype()));
   if (autograd::should_record({&t})) {
     autograd::record("reduce_prod", {t}, {out}, [t, keep = rs.keep, ax](const Grads& g, const std::vector<bool>&) {
       // d prod / d x_i = product of the others. With z zeros in the group:
@@ -359,13 +379,13 @@ Tensor prod(const Tensor& t, const Axes& axes, bool keepdims) {
 Tensor any(const Tensor& t, const Axes& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, t.ndim(), "reduce_any");
   const ReduceShape rs = reduce_shape(t.shape(), ax, keepdims);
-  return view_as(reduce_acc(ReduceOp::Any, t, rs), rs.out);
+  return reduce_to(ReduceOp::Any, t, rs, DType::Bool);
 }
 
 Tensor all(const Tensor& t, const Axes& axes, bool keepdims) {
   const auto ax = normalize_axes(axes, t.ndim(), "reduce_all");
   const ReduceShape rs = reduce_shape(t.shape(), ax, keepdims);
-  return view_as(reduce_acc(ReduceOp::All, t, rs), rs.out);
+  return reduce_to(ReduceOp::All, t, rs, DType::Bool);
 }
 
 Tensor logsumexp(const Tensor& t_in, const Axes& axes, bool keepdims) {
@@ -391,12 +411,14 @@ Tensor logsumexp(const Tensor& t_in, const Axes& axes, bool keepdims) {
     // max, shift, exp, sum, log: max is taken as 0 where it is not finite so
     // that all -inf groups give -inf and +inf groups +inf.
     autograd::NoRecordScope quiet;
-    Tensor mx = reduce_acc(ReduceOp::Max, t, rs);
+    ReduceShape kept = rs;
+    kept.out = rs.keep;
+    Tensor mx = reduce_to(ReduceOp::Max, t, kept, dt);
     TG_DISPATCH_FLOAT(dt, "reduce_logsumexp", {
       T* p = mx.data<T>();
       for (int64_t i = 0; i < mx.numel(); ++i) p[i] = std::isfinite(p[i]) ? p[i] : T(0);
     });
-    Tensor s = reduce_acc(ReduceOp::Sum, exp(subtract(t, mx)), rs);
+    Tensor s = reduce_to(ReduceOp::Sum, exp(subtract(t, mx)), kept, DType::Float64);
     TG_DISPATCH_FLOAT(dt, "reduce_logsumexp", {
       const T* p = mx.data<T>();
       const double* a = s.data<double>();
@@ -504,8 +526,9 @@ Tensor sum_to(const Tensor& g, const Shape& shape) {
     else TG_CHECK(want == have, ValueError, "sum_to: cannot reduce shape ", g.shape(), " to ", shape);
   }
   // The keep shape minus the leading axes is `shape` itself: no reshape copy.
-  const ReduceShape rs = reduce_shape(g.shape(), axes, true);
-  Tensor out = finish(reduce_acc(ReduceOp::Sum, g, rs), g.dtype(), shape);
+  ReduceShape rs = reduce_shape(g.shape(), axes, true);
+  rs.out = shape;
+  Tensor out = reduce_to(ReduceOp::Sum, g, rs, g.dtype());
   if (autograd::should_record({&g})) {
     autograd::record("sum_to", {g}, {out}, [in = g.shape()](const Grads& gr, const std::vector<bool>&) {
       return Grads{broadcast_to(gr[0], in)};

@@ -151,6 +151,17 @@ def test_large_reductions_every_axis(shape, dtype):
             np.testing.assert_array_equal(tg.argmax(t, axis=axis).numpy(), np.argmax(a, axis=axis))
 
 
+@pytest.mark.parametrize("shape", [(200001, 3), (3, 200001), (300, 400)])
+def test_threaded_reductions_of_reversed_views(shape):
+    a = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    for view in (lambda x: x[:, ::-1], lambda x: x[::-1], lambda x: x[::-1, ::-2]):
+        t, v = view(tg.constant(a)), view(a)
+        for axis in (None, 0, 1):
+            np.testing.assert_allclose(tg.reduce_sum(t, axis=axis).numpy(), v.astype(np.float64).sum(axis=axis),
+                                       rtol=1e-5, atol=1e-3)
+            np.testing.assert_array_equal(tg.reduce_max(t, axis=axis).numpy(), v.max(axis=axis))
+
+
 def test_float32_sum_accuracy():
     """float32 sums accumulate in float64: no drift on long inputs."""
     a = np.full(10_000_000, 0.1, dtype=np.float32)
