@@ -38,16 +38,23 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> tensordot_axes(py::handle 
   return {axis_list(seq[0], "axes[0]"), axis_list(seq[1], "axes[1]")};
 }
 
+// Roughly M*N*K (capped): small operands can still mean a long GEMM.
+int64_t matmul_work(const Tensor& a, const Tensor& b) {
+  const double cols = b.ndim() >= 2 ? double(b.shape().back()) : 1.0;
+  return int64_t(std::min(double(a.numel()) * std::max(cols, 1.0) + double(b.numel()), 1e18));
+}
+
 }  // namespace
 
 void bind_linalg(py::module_& m) {
   using namespace pybind11::literals;
+  // TF's signature; the sparsity hints and grad_a/grad_b (TF >= 2.16) are accepted and ignored.
   m.def("matmul", [](const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, bool adjoint_a,
-                     bool adjoint_b, bool, bool, py::object output_type, py::object) {
+                     bool adjoint_b, bool, bool, py::object output_type, bool, bool, py::object) {
     // Real dtypes only: the adjoint is the transpose.
     Tensor r;
     {
-      MaybeReleaseGil gil(std::max(a.numel(), b.numel()));
+      MaybeReleaseGil gil(matmul_work(a, b));
       r = ops::matmul(a, b, transpose_a || adjoint_a, transpose_b || adjoint_b);
     }
     if (!output_type.is_none()) {
@@ -58,10 +65,10 @@ void bind_linalg(py::module_& m) {
     return r;
   }, "a"_a, "b"_a, "transpose_a"_a = false, "transpose_b"_a = false, "adjoint_a"_a = false,
      "adjoint_b"_a = false, "a_is_sparse"_a = false, "b_is_sparse"_a = false, "output_type"_a = py::none(),
-     "name"_a = py::none());
+     "grad_a"_a = false, "grad_b"_a = false, "name"_a = py::none());
   m.def("tensordot", [](const Tensor& a, const Tensor& b, py::handle axes, py::object) {
     auto [xa, xb] = tensordot_axes(axes, a, b);
-    MaybeReleaseGil gil(std::max(a.numel(), b.numel()));
+    MaybeReleaseGil gil(matmul_work(a, b));
     return ops::tensordot(a, b, xa, xb);
   }, "a"_a, "b"_a, "axes"_a, "name"_a = py::none());
 
