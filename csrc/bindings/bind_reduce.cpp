@@ -4,9 +4,38 @@
 namespace tg::py_bind {
 
 namespace {
+// Plain ints and tuples/lists of them without a round trip through Python
+// calls (a reduction of a small tensor costs less than parsing its axes the
+// general way); everything else (tensors, NumPy integers) goes to parse_axes.
+ops::Axes axes_of(py::handle axis) {
+  PyObject* o = axis.ptr();
+  if (o == Py_None) return std::nullopt;
+  if (PyLong_CheckExact(o)) {
+    const long long v = PyLong_AsLongLong(o);
+    if (!(v == -1 && PyErr_Occurred())) return std::vector<int64_t>{v};
+    PyErr_Clear();
+  } else if (PyTuple_CheckExact(o) || PyList_CheckExact(o)) {
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(o);
+    PyObject** items = PySequence_Fast_ITEMS(o);
+    std::vector<int64_t> out;
+    out.reserve(size_t(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      if (!PyLong_CheckExact(items[i])) return parse_axes(axis);
+      const long long v = PyLong_AsLongLong(items[i]);
+      if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return parse_axes(axis);
+      }
+      out.push_back(v);
+    }
+    return out;
+  }
+  return parse_axes(axis);
+}
+
 template <Tensor (*Op)(const Tensor&, const ops::Axes&, bool)>
 Tensor reduce(const Tensor& x, py::handle axis, bool keepdims, py::object) {
-  ops::Axes axes = parse_axes(axis);
+  ops::Axes axes = axes_of(axis);
   MaybeReleaseGil gil(x.numel());
   return Op(x, axes, keepdims);
 }
@@ -14,7 +43,9 @@ Tensor reduce(const Tensor& x, py::handle axis, bool keepdims, py::object) {
 template <Tensor (*Op)(const Tensor&, int64_t, DType)>
 Tensor arg(const Tensor& x, py::object axis, py::object output_type, py::object) {
   // TF: axis None means 0.
-  const int64_t ax = axis.is_none() ? 0 : axis.attr("__index__")().cast<int64_t>();
+  const int64_t ax = axis.is_none() ? 0
+                   : PyLong_CheckExact(axis.ptr()) ? axis.cast<int64_t>()
+                                                   : axis.attr("__index__")().cast<int64_t>();
   const DType dt = parse_optional_dtype(output_type).value_or(DType::Int64);
   MaybeReleaseGil gil(x.numel());
   return Op(x, ax, dt);

@@ -186,6 +186,20 @@ def test_dtype_rules():
     assert tg.reduce_any(tg.constant([0.0, np.nan])).numpy()
 
 
+def test_axis_forms():
+    a = np.arange(24, dtype=np.float32).reshape(2, 3, 4)
+    want = a.sum(axis=(0, 2))
+    for axis in ((0, 2), [0, -1], (np.int64(0), 2), np.array([0, 2]), tg.constant([0, 2]), [-3, 2]):
+        np.testing.assert_array_equal(tg.reduce_sum(a, axis=axis).numpy(), want)
+    for axis in (1, -2, np.int32(1), tg.constant(1)):
+        np.testing.assert_array_equal(tg.reduce_sum(a, axis=axis).numpy(), a.sum(axis=1))
+    np.testing.assert_array_equal(tg.reduce_sum(a, axis=[]).numpy(), a)
+    assert tg.reduce_sum(a, axis=1, keepdims=True).shape == (2, 1, 4)
+    assert tg.reduce_max(a, axis=(0, 1, 2), keepdims=True).shape == (1, 1, 1)
+    assert tg.reduce_sum(tg.constant(3.0), axis=0).numpy() == 3.0  # NumPy allows axis 0 of a scalar
+    assert tg.argmax(a, axis=np.int64(2)).shape == (2, 3)
+
+
 def test_nan_and_inf():
     a = np.array([[1.0, np.nan, 3.0], [-np.inf, -np.inf, -np.inf], [np.inf, 1.0, 2.0]], np.float32)
     np.testing.assert_array_equal(tg.reduce_max(a, axis=1).numpy(), np.max(a, axis=1))
