@@ -30,6 +30,9 @@ ops::Axes axes_of(py::handle axis) {
     }
     return out;
   }
+  // Arrays and tensors of axes (parse_axes takes anything with __index__,
+  // which NumPy arrays have, for a single axis).
+  if (py::hasattr(axis, "ndim") && axis.attr("ndim").cast<int64_t>() > 0) return parse_shape(axis, "axis");
   return parse_axes(axis);
 }
 
