@@ -27,6 +27,7 @@
 #include "ops.h"
 #include "parallel.h"
 #include "philox.h"
+#include "random_math.h"
 
 namespace tg {
 
@@ -97,36 +98,25 @@ Stream stateless_stream(std::pair<int64_t, int64_t> seed) {
 }
 
 // ---- bits to numbers -----------------------------------------------------------
-inline float u01f(uint32_t x) { return float(x >> 8) * 0x1p-24f; }             // [0, 1)
-inline float u01f_open0(uint32_t x) { return float((x >> 8) + 1) * 0x1p-24f; }  // (0, 1]
+inline float u01f(uint32_t x) { return float(x >> 8) * 0x1p-24f; }  // [0, 1)
 inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
 inline double u01d(uint32_t hi, uint32_t lo) { return double(bits64(hi, lo) >> 11) * 0x1p-53; }
 inline double u01d_open0(uint32_t hi, uint32_t lo) { return double((bits64(hi, lo) >> 11) + 1) * 0x1p-53; }
+inline double u32_open0(uint32_t x) { return (double(x) + 1.0) * 0x1p-32; }  // (0, 1]
+inline double u32(uint32_t x) { return double(x) * 0x1p-32; }               // [0, 1)
 
-// Box–Muller: two uniforms to two independent standard normals.
-inline void box_muller(float u1, float u2, float& z0, float& z1) {
-  const float r = std::sqrt(-2.0f * std::log(u1));
-  const float t = 6.2831853071795864769f * u2;
-  z0 = r * std::cos(t);
-  z1 = r * std::sin(t);
-}
-inline void box_muller(double u1, double u2, double& z0, double& z1) {
-  const double r = std::sqrt(-2.0 * std::log(u1));
-  const double t = 6.283185307179586476925 * u2;
-  z0 = r * std::cos(t);
-  z1 = r * std::sin(t);
-}
-
-// Standard normals of one block: four for float32, two for float64.
+// Standard normals of one block, computed in double with random_math's
+// deterministic functions: four from 32-bit uniforms for float32 results,
+// two from 53-bit uniforms for float64.
 template <class T> constexpr int kPerBlock = std::is_same_v<T, float> ? 4 : 2;
 
 template <class T>
-void normals_of(const philox::Block& b, T* z) {
+void normals_of(const philox::Block& b, double* z) {
   if constexpr (std::is_same_v<T, float>) {
-    box_muller(u01f_open0(b[0]), u01f(b[1]), z[0], z[1]);
-    box_muller(u01f_open0(b[2]), u01f(b[3]), z[2], z[3]);
+    random_math::box_muller(u32_open0(b[0]), u32(b[1]), z[0], z[1]);
+    random_math::box_muller(u32_open0(b[2]), u32(b[3]), z[2], z[3]);
   } else {
-    box_muller(u01d_open0(b[0], b[1]), u01d(b[2], b[3]), z[0], z[1]);
+    random_math::box_muller(u01d_open0(b[0], b[1]), u01d(b[2], b[3]), z[0], z[1]);
   }
 }
 
@@ -166,10 +156,10 @@ void check_normal_args(double mean, double stddev, DType dt, const char* op) {
 Tensor gen_normal(Tensor out, double mean, double stddev, const Stream& s) {
   const DType dt = out.dtype();
   TG_DISPATCH_FLOAT(dt, "random.normal", {
-    const T m = T(mean), sd = T(stddev);
     fill_blocks<kPerBlock<T>>(out.data<T>(), out.numel(), 8, [&](uint64_t blk, T* v) {
-      normals_of<T>(s.block(blk), v);
-      for (int j = 0; j < kPerBlock<T>; ++j) v[j] = m + sd * v[j];
+      double z[kPerBlock<T>];
+      normals_of<T>(s.block(blk), z);
+      for (int j = 0; j < kPerBlock<T>; ++j) v[j] = T(random_math::shift_scale(mean, stddev, z[j]));
     });
   });
   return out;
@@ -181,15 +171,22 @@ Tensor gen_normal(Tensor out, double mean, double stddev, const Stream& s) {
 Tensor gen_truncated(Tensor out, double mean, double stddev, const Stream& s) {
   const DType dt = out.dtype();
   TG_DISPATCH_FLOAT(dt, "random.truncated_normal", {
-    const T m = T(mean), sd = T(stddev);
     fill_blocks<1>(out.data<T>(), out.numel(), 8, [&](uint64_t i, T* v) {
-      T z[kPerBlock<T>];
-      for (uint32_t sub = 0; sub < 64; ++sub) {  // 64 misses in a row: p < 1e-300
-        normals_of<T>(s.block(i, sub), z);
-        for (int j = 0; j < kPerBlock<T>; ++j)
-          if (std::abs(z[j]) <= T(2)) { v[0] = m + sd * z[j]; return; }
+      for (uint32_t sub = 0; sub < 64; ++sub) {  // 64 misses in a row: p < 1e-80
+        const philox::Block b = s.block(i, sub);
+        // The block's normals in normals_of's order, a pair at a time: the
+        // first is kept 95% of the time.
+        for (int pair = 0; pair < kPerBlock<T> / 2; ++pair) {
+          double z[2];
+          if constexpr (std::is_same_v<T, float>)
+            random_math::box_muller(u32_open0(b[size_t(2 * pair)]), u32(b[size_t(2 * pair + 1)]), z[0], z[1]);
+          else
+            random_math::box_muller(u01d_open0(b[0], b[1]), u01d(b[2], b[3]), z[0], z[1]);
+          for (double x : z)
+            if (std::abs(x) <= 2.0) { v[0] = T(random_math::shift_scale(mean, stddev, x)); return; }
+        }
       }
-      v[0] = m;
+      v[0] = T(mean);
     });
   });
   return out;
@@ -201,7 +198,7 @@ Tensor gen_uniform(Tensor out, double minval, double maxval, const Stream& s) {
     const T lo = T(minval), hi = T(maxval), range = T(maxval - minval);
     // lo + u * range can round up to hi; the interval is half-open.
     const T top = lo < hi ? std::nextafter(hi, lo) : hi;
-    auto scale = [&](T u) { T x = lo + u * range; return lo < hi && x > top ? top : x; };
+    auto scale = [&](T u) { T x = random_math::shift_scale(lo, range, u); return lo < hi && x > top ? top : x; };
     if constexpr (std::is_same_v<T, float>) {
       fill_blocks<4>(out.data<T>(), out.numel(), 1, [&](uint64_t blk, T* v) {
         const philox::Block b = s.block(blk);
