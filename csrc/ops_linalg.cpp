@@ -26,11 +26,15 @@ namespace tg {
 namespace linalg {
 namespace {
 
-// Measured here (2 cores, OpenBLAS 0.3.21 pthreads, bench/matmul_threads.py):
-// the MNIST training GEMMs — (128,784)@(784,512) and its two gradient forms,
-// M*N*K ~ 2^25.6, and the (128,512)@(512,10) family ~ 2^19.3 — run faster on
-// one BLAS thread than on two; two threads pay off from about 2^28 (square
-// ~640). 2048^2 (2^33) gains ~1.8x from two threads.
+// The training GEMMs stay on one BLAS thread: issue 5 measured the MNIST
+// step's five sgemm calls at 0.50 s/epoch single-threaded vs 1.15 s with two
+// OpenBLAS threads on this 2-core machine (likely BLAS's threads competing
+// with our OpenMP pool's spinning workers), and bench/matmul_threads.py finds no gain from
+// two threads at (128,784)@(784,512) (M*N*K ~ 2^25.6) or its gradient forms.
+// Above 2^28 (a square of ~650, > 2 ms of work on one core) a GEMM is long
+// enough to amortise waking the pool, and big squares (2048^2) get both
+// cores as NumPy's BLAS gives them. Re-measure with bench/matmul_threads.py:
+// on a loaded machine two threads never win and the ratios mean little.
 constexpr int64_t kDefaultBlasThreadThreshold = int64_t(1) << 28;
 
 std::atomic<int64_t> g_threshold{kDefaultBlasThreadThreshold};
