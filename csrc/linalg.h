@@ -6,9 +6,8 @@
 namespace tg::linalg {
 
 // GEMMs with M*N*K below this run BLAS on one thread; at or above it BLAS gets
-// the whole pool. Measured on this machine's training shapes (see
-// ops_linalg.cpp): two BLAS threads are slower than one on the small GEMMs of
-// a training step, and our own pool is idle during a GEMM anyway.
+// the whole pool (measurements in ops_linalg.cpp). Batches of small GEMMs are
+// spread over our own pool instead, each on one BLAS thread.
 int64_t blas_thread_threshold();
 void set_blas_thread_threshold(int64_t work);  // <= 0 restores the default
 

@@ -26,16 +26,19 @@ namespace tg {
 namespace linalg {
 namespace {
 
-// The training GEMMs stay on one BLAS thread: issue 5 measured the MNIST
-// step's five sgemm calls at 0.50 s/epoch single-threaded vs 1.15 s with two
-// OpenBLAS threads on this 2-core machine (likely BLAS's threads competing
-// with our OpenMP pool's spinning workers), and bench/matmul_threads.py finds no gain from
-// two threads at (128,784)@(784,512) (M*N*K ~ 2^25.6) or its gradient forms.
-// Above 2^28 (a square of ~650, > 2 ms of work on one core) a GEMM is long
-// enough to amortise waking the pool, and big squares (2048^2) get both
-// cores as NumPy's BLAS gives them. Re-measure with bench/matmul_threads.py:
-// on a loaded machine two threads never win and the ratios mean little.
-constexpr int64_t kDefaultBlasThreadThreshold = int64_t(1) << 28;
+// Measured on this 2-core machine (OpenBLAS 0.3.21 pthreads, AVX-512 kernels;
+// bench/matmul_threads.py and a Keras-style fit of the seeds' MNIST model):
+//  - quiet machine: two BLAS threads lose below M*N*K ~ 2^21.5 (0.74x at
+//    128^3), win from 2^22 (1.4x at 160^3, 1.65x at 256^3 = 2^24) and reach
+//    1.8-2x at the MNIST first-layer GEMMs (128,784)@(784,512) and gradient
+//    forms (2^25.6) and at 2048^2; a 100-step fit ran 91-118 ms with them vs
+//    130-136 ms single-threaded. The (128,512)@(512,10) family (2^19.3) gains
+//    nothing (OpenBLAS runs it on one thread anyway).
+//  - loaded machine (load average 7-15 from parallel builds): two threads never
+//    win (0.3-0.97x), which is likely what issue 5's training measurement saw.
+// 2^24 keeps every small GEMM on one thread, with margin below the crossover
+// for our pool's spinning workers, and gives the big ones both cores.
+constexpr int64_t kDefaultBlasThreadThreshold = int64_t(1) << 24;
 
 std::atomic<int64_t> g_threshold{kDefaultBlasThreadThreshold};
 std::atomic<int64_t> g_gemm_calls{0};
