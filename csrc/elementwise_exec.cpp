@@ -7,6 +7,9 @@ namespace tg {
 
 Tensor convert(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
+  // A Python float meeting a float64 tensor keeps all its digits.
+  if (t.get()->weak && t.dtype() == DType::Float32 && dtype == DType::Float64)
+    return ops::scalar(t.get()->weak_value, DType::Float64);
   Tensor out = Tensor::empty(t.shape(), dtype, t.device());
   copy_into(t, out);
   return out;

@@ -40,6 +40,7 @@ struct TensorImpl {
   DType dtype = DType::Float32;
   int64_t id = 0;      // unique for the process lifetime; keys the tapes
   bool weak = false;   // made from a Python scalar: takes the other operand's dtype
+  double weak_value = 0;  // a weak float's exact Python value (it is stored as float32)
   std::shared_ptr<SliceOrigin> slice_origin;
 
   TensorImpl() : id(next_id()) {}

@@ -60,7 +60,9 @@ Tensor from_python_scalar(py::handle obj) {
     t = Tensor::empty({}, DType::Int64);
     *t.data<int64_t>() = v;
   } else {
-    t = ops::scalar(PyFloat_AsDouble(obj.ptr()), DType::Float32);
+    const double v = PyFloat_AsDouble(obj.ptr());
+    t = ops::scalar(v, DType::Float32);
+    t.get()->weak_value = v;
   }
   t.get()->weak = true;
   return t;

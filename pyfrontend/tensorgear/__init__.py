@@ -39,3 +39,15 @@ from ._device import device, function  # noqa: F401
 __version__ = "0.1.0"
 
 newaxis = None
+
+
+def __getattr__(name):
+    # tf.keras and tf.data without importing them at `import tensorgear`
+    # (keeps import time low); `tensorgear.keras is tensorgear.keras` holds.
+    if name in ("keras", "data"):
+        import importlib
+
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tensorgear' has no attribute '{name}'")

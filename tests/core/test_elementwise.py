@@ -195,6 +195,13 @@ def test_python_scalars_are_weak(dtype):
     np.testing.assert_array_equal(tg.less(x, 2.5).numpy(), x.numpy() < 2.5)
 
 
+def test_weak_float_keeps_its_digits_against_float64():
+    x = tg.constant(np.array([1.0, 3.0]))
+    np.testing.assert_array_equal((x * 0.9).numpy(), np.array([1.0, 3.0]) * 0.9)
+    np.testing.assert_array_equal((0.1 + x).numpy(), 0.1 + np.array([1.0, 3.0]))
+    assert (x * 0.9).dtype == "float64"
+
+
 def test_weak_scalar_with_bool_tensor():
     m = tg.constant([True, False])
     assert tg.multiply(m, 2).dtype == "int64"

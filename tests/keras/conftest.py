@@ -9,7 +9,6 @@ import pytest
 os.environ.setdefault("TENSORGEAR_OFFLINE", "1")
 
 import tensorgear as tf  # noqa: E402
-import tensorgear.data  # noqa: E402,F401  (until tensorgear/__init__ exposes tf.data itself)
 from tensorgear import keras  # noqa: E402
 
 

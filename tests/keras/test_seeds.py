@@ -28,8 +28,6 @@ def _fresh_interpreter(code):
                           timeout=120)
 
 
-@pytest.mark.xfail(reason="core API gap: `import tensorgear as tf` must expose tf.keras and tf.data "
-                          "(the seeds use them without importing the submodules)", strict=False)
 def test_seed_style_attributes_without_submodule_imports():
     result = _fresh_interpreter("import tensorgear as tf; tf.keras.layers.Dense; tf.data.Dataset; "
                                 "tf.keras.backend.clear_session()")
