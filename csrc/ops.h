@@ -94,6 +94,7 @@ Tensor cos(const Tensor& t);
 Tensor tanh(const Tensor& t);
 Tensor sigmoid(const Tensor& t);
 Tensor relu(const Tensor& t);
+Tensor relu_grad(const Tensor& y, const Tensor& g);  // relu's backward: g where the output y > 0
 Tensor softplus(const Tensor& t);
 Tensor logical_not(const Tensor& t);
 Tensor isnan(const Tensor& t);

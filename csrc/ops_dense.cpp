@@ -68,9 +68,7 @@ Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, DenseAct
                                                                              const std::vector<bool>& need) {
       const int64_t in = kernel.shape()[0], units = kernel.shape()[1];
       // The relu mask from the saved output (relu'(0) = 0, as TF).
-      Tensor gz = activation == DenseActivation::Relu
-                      ? multiply(g[0], cast(greater(out, scalar(0.0, out.dtype())), out.dtype()))
-                      : g[0];
+      Tensor gz = activation == DenseActivation::Relu ? relu_grad(out, g[0]) : g[0];
       Tensor gz2 = gz.ndim() == 2 ? gz : reshape(gz, {-1, units});
       Tensor gx, gk, gb;
       if (need[0]) {

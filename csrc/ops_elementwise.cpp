@@ -125,14 +125,16 @@ DType result_dtype3(const Tensor& a, const Tensor& b, const Tensor& c) {
   return is_integer(weak) ? DType::Int64 : DType::Float32;
 }
 
-// ---- fused activation gradients ------------------------------------------------
-// Internal ops (y = the activation's output, g = its incoming gradient). Each
-// has a gradient rule of its own, so gradients of gradients keep working.
-Tensor relu_grad(const Tensor& y, const Tensor& g);
-Tensor sigmoid_grad(const Tensor& y, const Tensor& g);
-Tensor tanh_grad(const Tensor& y, const Tensor& g);
+}  // namespace
 
-Tensor fused_grad(BinaryOp op, const char* name, const Tensor& y, const Tensor& g) {
+// ---- fused activation gradients ------------------------------------------------
+// Ops of their own (y = the activation's output, g = its incoming gradient), so
+// gradients of gradients keep working. relu_grad is public (ops.h): the fused
+// Dense op's backward uses it too.
+static Tensor sigmoid_grad(const Tensor& y, const Tensor& g);
+static Tensor tanh_grad(const Tensor& y, const Tensor& g);
+
+static Tensor fused_grad(BinaryOp op, const char* name, const Tensor& y, const Tensor& g) {
   DType dt = result_dtype(y, g);
   return run_binary(binary_loop(op, dt, name), convert(y, dt), convert(g, dt), dt);
 }
@@ -148,7 +150,7 @@ Tensor relu_grad(const Tensor& y, const Tensor& g) {
   return out;
 }
 
-Tensor sigmoid_grad(const Tensor& y, const Tensor& g) {
+static Tensor sigmoid_grad(const Tensor& y, const Tensor& g) {
   Tensor out = fused_grad(BinaryOp::SigmoidGrad, "sigmoid_grad", y, g);
   if (autograd::should_record({&y, &g})) {
     autograd::record("sigmoid_grad", {y, g}, {out}, [y, g](const Grads& gg, const Needs& need) {
@@ -164,7 +166,7 @@ Tensor sigmoid_grad(const Tensor& y, const Tensor& g) {
   return out;
 }
 
-Tensor tanh_grad(const Tensor& y, const Tensor& g) {
+static Tensor tanh_grad(const Tensor& y, const Tensor& g) {
   Tensor out = fused_grad(BinaryOp::TanhGrad, "tanh_grad", y, g);
   if (autograd::should_record({&y, &g})) {
     autograd::record("tanh_grad", {y, g}, {out}, [y, g](const Grads& gg, const Needs& need) {
@@ -177,6 +179,8 @@ Tensor tanh_grad(const Tensor& y, const Tensor& g) {
   }
   return out;
 }
+
+namespace {
 
 // The first negative value of an integer tensor, if any (pow's exponent check).
 std::optional<int64_t> first_negative(const Tensor& t) {

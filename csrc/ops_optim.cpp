@@ -21,7 +21,9 @@ namespace tg::optim {
 namespace {
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define TG_OPTIM_CLONES __attribute__((target_clones("arch=skylake-avx512", "arch=haswell", "default")))
+// By CPU feature, not CPU model: "arch=skylake-avx512" would only match Intel
+// parts, so an AMD CPU with AVX-512 would get the SSE2 default.
+#define TG_OPTIM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define TG_OPTIM_CLONES
 #endif

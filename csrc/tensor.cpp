@@ -92,6 +92,8 @@ bool Tensor::is_contiguous() const {
   int64_t s = 1;
   const auto& sh = shape();
   const auto& st = strides();
+  for (int64_t d : sh)
+    if (d == 0) return true;  // no elements: any strides describe the same (empty) layout
   for (int64_t i = int64_t(sh.size()) - 1; i >= 0; --i) {
     if (sh[i] == 1) continue;
     if (st[i] != s) return false;

@@ -59,10 +59,14 @@ Tensor from_python_scalar(py::handle obj) {
     TG_CHECK(!overflow, ValueError, "integer ", std::string(py::str(obj)), " does not fit in int64");
     t = Tensor::empty({}, DType::Int64);
     *t.data<int64_t>() = v;
-  } else {
+  } else if (PyFloat_CheckExact(obj.ptr())) {
     const double v = PyFloat_AsDouble(obj.ptr());
     t = ops::scalar(v, DType::Float32);
     t.get()->weak_value = v;
+  } else {
+    // A float subclass (np.float64): float64 on its own (tg.constant keeps it,
+    // as TF does), yet weak against tensors (x_f32 * np.float64(2) stays float32).
+    t = ops::scalar(PyFloat_AsDouble(obj.ptr()), DType::Float64);
   }
   t.get()->weak = true;
   return t;
@@ -100,7 +104,10 @@ Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
       throw ValueError(str("cannot make a tensor from this nested sequence (ragged or mixed types?): ", e.what()));
     }
     py::array a = py::reinterpret_borrow<py::array>(arr);
-    if (a.dtype().kind() == 'O' || a.dtype().kind() == 'U' || a.dtype().kind() == 'S')
+    if (a.dtype().kind() == 'U' || a.dtype().kind() == 'S')
+      throw TypeError(str("cannot make a tensor from a sequence of strings (dtype ", std::string(py::str(a.dtype())),
+                          "): ", std::string(py::repr(obj)).substr(0, 200)));
+    if (a.dtype().kind() == 'O')
       throw ValueError(str("cannot make a tensor from a nested sequence of ", std::string(py::str(a.dtype())),
                            " (ragged lists or non-numeric values): ", std::string(py::repr(obj)).substr(0, 200)));
     t = from_numpy_array(a, true);

@@ -22,10 +22,32 @@ from ._C import (  # noqa: F401
     sigmoid_cross_entropy_with_logits,
 )
 
+from ._C import convert_to_tensor as _tensor, dropout_mask as _dropout_mask, multiply as _multiply
+
 softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
+
+
+def dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """Zeroes each element with probability `rate`, scales the rest by 1/(1-rate).
+
+    `noise_shape` (broadcastable to x's shape) shares one keep/drop decision
+    along its size-1 axes, as in TensorFlow.
+    """
+    x = _tensor(x)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+        raise ValueError(f"dropout: rate must be a float in [0, 1), got {rate!r}")
+    if x.dtype not in ("float32", "float64"):
+        raise TypeError(f"dropout: x must be a float tensor, got dtype {x.dtype}")
+    if rate == 0:
+        return x
+    shape = tuple(x.shape) if noise_shape is None else tuple(
+        int(d) if d is not None else s for d, s in zip(noise_shape, x.shape))
+    if noise_shape is not None and len(tuple(noise_shape)) != x.ndim:
+        raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} must have rank {x.ndim} like x {tuple(x.shape)}")
+    return _multiply(x, _dropout_mask(shape, float(rate), x.dtype, seed))
 
 __all__ = [
     "relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
     "sparse_softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits_v2", "sigmoid_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits_v2", "sigmoid_cross_entropy_with_logits", "dropout",
 ]

@@ -120,9 +120,18 @@ def test_unsupported_python_values_raise():
         tg.constant(object())
     with pytest.raises(TypeError):
         tg.constant(None)
-    # A list of strings is not numeric data (ValueError from the list path or TypeError: both name it).
-    with pytest.raises((TypeError, ValueError)):
+    with pytest.raises(TypeError, match="strings"):
         tg.constant(["a", "b"])
+
+
+def test_numpy_float64_scalar_is_float64_yet_weak_in_arithmetic():
+    assert tg.constant(np.float64(1.1)).dtype == "float64"
+    assert tg.constant(np.float64(1.1)).numpy() == np.float64(1.1)
+    assert tg.constant(np.float32(1.5)).dtype == "float32"
+    x32 = tg.constant([1.0, 2.0])
+    assert (x32 * np.float64(0.5)).dtype == "float32"  # as TF and PyTorch: the tensor's dtype wins
+    x64 = tg.constant(np.array([1.0, 3.0]))
+    np.testing.assert_array_equal((x64 * np.float64(0.1)).numpy(), np.array([1.0, 3.0]) * 0.1)
 
 
 def test_absurd_and_negative_sizes_raise_without_crashing():

@@ -328,3 +328,35 @@ def test_nn_namespace_exports():
                  "sparse_softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
                  "softmax_cross_entropy_with_logits_v2", "sigmoid_cross_entropy_with_logits"):
         assert callable(getattr(tg.nn, name)), name
+
+
+# ---- dropout ------------------------------------------------------------------------
+
+def test_dropout_keeps_expected_fraction_scaled():
+    x = tg.ones((400, 250))
+    y = tg.nn.dropout(x, rate=0.3, seed=7).numpy()
+    kept = y != 0
+    assert abs(kept.mean() - 0.7) < 0.01
+    np.testing.assert_allclose(y[kept], 1 / 0.7, rtol=1e-6)
+    assert tg.nn.dropout(x, rate=0.0) is x or np.array_equal(tg.nn.dropout(x, rate=0.0).numpy(), x.numpy())
+
+
+def test_dropout_gradient_is_the_mask():
+    x = tg.constant(np.random.default_rng(0).standard_normal((50, 20)))
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        y = tg.nn.dropout(x, rate=0.5, seed=1)
+    g = tape.gradient(y, x).numpy()
+    np.testing.assert_allclose(g, np.where(y.numpy() != 0, 2.0, 0.0))
+    assert y.dtype == "float64"
+
+
+def test_dropout_bad_arguments():
+    with pytest.raises(ValueError, match="rate"):
+        tg.nn.dropout(tg.ones((2,)), rate=1.0)
+    with pytest.raises(ValueError, match="rate"):
+        tg.nn.dropout(tg.ones((2,)), rate=-0.1)
+    with pytest.raises(TypeError, match="dtype"):
+        tg.nn.dropout(tg.constant([1, 2]), rate=0.5)
+    with pytest.raises(ValueError, match="noise_shape"):
+        tg.nn.dropout(tg.ones((2, 3)), rate=0.5, noise_shape=(2,))

@@ -230,6 +230,33 @@ def test_dense_on_rank3_inputs():
     assert out.shape == (2, 3, 5)
 
 
+@pytest.mark.parametrize("activation", ["relu", "linear", None])
+@pytest.mark.parametrize("use_bias", [True, False])
+def test_dense_fused_path_matches_unfused_forward_and_gradients(activation, use_bias):
+    """relu/linear Dense runs the engine's fused op; values and gradients equal matmul + bias + relu."""
+    dense = layers.Dense(5, activation=activation, use_bias=use_bias, bias_initializer="random_normal")
+    x = tf.constant(np.random.default_rng(0).standard_normal((6, 3)).astype(np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = dense(x)
+        z = tf.matmul(x, dense.kernel) + (dense.bias if use_bias else 0.0)
+        if activation == "relu":
+            z = tf.nn.relu(z)
+        w = tf.constant(np.random.default_rng(1).standard_normal((6, 5)).astype(np.float32))
+        loss_fused, loss_ref = tf.reduce_sum(y * w), tf.reduce_sum(z * w)
+    np.testing.assert_allclose(y.numpy(), z.numpy(), rtol=1e-6, atol=1e-6)
+    for got, want in zip(tape.gradient(loss_fused, [x, *dense.trainable_weights]),
+                         tape.gradient(loss_ref, [x, *dense.trainable_weights])):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_dense_on_rank1_and_float64_inputs():
+    dense = layers.Dense(3, activation="relu")
+    assert dense(tf.ones((4,))).shape == (3,)
+    y = dense(np.ones((2, 4)))  # float64 data is cast to the layer's float32
+    assert y.dtype == tf.float32 and y.shape == (2, 3)
+
+
 # ---- other core layers --------------------------------------------------------------------
 
 def test_activation_relu_softmax_layers():
@@ -263,6 +290,12 @@ def test_dropout_only_in_training():
     np.testing.assert_allclose(y[kept], 2.0)
     with pytest.raises(ValueError, match="rate"):
         layers.Dropout(1.5)
+
+
+def test_dropout_noise_shape_shares_decisions():
+    y = layers.Dropout(0.5, noise_shape=(None, 1))(tf.ones((64, 8)), training=True).numpy()
+    assert np.all((y == 0).all(axis=1) | (y == 2).all(axis=1))
+    assert 0 < (y[:, 0] == 0).sum() < 64
 
 
 def test_input_and_input_layer():

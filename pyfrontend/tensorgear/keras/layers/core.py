@@ -39,6 +39,10 @@ class Dense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         # None when linear: the hot path skips the call entirely
         self._activation_fn = None if self.activation is activations.linear else self.activation
+        # relu and linear fold into the engine's fused Dense op (GEMM, bias and
+        # activation in one pass; its backward reuses the saved output)
+        self._fused_activation = ("relu" if self.activation in (activations.relu, tg.nn.relu)
+                                  else "linear" if self._activation_fn is None else None)
 
     def build(self, input_shape):
         input_dim = input_shape[-1] if input_shape else None
@@ -55,22 +59,33 @@ class Dense(Layer):
         else:
             self.bias = None
 
+    def _check_width(self, inputs, exc):
+        """Re-raises a failed product as Keras's message when the input width is wrong."""
+        shape = tuple(inputs.shape)
+        expected = tuple(self.kernel.shape)[0]
+        if shape and shape[-1] != expected:
+            raise ValueError(
+                f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 of '
+                f"input shape to have value {expected}, but received input with shape {shape}") from exc
+
     def _linear(self, inputs):
         try:
             x = tg.matmul(inputs, self.kernel)
         except ValueError as exc:
-            shape = tuple(inputs.shape)
-            expected = tuple(self.kernel.shape)[0]
-            if shape and shape[-1] != expected:
-                raise ValueError(
-                    f'Input 0 of layer "{self.name}" is incompatible with the layer: expected axis -1 of '
-                    f"input shape to have value {expected}, but received input with shape {shape}") from exc
+            self._check_width(inputs, exc)
             raise
         if self.bias is not None:
             x = x + self.bias
         return x
 
     def call(self, inputs):
+        if (self._fused_activation is not None and isinstance(inputs, tg.Tensor)
+                and inputs.ndim >= 1 and inputs.dtype == self.kernel.dtype):
+            try:
+                return tg._C.dense(inputs, self.kernel, self.bias, self._fused_activation)
+            except ValueError as exc:
+                self._check_width(inputs, exc)
+                raise
         x = self._linear(inputs)
         if self._activation_fn is not None:
             x = self._activation_fn(x)

@@ -26,14 +26,7 @@ class Dropout(Layer):
             return inputs
         if self.rate == 1.0:
             return inputs * 0.0
-        shape = tuple(inputs.shape)
-        if self.noise_shape is not None:
-            shape = tuple(s if n is None else n for s, n in zip(shape, self.noise_shape))
-        dropout = getattr(tg.nn, "dropout", None)
-        if dropout is not None and self.noise_shape is None:
-            return dropout(inputs, rate=self.rate, seed=self.seed)
-        keep = tg.cast(tg.random.uniform(shape, dtype=inputs.dtype, seed=self.seed) >= self.rate, inputs.dtype)
-        return inputs * keep * (1.0 / (1.0 - self.rate))
+        return tg.nn.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
 
     def compute_output_shape(self, input_shape):
         return input_shape
