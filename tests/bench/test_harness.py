@@ -97,6 +97,14 @@ def test_compare_samples_every_competitor_round_robin():
     assert timing.fmt_time(2.5e-7) == "250 ns" and timing.fmt_time(1.5) == "1.50 s"
 
 
+def test_settle_idles_and_wakes_each_competitor_before_its_sample():
+    order = []
+    settings = timing.with_settle(timing.Settings(repeats=2, min_sample_s=0.0, warmup=1, max_number=1), threads=0)
+    assert settings.settle_s > 0 and timing.with_settle(settings, threads=1).settle_s == 0
+    timing.compare({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, settings)
+    assert order[-8:] == ["a", "a", "b", "b"] * 2  # one untimed wake-up call, then the sample
+
+
 def test_calibrate_grows_the_inner_loop():
     n = timing.calibrate(lambda: None, timing.Settings(min_sample_s=1e-4, max_number=10**6))
     assert n > 1

@@ -81,6 +81,7 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
     if args.repeats:
         settings = timing.Settings(repeats=args.repeats, min_sample_s=settings.min_sample_s,
                                    warmup=settings.warmup, max_number=settings.max_number)
+    settings = timing.with_settle(settings, args.threads)
     applied = benv.apply_threads(args.threads) if args.threads else None
     meta = benv.describe(args.keep_openblas_env)
     meta["forced_threads"] = applied

@@ -11,7 +11,7 @@ import gc
 import itertools
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Dict, List, Mapping
 
 
@@ -21,6 +21,13 @@ class Settings:
     min_sample_s: float = 0.01  # an inner loop runs at least this long
     warmup: int = 2            # untimed calls first
     max_number: int = 1_000_000
+    # Idle time before each sample when the previous one was another
+    # competitor's. Thread pools spin for a while after their work (OpenBLAS,
+    # OpenMP); on 2 cores another library's spinning workers steal the core
+    # our second worker needs, and a multi-threaded call then waits a scheduler
+    # tick (measured: a 0.5 ms GEMM took 3-4 ms right after NumPy's, and 0.5 ms
+    # after 2 ms of idle). 0 for single-threaded runs, where no pool spins.
+    settle_s: float = 0.0
 
 
 # Short samples, many of them: on a shared machine a sample that spans a
@@ -29,6 +36,17 @@ class Settings:
 QUICK = Settings(repeats=7, min_sample_s=0.001, warmup=1)
 FULL = Settings(repeats=21, min_sample_s=0.002, warmup=3)
 TINY = Settings(repeats=1, min_sample_s=0.0, warmup=0, max_number=1)  # harness tests
+
+
+def with_settle(settings: Settings, threads: int) -> Settings:
+    """``settings`` with a settle time when competitors run multi-threaded."""
+    return replace(settings, settle_s=0.005 if threads != 1 else 0.0)
+
+
+def _settle(fn: Callable[[], object], settings: Settings) -> None:
+    if settings.settle_s > 0:
+        time.sleep(settings.settle_s)
+        fn()  # wakes this competitor's own pool
 
 
 def _sample(fn: Callable[[], object], number: int) -> float:
@@ -88,6 +106,8 @@ def compare(fns: Mapping[str, Callable[[], object]], settings: Settings) -> Dict
     try:
         for _ in range(settings.repeats):
             for name in names:
+                if len(names) > 1:
+                    _settle(fns[name], settings)
                 samples[name].append(_sample(fns[name], numbers[name]))
     finally:
         if was_enabled:
@@ -113,6 +133,8 @@ def compare_samplers(samplers: Mapping[str, Callable[[int], float]],
     try:
         for _ in range(settings.repeats):
             for name in names:
+                if len(names) > 1:
+                    _settle(lambda: samplers[name](1), settings)
                 samples[name].append(samplers[name](numbers[name]))
     finally:
         if was_enabled:
