@@ -7,7 +7,7 @@ yet") or wrong is skipped for that case with a note, never timed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
@@ -235,6 +235,11 @@ def run_case(kernel: Kernel, case: Case, fws: Mapping[str, Framework],
         callables[name] = (lambda fn=fn, args=args: fn(*args, **kwargs))
     if not callables:
         return row
+    if kernel.group == "matmul" and settings.settle_s > 0:
+        # BLAS pools spin longest: after one of NumPy's GEMMs its OpenBLAS
+        # workers kept a core busy for 20-100 ms (a 1024^2 GEMM of ours took
+        # 9 ms instead of 4.7 ms up to 20 ms later, 4.7 ms after 100 ms).
+        settings = replace(settings, settle_s=max(settings.settle_s, 0.15))
     stats = timing.compare(callables, settings)
     row["times"] = {n: s.as_dict() for n, s in stats.items()}
     med = {n: s.median for n, s in stats.items()}
