@@ -149,6 +149,27 @@ def test_fit_returns_history_and_learns(digits):
     assert history.history["accuracy"][-1] > 0.9
 
 
+def test_array_inputs_are_borrowed_not_copied(digits):
+    """fit/evaluate/predict read float32 C-ordered inputs in place (no second copy of the data)."""
+    from tensorgear.keras.trainers import data_adapter
+    x, y = digits
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    before = x.copy()
+    batches = data_adapter.ArrayBatches(x, y, batch_size=32, shuffle=True, target_kind="sparse")
+    assert np.shares_memory(np.asarray(batches.x), x)
+    first = next(iter(batches))
+    assert not np.shares_memory(np.asarray(first[0]), x)  # a shuffled batch is its own gather
+    unshuffled = np.asarray(next(iter(data_adapter.ArrayBatches(x, y, batch_size=32)))[0])
+    np.testing.assert_array_equal(unshuffled, x[:32])
+    model = classifier()
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    np.testing.assert_array_equal(x, before)
+    # Other dtypes or layouts are converted (a copy), as before.
+    strided = data_adapter.ArrayBatches(np.asfortranarray(x), y, batch_size=32)
+    assert not np.shares_memory(np.asarray(strided.x), x)
+
+
 def test_fit_with_tensors_and_dataset(digits):
     x, y = digits
     model = classifier()

@@ -2,7 +2,9 @@
 
 Arrays (NumPy or tensors) are converted once, up front, to contiguous
 tensorgear tensors of the dtypes the model and loss need (inputs to the float
-type; sparse-label targets to int64). Each step then takes a batch with one
+type; sparse-label targets to int64); inputs that already are C-ordered
+arrays of the right dtype are borrowed (a zero-copy view for the duration of
+the call), not copied. Each step then takes a batch with one
 slice (a view, no copy) or, when shuffling, one gather of the epoch's
 permutation: no per-step conversion or copying from NumPy.
 
@@ -89,7 +91,23 @@ def to_numpy_if_needed(a):
     return np.asarray(a)
 
 
-def convert_inputs(x, dtype=None):
+_BORROWABLE = frozenset(["float32", "float64", "int32", "int64", "uint8"])
+
+
+def _array_to_tensor(a, borrow):
+    """A C-ordered ndarray as a tensor: a zero-copy view of it when ``borrow``.
+
+    Borrowing is for the batches of one fit/evaluate/predict call: the data
+    are read, never written, while the call runs, and the MNIST training set
+    (188 MB as float32) is then not held twice.
+    """
+    a = np.ascontiguousarray(a)
+    if borrow and a.dtype.name in _BORROWABLE:
+        return tg.from_dlpack(a)
+    return tg.convert_to_tensor(a)
+
+
+def convert_inputs(x, dtype=None, borrow=False):
     """Model inputs as tensors: numbers become the float type (Keras feeds floats to layers)."""
     dtype = dtype or floatx()
 
@@ -101,7 +119,7 @@ def convert_inputs(x, dtype=None):
         a = np.asarray(a)
         if a.dtype.kind in "biuf" and (a.dtype.kind != "f" or a.dtype.itemsize != np.dtype(dtype).itemsize):
             a = a.astype(dtype)
-        return tg.convert_to_tensor(np.asarray(a, order="C"))
+        return _array_to_tensor(a, borrow)
 
     return _map(conv, x)
 
@@ -190,7 +208,7 @@ class ArrayBatches:
         self.num_samples = check_cardinality(x, y, sample_weight)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
-        self.x = convert_inputs(x)
+        self.x = convert_inputs(x, borrow=True)
         self.y = convert_targets(y, target_kind)
         self.sample_weight = convert_targets(sample_weight, "float")
         self._single_x = not isinstance(self.x, (list, tuple, dict))
