@@ -165,6 +165,20 @@ def test_every_kernel_runs_on_tiny_sizes(fws, tiny_sizes):
     assert "(128, 784)@(784, 512)" in flops["case"]
 
 
+def test_matmul_timed_one_framework_per_process(fws):
+    """Multi-threaded runs time BLAS cases in a subprocess per framework; results
+    are still checked in this process, and the samples land in the same rows."""
+    notes = []
+    rows = kernels.run(fws, True, timing.TINY, patterns=["matmul mnist"], isolate_blas=True, notes=notes)
+    assert notes == [] and len(rows) == 5
+    for r in rows:
+        assert r.get("isolated") and set(r["times"]) == set(fws), r
+        assert all(t["median_s"] > 0 for t in r["times"].values())
+    # Without isolation (or for other kernels) nothing is spawned.
+    plain = kernels.run(fws, True, timing.TINY, patterns=["relu"], isolate_blas=True)
+    assert all(not r.get("isolated") for r in plain)
+
+
 def test_select_filters_by_name_and_group():
     ks = kernels.all_kernels()
     assert {k.group for k in kernels.select(ks, ["matmul"])} == {"matmul"}
@@ -433,5 +447,7 @@ def test_training_rounds_take_the_median_epoch_time(monkeypatch):
     (r,) = out["results"]
     assert len(r["round_epoch_s"]) == 2 and "round" not in r
     assert r["epoch_median_s"] == pytest.approx(sum(r["round_epoch_s"]) / 2)
+    assert len(r["round_test_accuracy"]) == 2
+    assert r["test_accuracy"] == pytest.approx(sum(r["round_test_accuracy"]) / 2)
     one = training.combine_rounds([{"framework": "x", "error": "boom"}])
     assert one["error"] == "boom"

@@ -99,6 +99,9 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         out("")
         out(f"== kernels (median per call; ratio = other/tensorgear, >1: tensorgear faster; "
             f"{settings.repeats} samples) ==")
+        if args.threads != 1:
+            out("   matmul rows: each framework timed in a process of its own, in rounds (BLAS thread pools "
+                "of different libraries disturb each other within one process)")
         table = report.Table(report.KERNEL_COLUMNS, out)
         table.header()
 
@@ -108,7 +111,8 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
                 out(f"    note: {n}")
 
         results["kernels"] = kernels.run(fws, args.quick, settings, args.patterns, show, seed=args.seed,
-                                         quiet_wait=args.wait_quiet, out=out)
+                                         quiet_wait=args.wait_quiet, out=out,
+                                         isolate_blas=args.threads != 1, notes=notes)
         for row in results["kernels"]:
             notes += [f"kernel {row['kernel']} [{row['case']}]: {n}" for n in row["notes"]]
 
@@ -141,7 +145,8 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         out(f"== MNIST training: Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, batch "
             f"{args.batch_size}, {epochs} epochs" + (f", first {limit} images" if limit else "")
             + "; one subprocess per framework, sequential"
-            + (f", {args.train_rounds} rounds" if args.train_rounds > 1 else "") + " ==")
+            + (f", {args.train_rounds} rounds (seeds {args.seed}..{args.seed + args.train_rounds - 1})"
+               if args.train_rounds > 1 else "") + " ==")
         table = report.Table(report.TRAIN_COLUMNS, out)
         table.header()
 

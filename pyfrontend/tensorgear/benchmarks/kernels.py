@@ -7,13 +7,14 @@ yet") or wrong is skipped for that case with a note, never timed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+import os
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
 from . import env as benv
-from . import timing
+from . import isolated, timing
 from .frameworks import Framework
 
 ELEMENTWISE_SIZES = (1_000, 10_000, 100_000, 1_000_000, 4_000_000, 16_000_000)
@@ -213,7 +214,10 @@ def _short(e: BaseException) -> str:
 
 
 def run_case(kernel: Kernel, case: Case, fws: Mapping[str, Framework],
-             settings: timing.Settings, rng: np.random.Generator) -> Dict[str, object]:
+             settings: timing.Settings, rng: np.random.Generator,
+             samples: Optional[Mapping[str, List[float]]] = None) -> Dict[str, object]:
+    """One row: outputs checked against NumPy, then timed round-robin in this
+    process, or taken from ``samples`` (per framework, timed in isolation)."""
     inputs = case.make(rng)
     kwargs = ({"ta": case.extra["transpose_a"], "tb": case.extra["transpose_b"]}
               if "transpose_a" in case.extra else {})
@@ -235,12 +239,11 @@ def run_case(kernel: Kernel, case: Case, fws: Mapping[str, Framework],
         callables[name] = (lambda fn=fn, args=args: fn(*args, **kwargs))
     if not callables:
         return row
-    if kernel.group == "matmul" and settings.settle_s > 0:
-        # BLAS pools spin longest: after one of NumPy's GEMMs its OpenBLAS
-        # workers kept a core busy for 20-100 ms (a 1024^2 GEMM of ours took
-        # 9 ms instead of 4.7 ms up to 20 ms later, 4.7 ms after 100 ms).
-        settings = replace(settings, settle_s=max(settings.settle_s, 0.15))
-    stats = timing.compare(callables, settings)
+    if samples is not None and all(n in samples for n in callables):
+        stats = {n: timing.summarize(samples[n]) for n in callables}
+        row["isolated"] = True
+    else:
+        stats = timing.compare(callables, settings)
     row["times"] = {n: s.as_dict() for n, s in stats.items()}
     med = {n: s.median for n, s in stats.items()}
     if "tensorgear" in med:
@@ -257,15 +260,26 @@ def run_case(kernel: Kernel, case: Case, fws: Mapping[str, Framework],
 def run(fws: Mapping[str, Framework], quick: bool, settings: timing.Settings,
         patterns: Sequence[str] = (), progress: Optional[Callable[[Dict], None]] = None,
         kernels: Optional[List[Kernel]] = None, seed: int = 0, quiet_wait: float = 0.0,
-        out: Optional[Callable[[str], None]] = None) -> List[Dict[str, object]]:
+        out: Optional[Callable[[str], None]] = None, isolate_blas: bool = False,
+        notes: Optional[List[str]] = None) -> List[Dict[str, object]]:
+    """The kernel rows. With ``isolate_blas`` (multi-threaded runs) the matmul
+    cases are timed one framework per process (see isolated.py)."""
     rng = np.random.default_rng(seed)
     rows = []
-    for kernel in select(kernels if kernels is not None else all_kernels(), patterns):
+    chosen = select(kernels if kernels is not None else all_kernels(), patterns)
+    isolated_samples: isolated.Samples = {}
+    blas = [k.name for k in chosen if k.group == "matmul"]
+    if isolate_blas and blas and len(fws) > 1:
+        isolated_samples, failed = isolated.sample(blas, list(fws), quick, settings,
+                                                   benv.child_env(os.environ, unset_openblas=False), seed=seed)
+        if notes is not None:
+            notes += failed
+    for kernel in chosen:
         for case in kernel.cases(quick):
             if quiet_wait:
                 benv.wait_quiet(quiet_wait, out)
             busy = benv.runnable_others(3)
-            row = run_case(kernel, case, fws, settings, rng)
+            row = run_case(kernel, case, fws, settings, rng, isolated_samples.get((kernel.name, case.label)))
             row["others_runnable"] = busy
             rows.append(row)
             if progress:

@@ -11,7 +11,7 @@ import gc
 import itertools
 import statistics
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, List, Mapping
 
 
@@ -76,6 +76,7 @@ class Stats:
     hi: float   # 75th percentile
     n: int
     min: float = 0.0
+    samples: List[float] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> Dict[str, float]:
         return {"median_s": self.median, "p25_s": self.lo, "p75_s": self.hi, "min_s": self.min,
@@ -89,7 +90,7 @@ def summarize(samples: List[float]) -> Stats:
         lo, hi = q[0], q[2]
     else:
         lo, hi = s[0], s[-1]
-    return Stats(statistics.median(s), lo, hi, len(s), s[0])
+    return Stats(statistics.median(s), lo, hi, len(s), s[0], s)
 
 
 def compare(fns: Mapping[str, Callable[[], object]], settings: Settings) -> Dict[str, Stats]:

@@ -118,7 +118,8 @@ def thread_env(environ: Mapping[str, str], threads: int) -> Dict[str, str]:
 def combine_rounds(runs: List[Dict[str, object]]) -> Dict[str, object]:
     """One framework's result over several rounds: the median of the rounds'
     epoch times (load drifts between rounds on a shared machine), the largest
-    peak RSS, and the first round's accuracy (every round trains the same)."""
+    peak RSS, and the median test accuracy (round k trains with seed + k: one
+    seed's accuracy varies by +-0.2 points, so a median over seeds says more)."""
     ok = [r for r in runs if "epoch_median_s" in r]
     if not ok:
         return runs[-1]
@@ -128,6 +129,10 @@ def combine_rounds(runs: List[Dict[str, object]]) -> Dict[str, object]:
         out["epoch_median_s"] = statistics.median(out["round_epoch_s"])
         out["first_epoch_s"] = statistics.median(r["first_epoch_s"] for r in ok)
         out["peak_rss_bytes"] = max(r.get("peak_rss_bytes", 0) for r in ok)
+        accuracies = [r["test_accuracy"] for r in ok if r.get("test_accuracy") is not None]
+        if accuracies:
+            out["round_test_accuracy"] = accuracies
+            out["test_accuracy"] = statistics.median(accuracies)
         if out.get("steps_per_epoch"):
             out["step_ms"] = out["epoch_median_s"] / out["steps_per_epoch"] * 1e3
         out.pop("epoch_ratio_other_over_tg", None)
@@ -163,7 +168,7 @@ def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas:
                 if quiet_wait:
                     benv.wait_quiet(quiet_wait, out)
                 busy = benv.runnable_others(3)
-                res = run_one(fw, data_path, epochs, batch_size, environ, seed=seed, hidden=hidden,
+                res = run_one(fw, data_path, epochs, batch_size, environ, seed=seed + k, hidden=hidden,
                               threads=threads)
                 res["others_runnable_at_start"] = busy
                 res["round"] = k + 1
