@@ -270,8 +270,11 @@ def run(fws: Mapping[str, Framework], quick: bool, settings: timing.Settings,
     isolated_samples: isolated.Samples = {}
     blas = [k.name for k in chosen if k.group == "matmul"]
     if isolate_blas and blas and len(fws) > 1:
+        # More, shorter rounds in full mode: the machine's noise comes in bursts
+        # of seconds, and alternating the frameworks often spreads it evenly.
         isolated_samples, failed = isolated.sample(blas, list(fws), quick, settings,
-                                                   benv.child_env(os.environ, unset_openblas=False), seed=seed)
+                                                   benv.child_env(os.environ, unset_openblas=False), seed=seed,
+                                                   rounds=3 if quick else 7)
         if notes is not None:
             notes += failed
     for kernel in chosen:
