@@ -289,15 +289,32 @@ def test_tape_loop_releases_memory():
     tg._C.empty_cache()
     start = tg._C.allocator_stats()["bytes_in_use"]
     refs = []
-    for i in range(2000):
+    rss_early = None
+    for i in range(10_000):
         with tg.GradientTape() as tape:
             y = tg.reduce_sum(tg.matmul(x, w) * 2.0)
         g = tape.gradient(y, w)
         w.assign_sub(g * 1e-6)
-        if i % 500 == 0:
+        if i % 2500 == 0:
             refs.append(weakref.ref(tape))
+        if i == 1000:
+            rss_early = _rss_bytes()
+    rss_late = _rss_bytes()
     del tape, y, g
     gc.collect()
     assert all(r() is None for r in refs), "tapes are kept alive (reference cycle?)"
     end = tg._C.allocator_stats()["bytes_in_use"]
     assert end - start < 1 << 16, f"{end - start} bytes still in use after the loop"
+    if rss_early is not None and rss_late is not None:  # /proc is Linux's
+        assert rss_late - rss_early < 4 << 20, f"RSS grew by {rss_late - rss_early} bytes over 9000 tape steps"
+
+
+def _rss_bytes():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
