@@ -48,7 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="only kernels/overhead cases whose name contains PATTERN (repeatable)")
     p.add_argument("--frameworks", type=_csv(("tensorgear", "numpy", "torch", "keras")),
                    default=["tensorgear", "numpy", "torch", "keras"],
-                   help="competitors (default: all that are installed)")
+                   help="frameworks to run, tensorgear included only when listed "
+                        "(default: all that are installed)")
     p.add_argument("--json", metavar="FILE", help="write all results as JSON")
     p.add_argument("--plot", metavar="FILE.png", help="bar chart of speedups and training (matplotlib)")
     p.add_argument("--markdown", metavar="FILE", help="write a Markdown report (bench/RESULTS.md)")
