@@ -1,5 +1,6 @@
-"""BLAS threads per GEMM: one thread vs the pool, at the MNIST training shapes
-and squares, to place linalg's blas_thread_threshold (csrc/ops_linalg.cpp).
+"""One GEMM on one thread vs split over the thread pool (single-threaded BLAS
+per block), at the MNIST training shapes and squares, to place linalg's
+parallel_gemm_threshold (csrc/ops_linalg.cpp).
 
     python bench/matmul_threads.py [--repeat N]
 
@@ -50,7 +51,7 @@ def main():
     p.add_argument("--repeat", type=int, default=15)
     args = p.parse_args()
     print(f"BLAS {_C.blas_info()}; our threads {_C.num_threads()}; "
-          f"default threshold {_C._matmul_stats()['blas_thread_threshold']:.3g}")
+          f"default threshold {_C._matmul_stats()['parallel_gemm_threshold']:.3g}")
     print(f"{'case':20s} {'MNK':>9s} {'1 thread ms':>12s} {'pool ms':>9s} {'1/pool':>7s}")
     try:
         for name, (m, k, n), ta, tb in CASES:
@@ -59,14 +60,14 @@ def main():
             reps = max(1, int(2e8 // work))
             single, pool = [], []
             for _ in range(args.repeat):
-                _C._set_blas_thread_threshold(2**62)
+                _C._set_parallel_gemm_threshold(2**62)
                 single.append(time_once(a, b, ta, tb, reps))
-                _C._set_blas_thread_threshold(1)
+                _C._set_parallel_gemm_threshold(1)
                 pool.append(time_once(a, b, ta, tb, reps))
             s, q = min(single), min(pool)
             print(f"{name:20s} {work:9.3g} {s * 1e3:12.3f} {q * 1e3:9.3f} {s / q:7.2f}")
     finally:
-        _C._set_blas_thread_threshold(0)
+        _C._set_parallel_gemm_threshold(0)
 
 
 if __name__ == "__main__":

@@ -5,16 +5,17 @@
 
 namespace tg::linalg {
 
-// GEMMs with M*N*K below this run BLAS on one thread; at or above it BLAS gets
-// the whole pool (measurements in ops_linalg.cpp). Batches of small GEMMs are
-// spread over our own pool instead, each on one BLAS thread.
-int64_t blas_thread_threshold();
-void set_blas_thread_threshold(int64_t work);  // <= 0 restores the default
+// GEMMs with M*N*K at or above this (and C at least 64 rows or columns) are
+// split into blocks of C over our thread pool, one single-threaded BLAS call
+// per block; smaller ones are one single-threaded call. BLAS's own threads are
+// not used (measurements in ops_linalg.cpp).
+int64_t parallel_gemm_threshold();
+void set_parallel_gemm_threshold(int64_t work);  // <= 0 restores the default
 
 struct MatmulStats {
   int64_t gemm_calls = 0;      // BLAS calls made
   int64_t operand_copies = 0;  // operands copied because no BLAS layout fits
-  int last_blas_threads = 0;   // threads BLAS was given for the last call
+  int last_gemm_parts = 0;     // blocks the last GEMM was split into (1: not split)
 };
 MatmulStats matmul_stats();
 void reset_matmul_stats();

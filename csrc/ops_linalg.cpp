@@ -22,66 +22,42 @@
 
 namespace tg {
 
-// ---- BLAS thread policy ------------------------------------------------------
+// ---- thread policy -------------------------------------------------------------
+// One pool: BLAS always runs single-threaded, and a big GEMM is split into
+// blocks of C's rows (or columns, when C is wider than tall) spread over our
+// OpenMP pool, one BLAS call per block. Measured on this 2-core machine, each
+// process timing one policy (bench/matmul_threads.py and MNIST training):
+//  - OpenBLAS's own threads beside our pool: two pools on two cores. Its
+//    workers and ours took turns spinning; mid-sized GEMMs (the MNIST step's
+//    (128,512)@(512,10) family, M*N*K ~ 2^19) could not be parallelised
+//    without making a training epoch 4-6x slower (2.1-2.4 s vs 0.33 s).
+//  - split over our pool, BLAS single-threaded: 1.3-1.6x faster than one
+//    thread from 96^3 (2^19.8) up (128^3: 14 vs 21 us; the MNIST family
+//    6-9 us vs 9-13 us), equal to OpenBLAS's threads on the big ones
+//    ((128,784)@(784,512) 265-283 us, 2048^2 38-40 ms), equal at 64^3, and a
+//    training epoch 0.31 s instead of 0.33 s.
 namespace linalg {
 namespace {
 
-// Measured on this 2-core machine (OpenBLAS 0.3.21 pthreads, AVX-512 kernels;
-// bench/matmul_threads.py and a Keras-style fit of the seeds' MNIST model):
-//  - quiet machine: two BLAS threads lose below M*N*K ~ 2^21.5 (0.74x at
-//    128^3), win from 2^22 (1.4x at 160^3, 1.65x at 256^3 = 2^24) and reach
-//    1.8-2x at the MNIST first-layer GEMMs (128,784)@(784,512) and gradient
-//    forms (2^25.6) and at 2048^2; a 100-step fit ran 91-118 ms with them vs
-//    130-136 ms single-threaded. The (128,512)@(512,10) family (2^19.3) gains
-//    nothing (OpenBLAS runs it on one thread anyway).
-//  - loaded machine (load average 7-15 from parallel builds): two threads never
-//    win (0.3-0.97x), which is likely what issue 5's training measurement saw.
-// 2^24 keeps every small GEMM on one thread, with margin below the crossover
-// for our pool's spinning workers, and gives the big ones both cores.
-constexpr int64_t kDefaultBlasThreadThreshold = int64_t(1) << 24;
+constexpr int64_t kDefaultParallelGemmWork = int64_t(1) << 18;
+constexpr int64_t kMinSplitExtent = 64;  // rows or columns of C worth splitting
 
-std::atomic<int64_t> g_threshold{kDefaultBlasThreadThreshold};
+std::atomic<int64_t> g_threshold{kDefaultParallelGemmWork};
 std::atomic<int64_t> g_gemm_calls{0};
 std::atomic<int64_t> g_operand_copies{0};
-std::atomic<int> g_last_threads{0};
-
-// Threads BLAS may use at most: our pool size (TENSORGEAR_NUM_THREADS /
-// set_num_threads governs both pools) capped by what BLAS started with.
-// What BLAS started with (OPENBLAS_NUM_THREADS or the core count), read
-// before our first change to it.
-#ifdef OPENBLAS_VERSION
-const int g_blas_initial_threads = std::max(1, openblas_get_num_threads());
-#endif
-
-int blas_pool() {
-#ifdef OPENBLAS_VERSION
-  return std::max(1, std::min(g_blas_initial_threads, num_threads()));
-#else
-  return 1;
-#endif
-}
-
-// Gives BLAS one thread or the pool for a GEMM of M*N*K = work.
-void set_blas_threads_for(int64_t work) {
-#ifdef OPENBLAS_VERSION
-  const int want = work >= g_threshold.load(std::memory_order_relaxed) ? blas_pool() : 1;
-  if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
-  g_last_threads.store(want, std::memory_order_relaxed);
-#else
-  (void)work;
-  g_last_threads.store(-1, std::memory_order_relaxed);
-#endif
-}
+std::atomic<int> g_last_parts{0};
 
 }  // namespace
 
-int64_t blas_thread_threshold() { return g_threshold.load(); }
-void set_blas_thread_threshold(int64_t work) { g_threshold.store(work > 0 ? work : kDefaultBlasThreadThreshold); }
+int64_t parallel_gemm_threshold() { return g_threshold.load(); }
+void set_parallel_gemm_threshold(int64_t work) {
+  g_threshold.store(work > 0 ? work : kDefaultParallelGemmWork);
+}
 MatmulStats matmul_stats() {
   MatmulStats s;
   s.gemm_calls = g_gemm_calls.load();
   s.operand_copies = g_operand_copies.load();
-  s.last_blas_threads = g_last_threads.load();
+  s.last_gemm_parts = g_last_parts.load();
   return s;
 }
 void reset_matmul_stats() {
@@ -222,6 +198,45 @@ void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int
   linalg::g_gemm_calls.fetch_add(1, std::memory_order_relaxed);
 }
 
+// BLAS's own threads stay off while we call it (see the thread policy above).
+// Without OpenBLAS's thread control BLAS keeps its threads, and we do not
+// split on top of them.
+bool blas_single_threaded() {
+#ifdef OPENBLAS_VERSION
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+  return true;
+#else
+  return false;
+#endif
+}
+
+// One GEMM (row-major C, ldc) by the thread policy.
+template <class T>
+void pooled_gemm(CBLAS_TRANSPOSE opa, CBLAS_TRANSPOSE opb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
+                 const T* b, int64_t ldb, T* c, int64_t ldc) {
+  const bool by_rows = M >= N;
+  const int64_t extent = by_rows ? M : N;
+  const int64_t nt = num_threads();
+  const bool split = blas_single_threaded() && nt > 1 && extent >= linalg::kMinSplitExtent &&
+                     M * N * K >= linalg::parallel_gemm_threshold();
+  if (!split) {
+    linalg::g_last_parts.store(1, std::memory_order_relaxed);
+    gemm_call<T>(opa, opb, M, N, K, a, lda, b, ldb, c, ldc);
+    return;
+  }
+  // Blocks of whole 16-row/column tiles (the SIMD kernels' width).
+  const int64_t block = ((extent + nt - 1) / nt + 15) / 16 * 16;
+  const int64_t parts = (extent + block - 1) / block;
+  linalg::g_last_parts.store(int(parts), std::memory_order_relaxed);
+  parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
+    const int64_t s = p0 * block, e = std::min(extent, p1 * block);
+    if (by_rows)
+      gemm_call<T>(opa, opb, e - s, N, K, opa == CblasNoTrans ? a + s * lda : a + s, lda, b, ldb, c + s * ldc, ldc);
+    else
+      gemm_call<T>(opa, opb, M, e - s, K, a, lda, opb == CblasNoTrans ? b + s : b + s * ldb, ldb, c + s, ldc);
+  });
+}
+
 // Makes the operand readable by BLAS, copying it only when no layout fits.
 Layout blas_ready(MatArg& m, bool is_vector, bool left, const Shape& out_batch) {
   Layout l = blas_layout(m.rows, m.cols, m.rs, m.cs);
@@ -256,21 +271,20 @@ void blas_matmul(MatArg& A, MatArg& B, bool a_vec, bool b_vec, const Shape& out_
       a_stacked = a_stacked && A.offsets[size_t(i)] == A.offsets[0] + i * M * la.ld;
     }
     if (b_shared && a_stacked && fits_blas_int({nb * M})) {
-      linalg::set_blas_threads_for(work * nb);
-      gemm_call<T>(opa, opb, nb * M, N, K, pa + A.offsets[0], la.ld, pb + B.offsets[0], lb.ld, C, N);
+      pooled_gemm<T>(opa, opb, nb * M, N, K, pa + A.offsets[0], la.ld, pb + B.offsets[0], lb.ld, C, N);
       return;
     }
   }
 
-  if (nb == 1 || work >= linalg::blas_thread_threshold()) {
-    linalg::set_blas_threads_for(work);
+  if (nb == 1 || work >= linalg::parallel_gemm_threshold()) {
     for (int64_t i = 0; i < nb; ++i)
-      gemm_call<T>(opa, opb, M, N, K, pa + A.offsets[size_t(i)], la.ld, pb + B.offsets[size_t(i)], lb.ld,
-                   C + i * M * N, N);
+      pooled_gemm<T>(opa, opb, M, N, K, pa + A.offsets[size_t(i)], la.ld, pb + B.offsets[size_t(i)], lb.ld,
+                     C + i * M * N, N);
     return;
   }
   // Many small GEMMs: single-threaded BLAS, batches spread over our pool.
-  linalg::set_blas_threads_for(0);
+  blas_single_threaded();
+  linalg::g_last_parts.store(1, std::memory_order_relaxed);
   const int64_t grain = std::max<int64_t>(1, kMinParallelGemmWork / std::max<int64_t>(1, work));
   parallel_for(nb, grain, [&](int64_t b0, int64_t b1) {
     for (int64_t i = b0; i < b1; ++i)

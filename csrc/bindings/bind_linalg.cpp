@@ -78,13 +78,13 @@ void bind_linalg(py::module_& m) {
     py::dict d;
     d["gemm_calls"] = s.gemm_calls;
     d["operand_copies"] = s.operand_copies;
-    d["last_blas_threads"] = s.last_blas_threads;
-    d["blas_thread_threshold"] = linalg::blas_thread_threshold();
+    d["last_gemm_parts"] = s.last_gemm_parts;
+    d["parallel_gemm_threshold"] = linalg::parallel_gemm_threshold();
     return d;
   });
   m.def("_reset_matmul_stats", &linalg::reset_matmul_stats);
-  m.def("_set_blas_thread_threshold", &linalg::set_blas_thread_threshold, "work"_a,
-        "GEMMs with M*N*K >= work get the BLAS thread pool; <= 0 restores the default");
+  m.def("_set_parallel_gemm_threshold", &linalg::set_parallel_gemm_threshold, "work"_a,
+        "GEMMs with M*N*K >= work are split over the thread pool; <= 0 restores the default");
 }
 
 }  // namespace tg::py_bind

@@ -238,7 +238,13 @@ def collect_info() -> Dict[str, str]:
         if version.startswith(vendor):
             version = version[len(vendor):].strip()
         info["blas"] = f"{vendor} {version}".strip()
-        info["blas threads"] = str(threads)
+        if vendor == "OpenBLAS":
+            # One thread pool: BLAS runs single-threaded and big GEMMs are split over ours.
+            stats = _call(_C, "_matmul_stats") or {}
+            info["blas threads"] = (f"1 per call; GEMMs with M*N*K >= {stats.get('parallel_gemm_threshold', '?')} "
+                                    "are split over the thread pool")
+        else:
+            info["blas threads"] = str(threads)
         if blas.get("config"):
             info["blas config"] = str(blas["config"]).strip()
     else:

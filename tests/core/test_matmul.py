@@ -223,25 +223,45 @@ def test_only_unreadable_layouts_are_copied():
 
 # ---- BLAS thread policy --------------------------------------------------------------
 
-def test_blas_threads_follow_problem_size():
+def test_big_gemms_split_over_the_pool_with_single_threaded_blas():
     stats = _C._matmul_stats()
-    default = stats["blas_thread_threshold"]
-    # small training GEMMs on one BLAS thread, the big ones on the pool (see ops_linalg.cpp)
-    assert 128 * 512 * 10 < default <= 128 * 784 * 512
+    default = stats["parallel_gemm_threshold"]
+    # the MNIST step's smallest GEMMs ((128,512)@(512,10)) are split too (see ops_linalg.cpp)
+    assert 64 ** 3 <= default <= 128 * 512 * 10
+    rng = np.random.default_rng(3)
+    tg.matmul(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
+    assert _C._matmul_stats()["last_gemm_parts"] == 1
+    if _C.blas_info()["vendor"] == "OpenBLAS":
+        assert _C.blas_info()["threads"] == 1, "BLAS's own threads stay off"
+    x, w = rng.standard_normal((128, 784)).astype(np.float32), rng.standard_normal((784, 512)).astype(np.float32)
+    _C._reset_matmul_stats()
+    assert_matches(tg.matmul(x, w), x @ w, 784)
+    parts = _C._matmul_stats()["last_gemm_parts"]
+    assert _C._matmul_stats()["gemm_calls"] == parts
+    if _C.num_threads() > 1 and _C.blas_info()["vendor"] == "OpenBLAS":
+        assert parts == _C.num_threads()
     try:
-        tg.matmul(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
-        assert _C._matmul_stats()["last_blas_threads"] in (1, -1)
-        _C._set_blas_thread_threshold(1)
-        tg.matmul(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))
-        threads = _C._matmul_stats()["last_blas_threads"]
-        if threads != -1:  # -1: not OpenBLAS, no thread control
-            assert _C.blas_info()["threads"] == threads, "the setting reached BLAS"
-            assert 1 <= threads <= _C.num_threads()
-            if "OPENBLAS_NUM_THREADS" not in os.environ and (os.cpu_count() or 1) > 1 and _C.num_threads() > 1:
-                assert threads > 1, "a big GEMM gets the whole pool"
+        _C._set_parallel_gemm_threshold(1 << 62)
+        tg.matmul(x, w)
+        assert _C._matmul_stats()["last_gemm_parts"] == 1
     finally:
-        _C._set_blas_thread_threshold(0)
-    assert _C._matmul_stats()["blas_thread_threshold"] == default
+        _C._set_parallel_gemm_threshold(0)
+    assert _C._matmul_stats()["parallel_gemm_threshold"] == default
+
+
+@pytest.mark.parametrize("m, n, k", [(200, 70, 50), (70, 200, 50), (100, 100, 40), (257, 129, 33)])
+@pytest.mark.parametrize("ta, tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_split_gemm_blocks_cover_every_row_and_column(m, n, k, ta, tb):
+    """Splits by rows (M >= N) or columns, with extents that are not multiples of the block."""
+    rng = np.random.default_rng(m * n + k)
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(np.float32)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(np.float32)
+    try:
+        _C._set_parallel_gemm_threshold(1)
+        got = tg.matmul(a, b, transpose_a=ta, transpose_b=tb)
+    finally:
+        _C._set_parallel_gemm_threshold(0)
+    assert_matches(got, (a.T if ta else a) @ (b.T if tb else b), k)
 
 
 # ---- gradients --------------------------------------------------------------------
