@@ -250,6 +250,7 @@ def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
         info["tg_simd"] = f"unknown ({e})"
     try:
         info["tg_blas"] = dict(C.blas_info())
+        info["tg_gemm_split"] = int(C._matmul_stats()["parallel_gemm_threshold"])
     except Exception as e:  # noqa: BLE001
         info["tg_blas"] = {"error": str(e)}
     try:
@@ -279,7 +280,9 @@ def header_lines(info: Mapping[str, object]) -> List[str]:
         + f", numpy {info['numpy']}, torch {info.get('torch') or 'not installed'}",
         f"OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {info['openblas_env']}",
         f"tensorgear: simd {info.get('tg_simd')}, kernel threads {info.get('tg_threads')}, "
-        f"BLAS {blas.get('version', blas.get('vendor', '?'))} threads {blas.get('threads', '?')}"
+        f"BLAS {blas.get('version', blas.get('vendor', '?'))} "
+        + (f"1 thread per call, GEMMs with M*N*K >= {info['tg_gemm_split']} split over the kernel threads"
+           if blas.get("vendor") == "OpenBLAS" and info.get("tg_gemm_split") else f"threads {blas.get('threads', '?')}")
         + (f" [{blas.get('config')}]" if blas.get("config") else ""),
     ]
     for lib in info.get("blas_runtimes") or []:

@@ -114,12 +114,12 @@ def train_tensorgear(data, args, result):
     if args.threads:
         tg._C.set_num_threads(args.threads)
         tg._C.blas_set_num_threads(args.threads)
-    try:
+    train_keras_like(keras, data, args, result)
+    try:  # after training: what the GEMMs actually ran with
         result["threads"] = {"kernels": int(tg._C.num_threads()),
                              "blas": int(tg._C.blas_info().get("threads", -1))}
     except Exception:  # noqa: BLE001
         pass
-    train_keras_like(keras, data, args, result)
 
 
 def train_keras(data, args, result):
