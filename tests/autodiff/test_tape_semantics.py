@@ -1,6 +1,7 @@
 """GradientTape semantics, as TensorFlow defines them and the seeds use them."""
 
 import gc
+import os
 import threading
 import weakref
 
@@ -305,7 +306,10 @@ def test_tape_loop_releases_memory():
     assert all(r() is None for r in refs), "tapes are kept alive (reference cycle?)"
     end = tg._C.allocator_stats()["bytes_in_use"]
     assert end - start < 1 << 16, f"{end - start} bytes still in use after the loop"
-    if rss_early is not None and rss_late is not None:  # /proc is Linux's
+    # /proc is Linux's; under AddressSanitizer freed memory sits in its quarantine
+    # (256 MB by default), so RSS grows there by design.
+    under_asan = "libasan" in os.environ.get("LD_PRELOAD", "")
+    if rss_early is not None and rss_late is not None and not under_asan:
         assert rss_late - rss_early < 4 << 20, f"RSS grew by {rss_late - rss_early} bytes over 9000 tape steps"
 
 
