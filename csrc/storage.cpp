@@ -123,7 +123,6 @@ void CachingAllocator::release(void* p, size_t capacity) {
     c.stats.bytes_cached += capacity;
     TG_POISON(p, capacity);
   } else {
-    TG_UNPOISON(p, capacity);
     std::free(p);
   }
 }

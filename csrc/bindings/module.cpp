@@ -30,11 +30,6 @@ void bind_system(py::module_& m) {
 #endif
     return d;
   });
-  m.def("blas_set_num_threads", [](int n) {
-#ifdef OPENBLAS_VERSION
-    openblas_set_num_threads(n);
-#endif
-  }, py::arg("n"));
   m.def("cuda_built", []() {
 #ifdef TG_WITH_CUDA
     return true;

@@ -213,6 +213,16 @@ def _call(mod, name):
         return f"error: {exc}"
 
 
+def blas_threads_policy(_C, blas):
+    """How BLAS gets threads, in words; None when BLAS keeps its own (not OpenBLAS)."""
+    if blas.get("vendor") != "OpenBLAS":
+        return None
+    stats = _call(_C, "_matmul_stats")
+    stats = stats if isinstance(stats, dict) else {}
+    return (f"1 per call; GEMMs with M*N*K >= {stats.get('parallel_gemm_threshold', '?')} "
+            "are split over the thread pool")
+
+
 def collect_info() -> Dict[str, str]:
     """What ``tensorgear info`` prints, as a dict (also used by the tests)."""
     import numpy as np
@@ -238,13 +248,7 @@ def collect_info() -> Dict[str, str]:
         if version.startswith(vendor):
             version = version[len(vendor):].strip()
         info["blas"] = f"{vendor} {version}".strip()
-        if vendor == "OpenBLAS":
-            # One thread pool: BLAS runs single-threaded and big GEMMs are split over ours.
-            stats = _call(_C, "_matmul_stats") or {}
-            info["blas threads"] = (f"1 per call; GEMMs with M*N*K >= {stats.get('parallel_gemm_threshold', '?')} "
-                                    "are split over the thread pool")
-        else:
-            info["blas threads"] = str(threads)
+        info["blas threads"] = blas_threads_policy(_C, blas) or str(threads)
         if blas.get("config"):
             info["blas config"] = str(blas["config"]).strip()
     else:

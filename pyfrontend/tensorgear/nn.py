@@ -40,10 +40,11 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
         raise TypeError(f"dropout: x must be a float tensor, got dtype {x.dtype}")
     if rate == 0:
         return x
-    shape = tuple(x.shape) if noise_shape is None else tuple(
-        int(d) if d is not None else s for d, s in zip(noise_shape, x.shape))
-    if noise_shape is not None and len(tuple(noise_shape)) != x.ndim:
-        raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} must have rank {x.ndim} like x {tuple(x.shape)}")
+    shape = tuple(x.shape)
+    if noise_shape is not None:
+        if len(tuple(noise_shape)) != x.ndim:
+            raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} must have rank {x.ndim} like x {shape}")
+        shape = tuple(s if d is None else int(d) for d, s in zip(noise_shape, shape))
     return _multiply(x, _dropout_mask(shape, float(rate), x.dtype, seed))
 
 __all__ = [

@@ -83,6 +83,9 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         settings = timing.Settings(repeats=args.repeats, min_sample_s=settings.min_sample_s,
                                    warmup=settings.warmup, max_number=settings.max_number)
     settings = timing.with_settle(settings, args.threads)
+    # Each framework with its own threads (the default): BLAS pools disturb one
+    # another in one process, so matmul cases are timed in separate processes.
+    isolate_blas = args.threads != 1
     applied = benv.apply_threads(args.threads) if args.threads else None
     meta = benv.describe(args.keep_openblas_env)
     meta["forced_threads"] = applied
@@ -125,7 +128,7 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         out("")
         out(f"== kernels (median per call; ratio = other/tensorgear, >1: tensorgear faster; "
             f"{settings.repeats} samples) ==")
-        if args.threads != 1:
+        if isolate_blas:
             out("   matmul rows: each framework timed in a process of its own, in rounds (BLAS thread pools "
                 "of different libraries disturb each other within one process)")
         table = report.Table(report.KERNEL_COLUMNS, out)
@@ -138,7 +141,7 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
 
         results["kernels"] = kernels.run(fws, args.quick, settings, args.patterns, show, seed=args.seed,
                                          quiet_wait=args.wait_quiet, out=out,
-                                         isolate_blas=args.threads != 1, notes=notes)
+                                         isolate_blas=isolate_blas, notes=notes)
         for row in results["kernels"]:
             notes += [f"kernel {row['kernel']} [{row['case']}]: {n}" for n in row["notes"]]
 

@@ -194,8 +194,9 @@ _LIMITS = []  # threadpoolctl limiters kept alive for the whole run
 
 
 def apply_threads(n: int) -> List[str]:
-    """Force ``n`` threads on every competitor in this process: tensorgear's kernel
-    pool and BLAS, every BLAS/OpenMP runtime threadpoolctl finds (NumPy's), torch."""
+    """Force ``n`` threads on every competitor in this process: tensorgear's thread
+    pool (its GEMMs split over it; BLAS runs one thread per call), every
+    BLAS/OpenMP runtime threadpoolctl finds (NumPy's), torch."""
     done = []
     import tensorgear as tg
 
@@ -204,11 +205,6 @@ def apply_threads(n: int) -> List[str]:
         done.append("tensorgear kernels")
     except Exception as e:  # noqa: BLE001
         done.append(f"tensorgear kernels: failed ({e})")
-    try:
-        tg._C.blas_set_num_threads(n)
-        done.append("tensorgear BLAS")
-    except Exception as e:  # noqa: BLE001
-        done.append(f"tensorgear BLAS: failed ({e})")
     try:
         from threadpoolctl import threadpool_limits
 
@@ -250,7 +246,9 @@ def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
         info["tg_simd"] = f"unknown ({e})"
     try:
         info["tg_blas"] = dict(C.blas_info())
-        info["tg_gemm_split"] = int(C._matmul_stats()["parallel_gemm_threshold"])
+        from tensorgear.cli import blas_threads_policy
+
+        info["tg_blas_threads"] = blas_threads_policy(C, info["tg_blas"]) or info["tg_blas"].get("threads", "?")
     except Exception as e:  # noqa: BLE001
         info["tg_blas"] = {"error": str(e)}
     try:
@@ -280,9 +278,7 @@ def header_lines(info: Mapping[str, object]) -> List[str]:
         + f", numpy {info['numpy']}, torch {info.get('torch') or 'not installed'}",
         f"OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE: {info['openblas_env']}",
         f"tensorgear: simd {info.get('tg_simd')}, kernel threads {info.get('tg_threads')}, "
-        f"BLAS {blas.get('version', blas.get('vendor', '?'))} "
-        + (f"1 thread per call, GEMMs with M*N*K >= {info['tg_gemm_split']} split over the kernel threads"
-           if blas.get("vendor") == "OpenBLAS" and info.get("tg_gemm_split") else f"threads {blas.get('threads', '?')}")
+        f"BLAS {blas.get('version', blas.get('vendor', '?'))} threads {info.get('tg_blas_threads', '?')}"
         + (f" [{blas.get('config')}]" if blas.get("config") else ""),
     ]
     for lib in info.get("blas_runtimes") or []:

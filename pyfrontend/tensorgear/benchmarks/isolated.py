@@ -11,8 +11,8 @@ processes run one after the other in rounds (tg, numpy, torch, tg, ...) and
 the samples of all rounds pooled. Results are still checked against NumPy in
 the parent process (kernels.run_case) before any of these timings are used.
 
-    python isolated.py --framework F --kernels K1,K2 [--quick] --repeats N
-                       --min-sample S --warmup W --seed SEED
+    python -m tensorgear.benchmarks.isolated --framework F --kernels K1,K2 [--quick]
+                                             --repeats N --min-sample S --warmup W --seed SEED
 
 prints {"KERNEL|CASE": [seconds per call, ...], ...} as JSON.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -29,7 +28,6 @@ from typing import Dict, List, Mapping, Sequence, Tuple
 
 Samples = Dict[Tuple[str, str], Dict[str, List[float]]]
 
-WORKER = os.path.abspath(__file__)
 WARMUP_S = 0.1  # seconds of untimed calls per case in a worker
 
 
@@ -47,7 +45,7 @@ def sample(kernel_names: Sequence[str], frameworks: Sequence[str], quick: bool, 
     per_round = -(-settings.repeats // rounds)
     for r in range(rounds):
         for fw in frameworks:
-            cmd = [sys.executable, WORKER, "--framework", fw, "--kernels", ",".join(kernel_names),
+            cmd = [sys.executable, "-m", "tensorgear.benchmarks.isolated", "--framework", fw, "--kernels", ",".join(kernel_names),
                    "--repeats", str(per_round), "--min-sample", str(settings.min_sample_s),
                    "--warmup", str(settings.warmup), "--seed", str(seed + r)]
             if quick:
@@ -110,9 +108,4 @@ def _worker(argv: Sequence[str]) -> Dict[str, List[float]]:
 
 
 if __name__ == "__main__":
-    # Run by file path: drop this folder from sys.path (its env.py / timing.py
-    # would shadow nothing today, but the training worker does the same).
-    here = os.path.dirname(WORKER)
-    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
-        del sys.path[0]
     print(json.dumps(_worker(sys.argv[1:])))

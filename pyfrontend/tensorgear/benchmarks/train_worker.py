@@ -112,8 +112,7 @@ def train_tensorgear(data, args, result):
 
     result["version"] = getattr(tg, "__version__", "?")
     if args.threads:
-        tg._C.set_num_threads(args.threads)
-        tg._C.blas_set_num_threads(args.threads)
+        tg._C.set_num_threads(args.threads)  # BLAS runs one thread per call (the GEMM policy)
     train_keras_like(keras, data, args, result)
     try:  # after training: what the GEMMs actually ran with
         result["threads"] = {"kernels": int(tg._C.num_threads()),
