@@ -111,6 +111,7 @@ Tensor Tensor::contiguous() const {
 
 double Tensor::item_double() const {
   TG_CHECK(numel() == 1, ValueError, "only a tensor with one element can be converted to a Python scalar, got shape ", shape());
+  if (impl_->weak && dtype() == DType::Float32) return impl_->weak_value;  // a Python float's own digits
   double v = 0;
   TG_DISPATCH_ALL(dtype(), v = double(*data<T>()));
   return v;

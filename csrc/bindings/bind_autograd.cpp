@@ -101,13 +101,13 @@ struct StopRecording {
 
 template <Tensor (*Op)(const Tensor&, const Tensor&), bool Reflected>
 py::object var_binary(const VarPtr& self, py::handle other) {
+  Tensor s = self->read();
   Tensor o;
   try {
-    o = to_tensor(other);
+    o = to_operand(other, s);
   } catch (const TypeError&) {
     return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   }
-  Tensor s = self->read();
   return py::cast(Reflected ? Op(o, s) : Op(s, o));
 }
 

@@ -105,8 +105,9 @@ void bind_creation(py::module_& m) {
     return ops::linspace(start, stop, num, parse_optional_dtype(dtype).value_or(DType::Float32));
   }, "start"_a, "stop"_a, "num"_a, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("cast", [](const Tensor& x, py::handle dtype, py::object) {
+    const DType to = parse_dtype(dtype);  // a Python object: read before the GIL goes
     MaybeReleaseGil gil(x.numel());
-    return ops::cast(x, parse_dtype(dtype));
+    return ops::cast(x, to);
   }, "x"_a, "dtype"_a, "name"_a = py::none());
   m.def("identity", [](const Tensor& x, py::object) { return ops::identity(x); }, "input"_a, "name"_a = py::none());
 }

@@ -11,7 +11,8 @@ namespace tg::py_bind {
 namespace {
 template <Tensor (*Op)(const Tensor&, const Tensor&)>
 Tensor binary(py::handle x, py::handle y, py::object) {
-  Tensor a = to_tensor(x), b = to_tensor(y);
+  Tensor a, b;
+  operand_pair(x, y, a, b);
   MaybeReleaseGil gil(std::max(a.numel(), b.numel()));
   return Op(a, b);
 }
@@ -72,14 +73,15 @@ void bind_elementwise(py::module_& m) {
   TG_BIND_UNARY("is_inf", isinf)
 #undef TG_BIND_UNARY
   m.def("clip_by_value", [](py::handle t, py::handle lo, py::handle hi, py::object) {
-    Tensor tt = to_tensor(t), tlo = to_tensor(lo), thi = to_tensor(hi);
+    const Tensor tt = to_tensor(t), tlo = to_operand(lo, tt), thi = to_operand(hi, tt);
     MaybeReleaseGil gil(std::max(tt.numel(), std::max(tlo.numel(), thi.numel())));
     return ops::clip_by_value(tt, tlo, thi);
   }, "t"_a, "clip_value_min"_a, "clip_value_max"_a, "name"_a = py::none());
   m.def("where", [](py::handle c, py::handle x, py::handle y, py::object) -> Tensor {
     TG_CHECK(!x.is_none() && !y.is_none(), ValueError,
              "where: pass both x and y (the one-argument form returning indices is not supported)");
-    Tensor tc = to_tensor(c), tx = to_tensor(x), ty = to_tensor(y);
+    Tensor tc = to_tensor(c), tx, ty;
+    operand_pair(x, y, tx, ty);
     MaybeReleaseGil gil(std::max(tc.numel(), std::max(tx.numel(), ty.numel())));
     return ops::where(tc, tx, ty);
   }, "condition"_a, "x"_a = py::none(), "y"_a = py::none(), "name"_a = py::none());

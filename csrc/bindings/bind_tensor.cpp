@@ -24,13 +24,13 @@ std::string value_str(const Tensor& t) {
 // Python can try the other side.
 template <Tensor (*Op)(const Tensor&, const Tensor&), bool Reflected>
 py::object binary_operator(const std::shared_ptr<TensorImpl>& self, py::handle other) {
+  Tensor s(self);
   Tensor o;
   try {
-    o = to_tensor(other);
+    o = to_operand(other, s);
   } catch (const TypeError&) {
     return py::reinterpret_borrow<py::object>(Py_NotImplemented);
   }
-  Tensor s(self);
   Tensor r;
   {
     MaybeReleaseGil gil(std::max(s.numel(), o.numel()));

@@ -21,6 +21,15 @@ namespace tg::py_bind {
 // with __array__. With dtype: converted to it. TypeError / ValueError on bad
 // input, naming the offending type, shape or value.
 Tensor to_tensor(py::handle obj, std::optional<DType> dtype = std::nullopt);
+// An operand beside `partner` (binary ops, clip bounds, where): as to_tensor,
+// but a Python list or tuple converts at the partner's dtype when its own
+// default dtype promotes into it (x_f64 + [1.287] keeps every digit).
+Tensor to_operand(py::handle obj, const Tensor& partner);
+// Both operands of a binary op, a list converting at the other's dtype.
+void operand_pair(py::handle x, py::handle y, Tensor& a, Tensor& b);
+// Throws (instead of crashing) when Python objects are about to be touched
+// without the GIL.
+void require_gil(const char* what);
 // Strict: only Tensor or Variable (for hot paths that must not guess).
 bool is_tensor(py::handle obj);
 

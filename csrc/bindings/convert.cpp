@@ -1,4 +1,6 @@
 // Python values -> tensors and back.
+#include <climits>
+#include <cstdint>
 #include <cstring>
 
 #include "bindings/common.h"
@@ -37,9 +39,12 @@ DType from_numpy_dtype(const py::dtype& dt, py::handle original) {
 
 const char* numpy_name(DType d) { return dtype_name(d); }
 
-Tensor from_numpy_array(py::array arr, bool from_python_list) {
+// With `target`, the values convert straight to it (one rounding: a list of
+// Python floats becomes float64 with all its digits, not through float32).
+Tensor from_numpy_array(py::array arr, bool from_python_list, std::optional<DType> target = std::nullopt) {
   DType dt = from_numpy_dtype(arr.dtype(), arr);
   if (from_python_list && dt == DType::Float64) dt = DType::Float32;  // Python floats default to float32
+  if (target) dt = *target;
   if (std::string(py::str(arr.dtype())) != numpy_name(dt) || !(arr.flags() & py::array::c_style)) {
     arr = py::array::ensure(arr.attr("astype")(numpy_name(dt)), py::array::c_style);
   }
@@ -72,13 +77,80 @@ Tensor from_python_scalar(py::handle obj) {
   return t;
 }
 
+bool is_python_sequence(py::handle obj) { return PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr()); }
+
+// A (nested) list or tuple as a NumPy array of its natural dtype, refusing
+// ragged, string and object contents.
+py::array sequence_to_array(py::handle obj) {
+  py::object arr;
+  try {
+    arr = numpy().attr("asarray")(obj);
+  } catch (py::error_already_set& e) {
+    throw ValueError(str("cannot make a tensor from this nested sequence (ragged or mixed types?): ", e.what()));
+  }
+  py::array a = py::reinterpret_borrow<py::array>(arr);
+  if (a.dtype().kind() == 'U' || a.dtype().kind() == 'S')
+    throw TypeError(str("cannot make a tensor from a sequence of strings (dtype ", std::string(py::str(a.dtype())),
+                        "): ", std::string(py::repr(obj)).substr(0, 200)));
+  if (a.dtype().kind() == 'O')
+    throw ValueError(str("cannot make a tensor from a nested sequence of ", std::string(py::str(a.dtype())),
+                         " (ragged lists or non-numeric values): ", std::string(py::repr(obj)).substr(0, 200)));
+  return a;
+}
+
+// The dtype a list would get on its own: float32 for floats, int64 for ints.
+DType natural_dtype(const py::array& a) {
+  DType dt = from_numpy_dtype(a.dtype(), a);
+  return dt == DType::Float64 ? DType::Float32 : dt;
+}
+
 }  // namespace
+
+void require_gil(const char* what) {
+  // Python objects are only touched with the GIL held: a binding that parses
+  // its arguments after releasing it would crash the process.
+  if (!PyGILState_Check())
+    throw std::logic_error(str("internal error: ", what, " called without the GIL"));
+}
+
+Tensor to_operand(py::handle obj, const Tensor& partner) {
+  if (!is_python_sequence(obj) || !partner.defined()) return to_tensor(obj);
+  require_gil("to_operand");
+  py::array a = sequence_to_array(obj);
+  const DType own = natural_dtype(a);
+  // TF converts a list operand with the other operand's dtype as the hint, so
+  // a list behaves like a Python scalar: x_f64 + [1.287] is exact and
+  // x_i32 + [2] stays int32. A list of a higher kind (int64_tensor + [0.5]), or
+  // integers the partner cannot hold, keeps its own dtype and promotes.
+  auto kind = [](DType d) { return d == DType::Bool ? 0 : is_integer(d) ? 1 : 2; };
+  const DType want = partner.dtype();
+  bool fits = a.size() > 0 && want != DType::Bool && kind(own) <= kind(want);
+  if (fits && is_integer(own) && is_integer(want) && want != DType::Int64) {
+    const auto lo = a.attr("min")().cast<int64_t>(), hi = a.attr("max")().cast<int64_t>();
+    const int64_t wmin = want == DType::UInt8 ? 0 : INT32_MIN, wmax = want == DType::UInt8 ? 255 : INT32_MAX;
+    fits = lo >= wmin && hi <= wmax;
+  }
+  Tensor t = from_numpy_array(a, true, fits ? std::optional<DType>(partner.dtype()) : std::nullopt);
+  if (a.ndim() == 1 && a.shape(0) == 0) t = ops::cast(t, partner.dtype() == DType::Bool ? DType::Float32 : partner.dtype());
+  return t;
+}
+
+void operand_pair(py::handle x, py::handle y, Tensor& a, Tensor& b) {
+  if (is_python_sequence(x) && !is_python_sequence(y)) {
+    b = to_tensor(y);
+    a = to_operand(x, b);
+  } else {
+    a = to_tensor(x);
+    b = is_python_sequence(x) ? to_tensor(y) : to_operand(y, a);
+  }
+}
 
 bool is_tensor(py::handle obj) {
   return py::isinstance<TensorImpl>(obj) || py::isinstance<Variable>(obj);
 }
 
 Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
+  require_gil("to_tensor");
   Tensor t;
   if (py::isinstance<TensorImpl>(obj)) {
     t = Tensor(obj.cast<std::shared_ptr<TensorImpl>>());
@@ -96,21 +168,9 @@ Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
     t = from_numpy_array(py::reinterpret_borrow<py::array>(obj), false);
   } else if (obj.is_none()) {
     throw TypeError("expected a tensor-like value, got None");
-  } else if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
-    py::object arr;
-    try {
-      arr = numpy().attr("asarray")(obj);
-    } catch (py::error_already_set& e) {
-      throw ValueError(str("cannot make a tensor from this nested sequence (ragged or mixed types?): ", e.what()));
-    }
-    py::array a = py::reinterpret_borrow<py::array>(arr);
-    if (a.dtype().kind() == 'U' || a.dtype().kind() == 'S')
-      throw TypeError(str("cannot make a tensor from a sequence of strings (dtype ", std::string(py::str(a.dtype())),
-                          "): ", std::string(py::repr(obj)).substr(0, 200)));
-    if (a.dtype().kind() == 'O')
-      throw ValueError(str("cannot make a tensor from a nested sequence of ", std::string(py::str(a.dtype())),
-                           " (ragged lists or non-numeric values): ", std::string(py::repr(obj)).substr(0, 200)));
-    t = from_numpy_array(a, true);
+  } else if (is_python_sequence(obj)) {
+    py::array a = sequence_to_array(obj);
+    t = from_numpy_array(a, true, dtype);
     if (a.ndim() == 1 && a.shape(0) == 0 && !dtype) t = ops::cast(t, DType::Float32);
   } else if (py::hasattr(obj, "__array__") || py::isinstance(obj, numpy().attr("generic"))) {
     py::array a = py::reinterpret_borrow<py::array>(numpy().attr("asarray")(obj));
@@ -124,6 +184,7 @@ Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
 }
 
 DType parse_dtype(py::handle obj) {
+  require_gil("parse_dtype");
   if (obj.is_none()) throw TypeError("dtype must not be None here");
   if (py::isinstance<py::str>(obj)) return dtype_from_name(obj.cast<std::string>());
   if (py::hasattr(obj, "_tg_dtype")) return DType(obj.attr("_tg_dtype").cast<int>());
@@ -144,6 +205,7 @@ std::optional<DType> parse_optional_dtype(py::handle obj) {
 }
 
 Shape parse_shape(py::handle obj, const char* what) {
+  require_gil(what);
   Shape s;
   if (PyLong_Check(obj.ptr())) return Shape{obj.cast<int64_t>()};
   if (py::isinstance<TensorImpl>(obj)) {
@@ -168,6 +230,7 @@ Shape parse_shape(py::handle obj, const char* what) {
 }
 
 ops::Axes parse_axes(py::handle obj) {
+  require_gil("parse_axes");
   if (obj.is_none()) return std::nullopt;
   if (PyLong_Check(obj.ptr()) || py::hasattr(obj, "__index__")) {
     if (!py::isinstance<TensorImpl>(obj) || Tensor(obj.cast<std::shared_ptr<TensorImpl>>()).ndim() == 0)
