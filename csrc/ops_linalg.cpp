@@ -25,7 +25,7 @@ namespace tg {
 // ---- thread policy -------------------------------------------------------------
 // One pool: BLAS always runs single-threaded, and a big GEMM is split into
 // blocks of C's rows (or columns, when C is wider than tall) spread over our
-// OpenMP pool, one BLAS call per block. Measured on this 2-core machine, each
+// pool (parallel.h), one BLAS call per block. Measured on this 2-core machine, each
 // process timing one policy (bench/matmul_threads.py and MNIST training):
 //  - OpenBLAS's own threads beside our pool: two pools on two cores. Its
 //    workers and ours took turns spinning; mid-sized GEMMs (the MNIST step's
@@ -41,6 +41,8 @@ namespace {
 
 constexpr int64_t kDefaultParallelGemmWork = int64_t(1) << 18;
 constexpr int64_t kMinSplitExtent = 64;  // rows or columns of C worth splitting
+constexpr int64_t kMinGemmBlock = 32;     // rows or columns of C per block, at least
+constexpr int64_t kGemmBlocksPerThread = 2;
 
 std::atomic<int64_t> g_threshold{kDefaultParallelGemmWork};
 std::atomic<int64_t> g_gemm_calls{0};
@@ -224,8 +226,10 @@ void pooled_gemm(CBLAS_TRANSPOSE opa, CBLAS_TRANSPOSE opb, int64_t M, int64_t N,
     gemm_call<T>(opa, opb, M, N, K, a, lda, b, ldb, c, ldc);
     return;
   }
-  // Blocks of whole 16-row/column tiles (the SIMD kernels' width).
-  const int64_t block = ((extent + nt - 1) / nt + 15) / 16 * 16;
+  // Blocks of whole 16-row/column tiles (the SIMD kernels' width), more
+  // blocks than threads so that a parked worker holds back one block only.
+  const int64_t want = std::max<int64_t>(1, std::min(linalg::kGemmBlocksPerThread * nt, extent / linalg::kMinGemmBlock));
+  const int64_t block = ((extent + want - 1) / want + 15) / 16 * 16;
   const int64_t parts = (extent + block - 1) / block;
   linalg::g_last_parts.store(int(parts), std::memory_order_relaxed);
   parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {

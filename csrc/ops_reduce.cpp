@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <omp.h>
 
 #include "autograd.h"
 #include "elementwise_exec.h"
@@ -190,7 +189,7 @@ void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, 
   }
 
   const int nt = num_threads();
-  if (nt <= 1 || total < kReduceParallelElems || omp_in_parallel() || dims.empty()) {
+  if (nt <= 1 || total < kReduceParallelElems || in_parallel_region() || dims.empty()) {
     run_seq(k, dims, in, out);
     return;
   }
@@ -216,29 +215,29 @@ void run_reduce(ReduceOp op, const Tensor& x, const std::vector<bool>& reduced, 
   const Dim sd = dims[size_t(split)];
   // Column blocks stay whole vectors.
   const int64_t align = size_t(split) == last && !priv ? 16 : 1;
+  const int64_t chunks = std::min<int64_t>(kChunksPerThread * nt, (sd.n + align - 1) / align);
+  // Private accumulators belong to chunks, not threads, so the sum is the
+  // same whoever runs which chunk.
   Tensor partial;
   if (priv) {
-    partial = Tensor::empty({int64_t(nt - 1), m}, adt);
+    partial = Tensor::empty({chunks - 1, m}, adt);
     fill_identity(partial.raw(), partial.numel(), adt, op);
   }
   char* pbase = priv ? static_cast<char*>(partial.raw()) : nullptr;
   const std::vector<Dim> shared = dims;
-#pragma omp parallel num_threads(nt)
-  {
-    const int64_t t = omp_get_thread_num(), nth = omp_get_num_threads();
-    auto bound = [&](int64_t i) { return std::min(sd.n, (sd.n * i / nth + align - 1) / align * align); };
-    const int64_t b = bound(t), e = t + 1 == nth ? sd.n : bound(t + 1);
-    if (b < e) {
-      std::vector<Dim> mine = shared;
-      mine[size_t(split)].n = e - b;
-      // A private buffer has the accumulator's layout, flips included.
-      const int64_t flip = out - static_cast<char*>(acc_ptr);
-      char* dst = priv ? (t == 0 ? out : pbase + (t - 1) * m * int64_t(k.asz) + flip) : out + b * sd.sa * int64_t(k.asz);
-      run_seq(k, mine, in + b * sd.si * int64_t(k.isz), dst);
-    }
-  }
-  if (priv) {
-    tab.cols[int(op)][int(adt)](pbase, m, 1, int64_t(nt - 1), m, acc_ptr, 1);
+  auto bound = [&](int64_t i) { return std::min(sd.n, (sd.n * i / chunks + align - 1) / align * align); };
+  parallel_chunks(chunks, [&](int64_t c) {
+    const int64_t b = bound(c), e = c + 1 == chunks ? sd.n : bound(c + 1);
+    if (b >= e) return;
+    std::vector<Dim> mine = shared;
+    mine[size_t(split)].n = e - b;
+    // A private buffer has the accumulator's layout, flips included.
+    const int64_t flip = out - static_cast<char*>(acc_ptr);
+    char* dst = priv ? (c == 0 ? out : pbase + (c - 1) * m * int64_t(k.asz) + flip) : out + b * sd.sa * int64_t(k.asz);
+    run_seq(k, mine, in + b * sd.si * int64_t(k.isz), dst);
+  });
+  if (priv && chunks > 1) {
+    tab.cols[int(op)][int(adt)](pbase, m, 1, chunks - 1, m, acc_ptr, 1);
   }
 }
 

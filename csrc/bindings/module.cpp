@@ -2,6 +2,8 @@
 // of every op family.
 #include <cblas.h>
 
+#include <thread>
+
 #include "bindings/common.h"
 #include "parallel.h"
 #include "simd/dispatch.h"
@@ -16,6 +18,41 @@ void bind_system(py::module_& m) {
   m.def("simd_level", &simd::simd_level, "Instruction-set level of the element-wise kernels in use");
   m.def("num_threads", &num_threads);
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.def("pool_info", []() {
+    const PoolStats s = pool_stats();
+    py::dict d;
+    d["threads"] = num_threads();
+    d["default_threads"] = default_num_threads();
+    d["affinity_cpus"] = affinity_cpus();
+    d["cgroup_cpu_quota"] = cgroup_cpu_quota();
+    d["workers_started"] = s.workers;
+    d["jobs"] = s.jobs;
+    d["chunks"] = s.chunks;
+    d["caller_chunks"] = s.caller_chunks;
+    d["spin_us"] = pool_spin_us();
+    return d;
+  }, "The kernel thread pool: thread counts, where the default came from, and job statistics");
+  m.def("_set_pool_spin_us", &set_pool_spin_us, py::arg("us"));
+  m.def("_pool_hold_workers", &pool_hold_workers, py::arg("hold"),
+        "Test hook: held workers claim nothing, as if the scheduler had parked them");
+  m.def("_parallel_probe", [](int64_t chunks, int64_t throw_at, int64_t nested) {
+    // Test hook: runs `chunks` chunks on the pool and reports, per chunk, how
+    // many times it ran and whether it ran on the calling thread; a chunk
+    // equal to throw_at throws; nested > 0 runs a nested parallel_for of that
+    // size inside each chunk (it must run inline).
+    std::vector<int64_t> runs(size_t(std::max<int64_t>(chunks, 0)), 0), on_caller(runs.size(), 0), inner(runs.size(), 0);
+    const auto caller = std::this_thread::get_id();
+    {
+      py::gil_scoped_release release;
+      parallel_chunks(chunks, [&](int64_t c) {
+        if (c == throw_at) throw ValueError(str("chunk ", c, " failed"));
+        runs[size_t(c)] += 1;
+        on_caller[size_t(c)] = std::this_thread::get_id() == caller;
+        if (nested > 0) parallel_for(nested, 1, [&](int64_t b, int64_t e) { inner[size_t(c)] += e - b; });
+      });
+    }
+    return py::make_tuple(runs, on_caller, inner);
+  }, py::arg("chunks"), py::arg("throw_at") = -1, py::arg("nested") = 0);
   m.def("blas_info", []() {
     py::dict d;
 #ifdef OPENBLAS_VERSION

@@ -239,7 +239,7 @@ def test_big_gemms_split_over_the_pool_with_single_threaded_blas():
     parts = _C._matmul_stats()["last_gemm_parts"]
     assert _C._matmul_stats()["gemm_calls"] == parts
     if _C.num_threads() > 1 and _C.blas_info()["vendor"] == "OpenBLAS":
-        assert parts == _C.num_threads()
+        assert parts > _C.num_threads()  # more blocks than threads: a parked worker holds back one
     try:
         _C._set_parallel_gemm_threshold(1 << 62)
         tg.matmul(x, w)
