@@ -451,3 +451,56 @@ def test_training_rounds_take_the_median_epoch_time(monkeypatch):
     assert r["test_accuracy"] == pytest.approx(sum(r["round_test_accuracy"]) / 2)
     one = training.combine_rounds([{"framework": "x", "error": "boom"}])
     assert one["error"] == "boom"
+
+
+# ------------------------------------------------------------------ busy mode
+
+
+def test_a_background_load_runs_until_stopped_and_stops_by_itself():
+    from tensorgear.benchmarks import loads
+
+    load = loads.Load("spin", benv.child_env(os.environ, unset_openblas=False), max_seconds=60)
+    try:
+        assert load.proc.poll() is None
+    finally:
+        load.stop()
+    assert load.proc.poll() is not None
+    # The bound: a load left behind ends by itself.
+    r = subprocess.run([sys.executable, loads.SCRIPT, "bursty-blas", "0.3"], timeout=60,
+                       env=benv.child_env(os.environ, unset_openblas=False))
+    assert r.returncode == 0
+    assert loads.unavailable("nope") and "unknown load" in loads.unavailable("nope")
+    with pytest.raises(ValueError, match="unknown load"):
+        loads.Load("nope", {})
+
+
+def test_busy_mode_runs_every_competitor_under_each_load(monkeypatch):
+    from tensorgear.benchmarks import busy
+
+    monkeypatch.setattr(training, "unavailable", lambda fw: None if fw in ("numpy", "tensorgear") else "absent")
+    seen = []
+    out = busy.run(["none", "spin", "nope"], ["tensorgear", "numpy", "torch"], epochs=2, batch_size=64,
+                   unset_openblas=False, limit=None, progress=seen.append, hidden=8, data=_tiny_mnist(128))
+    assert [r["load"] for r in out["rows"]] == ["none", "spin"] == [r["load"] for r in seen]
+    assert out["competitors"] == ["tensorgear", "tensorgear 1t", "numpy"]
+    assert any("torch skipped" in n for n in out["notes"]) and any("load nope" in n for n in out["notes"])
+    for row in out["rows"]:
+        assert all(row["epoch_s"][c] > 0 for c in out["competitors"]), row
+        assert row["tg_over_one_thread"] == pytest.approx(row["epoch_s"]["tensorgear"]
+                                                          / row["epoch_s"]["tensorgear 1t"])
+        assert row["tg_over_torch"] is None
+        assert len(busy.cells(row)) == len(busy.COLUMNS)
+    tg = busy.targets(out)
+    assert [t["target"] for t in tg] == ["busy (spin): epoch tensorgear/torch",
+                                         "busy (spin): epoch tensorgear/tensorgear 1 thread"]
+    assert tg[0]["met"] is None and tg[1]["met"] in (True, False)
+    md = report.markdown({"busy": out, "targets": tg}, ["h"], "tensorgear bench --busy")
+    assert "Quiet and busy" in md and "one always-runnable busy loop" in md
+
+
+def test_busy_options_parse():
+    a = cli.build_parser().parse_args(["--busy", "--loads", "spin,numpy-mlp", "--busy-epochs", "2"])
+    assert a.busy and a.loads == ["spin", "numpy-mlp"] and a.busy_epochs == 2
+    assert "busy" not in cli.build_parser().parse_args([]).sections
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(["--loads", "gpu"])

@@ -8,9 +8,11 @@ import sys
 from typing import Dict, List, Optional
 
 from . import env as benv
+from . import loads as busy_loads
 from . import timing
 
-SECTIONS = ("kernels", "overheads", "training")
+SECTIONS = ("kernels", "overheads", "training", "busy")
+DEFAULT_SECTIONS = ("kernels", "overheads", "training")
 
 
 def _csv(choices):
@@ -42,8 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
                     "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (it re-executes itself).")
     p.add_argument("--quick", action="store_true",
                    help="fewer sizes, repeats and epochs (under a minute)")
-    p.add_argument("--sections", type=_csv(SECTIONS), default=list(SECTIONS),
-                   help="comma-separated subset of kernels,overheads,training (default: all)")
+    p.add_argument("--sections", type=_csv(SECTIONS), default=list(DEFAULT_SECTIONS),
+                   help="comma-separated subset of kernels,overheads,training,busy "
+                        "(default: kernels,overheads,training)")
+    p.add_argument("--busy", action="store_true",
+                   help="add the busy section: the training comparison under background loads "
+                        "(started and stopped by the benchmark), beside a quiet run")
+    p.add_argument("--loads", type=_csv(tuple(busy_loads.KINDS)), default=list(busy_loads.KINDS),
+                   help="background loads of the busy section (default: all; 'none', the quiet "
+                        "machine, always runs first): " + "; ".join(f"{k}: {v}" for k, v in busy_loads.KINDS.items()))
+    p.add_argument("--busy-epochs", type=_positive, help="epochs per busy run (default 3, quick 2)")
+    p.add_argument("--busy-limit", type=_positive, metavar="N",
+                   help="busy runs train on the first N images (default 30000, quick 10000)")
     p.add_argument("-k", dest="patterns", action="append", default=[], metavar="PATTERN",
                    help="only kernels/overhead cases whose name contains PATTERN (repeatable)")
     p.add_argument("--frameworks", type=_csv(("tensorgear", "numpy", "torch", "keras")),
@@ -180,10 +192,26 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
                     out(f"  {r['framework']}/tensorgear epoch time: {r['epoch_ratio_other_over_tg']:.2f}x")
         notes += results["training"]["notes"]
 
+    if "busy" in args.sections or args.busy:
+        from . import busy
+
+        epochs = args.busy_epochs or (2 if args.quick else 3)
+        limit = args.busy_limit or (10000 if args.quick else 30000)
+        out("")
+        out(f"== busy machine: MNIST training under background loads ({epochs} epochs, first {limit} images, "
+            f"median epoch over {args.train_rounds} round(s); each run in its own subprocess with the load "
+            "restarted for it) ==")
+        table = report.Table(busy.COLUMNS, out)
+        table.header()
+        results["busy"] = busy.run(["none"] + list(args.loads), args.frameworks, epochs, args.batch_size, unset,
+                                   limit, seed=args.seed, rounds=args.train_rounds,
+                                   progress=lambda row: table.row(busy.cells(row)))
+        notes += results["busy"]["notes"]
+
     results["meta"]["load_at_end"] = benv.load_average()
     results["targets"] = report.targets(results)
     out("")
-    out(f"== targets (issue 5; 1-min load average {meta.get('load_at_start')} at start, "
+    out(f"== targets (issues 5 and 9; 1-min load average {meta.get('load_at_start')} at start, "
         f"{meta.get('load_at_end')} at end) ==")
     for line in report.target_lines(results["targets"]):
         out(line)

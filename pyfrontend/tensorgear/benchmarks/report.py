@@ -150,6 +150,10 @@ def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
                            "{:.4f}"))
     out.append(_target("MNIST peak RSS (MB)", tg["peak_rss_bytes"] / 2**20 if "epoch_median_s" in tg
                        else None, "<=", 450, "{:.0f} MB"))
+    if results.get("busy"):
+        from . import busy
+
+        out += busy.targets(results["busy"])
     return out
 
 
@@ -187,7 +191,7 @@ def markdown(results: Dict[str, object], header: Sequence[str], command: str) ->
              "from the same run: above 1 means tensorgear is faster. Times are medians.", "",
              "```", *header, "```", ""]
     if results.get("targets"):
-        lines += ["## Targets (issue 5)", "",
+        lines += ["## Targets (issues 5 and 9)", "",
                   *_md_table((("target", -1), ("achieved", 1), ("goal", 1), ("status", -1)),
                              [[t["target"], t["text"], f"{t['op']} {t['bound']:g}",
                                {True: "met", False: "**not met**", None: "-"}[t["met"]]]
@@ -202,6 +206,15 @@ def markdown(results: Dict[str, object], header: Sequence[str], command: str) ->
                   "epochs 2..N; peak RSS of the whole process; data RSS = after loading "
                   "and converting the data.", "",
                   *_md_table(TRAIN_COLUMNS, [train_cells(r) for r in tr.get("results", [])]), ""]
+    if results.get("busy"):
+        from . import busy
+
+        b = results["busy"]
+        lines += [f"## Quiet and busy: MNIST training under background loads ({b.get('epochs')} epochs, "
+                  f"first {b.get('limit')} images, median epoch in s over {b.get('rounds')} round(s))", "",
+                  "Each competitor trains in a subprocess of its own while the load runs (the load is "
+                  "restarted for every run); 'tg 1 thread' is tensorgear with TENSORGEAR_NUM_THREADS=1.", "",
+                  *_md_table(busy.COLUMNS, [busy.cells(r) for r in b.get("rows", [])]), ""]
     if results.get("overheads") or results.get("imports"):
         lines += ["## Overheads", "",
                   *_md_table(OVERHEAD_COLUMNS, [overhead_cells(r) for r in results.get("overheads", [])]),
