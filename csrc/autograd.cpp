@@ -170,7 +170,13 @@ std::vector<Tensor> Tape::gradient_impl(const std::vector<Tensor>& targets, cons
       TG_CHECK(s.tensor.defined(), ValueError, "GradientTape.gradient: a source is None");
       source_ids[i].push_back(s.tensor.id());
     }
-    for (int64_t id : source_ids[i]) reachable.insert(id);
+    // Gradients flow only from sources this tape watches (tape.watch, a
+    // watched variable's reads, or a value a recorded op produced). An
+    // unwatched tensor that merely feeds a recorded op gets None, as in
+    // TensorFlow; if it is itself a target it still gets that target's seed
+    // below (TF's sources_that_are_targets).
+    for (int64_t id : source_ids[i])
+      if (is_watched(id)) reachable.insert(id);
   }
   // Forward sweep: which recorded values depend on a source.
   std::vector<char> node_live(nodes_.size(), 0);

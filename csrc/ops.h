@@ -96,6 +96,8 @@ Tensor sigmoid(const Tensor& t);
 Tensor relu(const Tensor& t);
 Tensor relu_grad(const Tensor& y, const Tensor& g);  // relu's backward: g where the output y > 0
 Tensor softplus(const Tensor& t);
+Tensor erf(const Tensor& t);   // Gauss error function
+Tensor erfc(const Tensor& t);  // 1 - erf, without the cancellation for large x
 Tensor logical_not(const Tensor& t);
 Tensor isnan(const Tensor& t);
 Tensor isfinite(const Tensor& t);

@@ -528,6 +528,34 @@ Tensor softplus(const Tensor& t) {
   return out;
 }
 
+namespace {
+// d/dx erf(x) = 2/sqrt(pi) exp(-x^2), in public ops (so it has gradients too).
+Tensor erf_derivative(const Tensor& t) {
+  const double two_over_sqrt_pi = 1.1283791670955125738961589031215452;
+  return multiply(exp(negative(square(t))), scalar(two_over_sqrt_pi, t.dtype()));
+}
+}  // namespace
+
+Tensor erf(const Tensor& t) {
+  Tensor out = float_unary(UnaryOp::Erf, "erf", t);
+  if (autograd::should_record({&t})) {
+    autograd::record("erf", {t}, {out}, [t](const Grads& g, const Needs&) {
+      return Grads{multiply(g[0], erf_derivative(t))};
+    });
+  }
+  return out;
+}
+
+Tensor erfc(const Tensor& t) {
+  Tensor out = float_unary(UnaryOp::Erfc, "erfc", t);
+  if (autograd::should_record({&t})) {
+    autograd::record("erfc", {t}, {out}, [t](const Grads& g, const Needs&) {
+      return Grads{negative(multiply(g[0], erf_derivative(t)))};
+    });
+  }
+  return out;
+}
+
 // ---- three operands ------------------------------------------------------------------
 
 Tensor clip_by_value(const Tensor& t, const Tensor& lo, const Tensor& hi) {

@@ -76,7 +76,6 @@ void gather_contiguous(const Tensor& params, const std::vector<int64_t>& idx, in
 }  // namespace
 
 Tensor gather(const Tensor& params, const Tensor& indices, int64_t axis_in) {
-  TG_CHECK(params.ndim() > 0, ValueError, "gather: params must have rank >= 1, got shape ", params.shape());
   const int64_t axis = normalize_axis(axis_in, params.ndim(), "gather");
   const Shape& ps = params.shape();
   const int64_t len = ps[size_t(axis)];

@@ -38,7 +38,8 @@ void for_row_blocks(int64_t m, int64_t n, F&& f) {
 
 Tensor softmax_impl(const Tensor& t, int64_t axis, bool log, const char* name) {
   check_float_logits(name, t);
-  TG_CHECK(t.ndim() >= 1, ValueError, name, ": logits must have rank >= 1, got a scalar");
+  TG_CHECK(t.ndim() >= 1, ValueError, name, ": axis ", axis,
+           " is out of range for logits of rank 0 (logits must have rank >= 1)");
   const int64_t a = normalize_axis(axis, t.ndim(), name);
   const Tensor x = t.contiguous();
   const DType dt = x.dtype();
@@ -292,7 +293,8 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels_in, const Tensor& logits, int64_t axis) {
   const char* name = "softmax_cross_entropy_with_logits";
   check_float_logits(name, logits);
-  TG_CHECK(logits.ndim() >= 1, ValueError, name, ": logits must have rank >= 1, got a scalar");
+  TG_CHECK(logits.ndim() >= 1, ValueError, name, ": axis ", axis,
+           " is out of range for logits of rank 0 (logits must have rank >= 1)");
   const Tensor labels = match_labels(name, labels_in, logits);
   const int64_t a = normalize_axis(axis, logits.ndim(), name);
   if (a == logits.ndim() - 1) return dense_xent_last(labels, logits);

@@ -451,11 +451,7 @@ namespace {
 Tensor arg_extreme(bool is_max, const char* name, const Tensor& t_in, int64_t axis, DType out_dtype) {
   TG_CHECK(out_dtype == DType::Int32 || out_dtype == DType::Int64, TypeError, name,
            ": output_type must be int32 or int64, got ", out_dtype);
-  if (t_in.ndim() == 0) {
-    TG_CHECK(axis == 0 || axis == -1, IndexError, name, ": axis ", axis, " is out of range for a tensor of rank 0");
-    return zeros({}, out_dtype);
-  }
-  const int64_t a = normalize_axis(axis, t_in.ndim(), name);
+  const int64_t a = normalize_axis(axis, t_in.ndim(), name);  // a scalar has no axis to search (TF raises)
   const auto& tab = simd::kernels().red;
   auto row = (is_max ? tab.argmax_row : tab.argmin_row)[int(t_in.dtype())];
   auto cols = (is_max ? tab.argmax_cols : tab.argmin_cols)[int(t_in.dtype())];

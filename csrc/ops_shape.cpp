@@ -255,7 +255,8 @@ Tensor squeeze(const Tensor& t, const Axes& axes) {
 Tensor concat(const std::vector<Tensor>& ts, int64_t axis_in) {
   TG_CHECK(!ts.empty(), ValueError, "concat: expected a non-empty list of tensors");
   const int64_t nd = ts[0].ndim();
-  TG_CHECK(nd > 0, ValueError, "concat: cannot concatenate 0-d tensors (shape ()); use stack");
+  TG_CHECK(nd > 0, ValueError, "concat: axis ", axis_in,
+           " is out of range for tensors of rank 0 (0-d tensors cannot be concatenated; use stack)");
   const int64_t axis = normalize_axis(axis_in, nd, "concat");
   Shape out_shape = ts[0].shape();
   out_shape[size_t(axis)] = 0;
@@ -325,7 +326,6 @@ Tensor stack(const std::vector<Tensor>& ts, int64_t axis_in) {
 }
 
 std::vector<Tensor> split(const Tensor& t, const std::vector<int64_t>& sizes_in, int64_t axis_in) {
-  TG_CHECK(t.ndim() > 0, ValueError, "split: cannot split a 0-d tensor");
   const int64_t axis = normalize_axis(axis_in, t.ndim(), "split");
   const int64_t len = t.shape()[size_t(axis)];
   TG_CHECK(!sizes_in.empty(), ValueError, "split: the list of sizes is empty");
@@ -369,7 +369,6 @@ std::vector<Tensor> split(const Tensor& t, const std::vector<int64_t>& sizes_in,
 }
 
 std::vector<Tensor> unstack(const Tensor& t, int64_t axis_in) {
-  TG_CHECK(t.ndim() > 0, ValueError, "unstack: cannot unstack a 0-d tensor");
   const int64_t axis = normalize_axis(axis_in, t.ndim(), "unstack");
   Shape shape = t.shape();
   Strides strides = t.strides();

@@ -19,8 +19,13 @@ Shape broadcast_shapes(const Shape& a, const Shape& b) {
 }
 
 int64_t normalize_axis(int64_t axis, int64_t ndim, const char* op) {
-  TG_CHECK(axis >= -ndim && axis < ndim, IndexError, op, ": axis ", axis, " is out of range for a tensor of rank ",
-           ndim, " (valid: ", -ndim, " to ", ndim - 1, ")");
+  if (!(axis >= -ndim && axis < ndim)) {
+    // A scalar has no axis at all, not even 0 or -1 (TensorFlow raises too).
+    if (ndim == 0)
+      throw IndexError(str(op, ": axis ", axis, " is out of range for a tensor of rank 0 (a scalar has no axes)"));
+    throw IndexError(str(op, ": axis ", axis, " is out of range for a tensor of rank ", ndim, " (valid: ", -ndim,
+                         " to ", ndim - 1, ")"));
+  }
   return axis < 0 ? axis + ndim : axis;
 }
 
@@ -30,8 +35,9 @@ std::vector<int64_t> normalize_axes(const Axes& axes, int64_t ndim, const char* 
     for (int64_t i = 0; i < ndim; ++i) out.push_back(i);
     return out;
   }
-  for (int64_t a : *axes) out.push_back(normalize_axis(a, ndim == 0 ? 1 : ndim, op));
-  if (ndim == 0) out.clear();  // reducing a scalar over axis 0/-1 is the identity, as NumPy allows
+  // Every axis must exist, for a scalar too: axis=None or [] reduces it to
+  // itself, an axis 0 or -1 raises, as in TensorFlow.
+  for (int64_t a : *axes) out.push_back(normalize_axis(a, ndim, op));
   std::sort(out.begin(), out.end());
   auto dup = std::adjacent_find(out.begin(), out.end());
   TG_CHECK(dup == out.end(), ValueError, op, ": axis ", *dup, " repeated in the axes");

@@ -67,6 +67,8 @@ void bind_elementwise(py::module_& m) {
   TG_BIND_UNARY("sigmoid", sigmoid)
   TG_BIND_UNARY("relu", relu)
   TG_BIND_UNARY("softplus", softplus)
+  TG_BIND_UNARY("erf", erf)
+  TG_BIND_UNARY("erfc", erfc)
   TG_BIND_UNARY("logical_not", logical_not)
   TG_BIND_UNARY("is_nan", isnan)
   TG_BIND_UNARY("is_finite", isfinite)

@@ -113,7 +113,6 @@ void bind_shape(py::module_& m) {
                         (!py::isinstance<py::sequence>(num_or_size_splits) && py::hasattr(num_or_size_splits, "__index__"));
     if (scalar) {
       const int64_t n = parse_int(num_or_size_splits, "split: num_or_size_splits");
-      TG_CHECK(value.ndim() > 0, ValueError, "split: cannot split a 0-d tensor");
       const int64_t dim = value.dim(ops::normalize_axis(ax, value.ndim(), "split"));
       TG_CHECK(n > 0, ValueError, "split: the number of splits must be positive, got ", n);
       TG_CHECK(dim % n == 0, ValueError, "split: dimension ", ax, " of size ", dim, " is not divisible into ", n,

@@ -20,7 +20,7 @@ namespace tg::simd {
 #define TG_UNARY_OPS(X) \
   X(Negative) X(Abs) X(Sign) X(Square) X(Sqrt) X(Rsqrt) X(Reciprocal) X(Exp) X(Log) \
   X(Log1p) X(Expm1) X(Sin) X(Cos) X(Tanh) X(Sigmoid) X(Relu) X(Softplus)           \
-  X(LogicalNot) X(IsNan) X(IsFinite) X(IsInf) X(Copy)
+  X(Erf) X(Erfc) X(LogicalNot) X(IsNan) X(IsFinite) X(IsInf) X(Copy)
 
 // Where(cond, x, y): cond is bool, x and y in the compute dtype.
 // Clip(x, lo, hi) = min(max(x, lo), hi), NaN in x propagates.

@@ -111,6 +111,78 @@ def test_unconnected_sources_none_or_zero():
         tape.gradient(y, x, unconnected_gradients="bogus")
 
 
+def test_unwatched_constant_source_gets_none():
+    # TensorFlow differentiates a source only if the tape watches it: a
+    # constant that merely feeds a recorded op (recorded because of a watched
+    # variable) gets None, or zeros with unconnected_gradients="zero".
+    v = tg.Variable(2.0)
+    c = tg.constant(3.0)
+    with tg.GradientTape() as tape:
+        y = v * c
+    gv, gc = tape.gradient(y, [v, c])
+    assert float(gv) == 3.0
+    assert gc is None
+    with tg.GradientTape() as tape:
+        y = v * c
+    gv, gc = tape.gradient(y, [v, c], unconnected_gradients="zero")
+    assert float(gv) == 3.0 and float(gc) == 0.0
+    # The same constant, watched, gets its gradient.
+    with tg.GradientTape() as tape:
+        tape.watch(c)
+        y = v * c
+    gv, gc = tape.gradient(y, [v, c])
+    assert float(gv) == 3.0 and float(gc) == 2.0
+
+
+def test_unwatched_source_on_persistent_tape_and_intermediates():
+    x = tg.constant([1.0, 2.0])
+    c = tg.constant([3.0, 4.0])
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        h = x * c  # recorded: x is watched, so h is watched too
+        y = tg.reduce_sum(h * h)
+    for _ in range(2):
+        gx, gc, gh = tape.gradient(y, [x, c, h])
+        np.testing.assert_allclose(gx.numpy(), 2 * np.array([3.0, 8.0]) * [3.0, 4.0])
+        assert gc is None
+        np.testing.assert_allclose(gh.numpy(), [6.0, 16.0])
+    assert tape.jacobian(h, c) is None
+    np.testing.assert_array_equal(tape.jacobian(h, c, unconnected_gradients="zero").numpy(), np.zeros((2, 2)))
+    np.testing.assert_allclose(tape.jacobian(h, x).numpy(), np.diag([3.0, 4.0]))
+
+
+def test_unwatched_sources_with_watch_accessed_variables_false():
+    v = tg.Variable(2.0)
+    x = tg.constant(5.0)
+    with tg.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(x)
+        y = x * v  # v is read but not watched
+    gx, gv = tape.gradient(y, [x, v])
+    assert float(gx) == 2.0 and gv is None
+
+
+def test_nested_tapes_differentiate_only_their_own_watched_sources():
+    x = tg.constant(2.0)
+    c = tg.constant(3.0)
+    with tg.GradientTape(persistent=True) as outer:
+        outer.watch(c)
+        with tg.GradientTape(persistent=True) as inner:
+            inner.watch(x)
+            y = x * c  # on both tapes: each watches one input
+    gx, gc = inner.gradient(y, [x, c])
+    assert float(gx) == 3.0 and gc is None
+    gx, gc = outer.gradient(y, [x, c])
+    assert gx is None and float(gc) == 2.0
+
+
+def test_target_that_is_an_unwatched_source_gets_ones():
+    # TensorFlow seeds a source that is itself a target (sources_that_are_targets).
+    c = tg.constant([1.0, 2.0])
+    with tg.GradientTape() as tape:
+        pass
+    np.testing.assert_array_equal(tape.gradient(c, c).numpy(), [1.0, 1.0])
+
+
 def test_non_persistent_tape_is_single_use():
     x = tg.Variable(2.0)
     with tg.GradientTape() as tape:

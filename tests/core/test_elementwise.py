@@ -4,6 +4,7 @@ accuracy (rtol 1e-6; float64 1e-12), special values, integer corner cases,
 gradients (finite differences in float64, nested tapes for second order),
 every SIMD level (subprocesses with TENSORGEAR_SIMD) and bad input."""
 
+import math
 import os
 import subprocess
 import sys
@@ -234,6 +235,11 @@ def log_uniform(lo, hi, n, r=rng):
     return np.exp(r.uniform(np.log(lo), np.log(hi), n))
 
 
+# scipy is not a dependency: the float64 references come from Python's math.erf / erfc.
+erf64 = np.vectorize(math.erf, otypes=[np.float64])
+erfc64 = np.vectorize(math.erfc, otypes=[np.float64])
+
+
 # name: (op, float64 reference, sample generator over the interesting range)
 FLOAT_FUNCS = {
     "exp": (tg.exp, np.exp, lambda n: rng.uniform(-110, 95, n)),
@@ -255,6 +261,10 @@ FLOAT_FUNCS = {
     "reciprocal": (tg.math.reciprocal, np.reciprocal, lambda n: rng.uniform(-1, 1, n) * log_uniform(1e-30, 1e30, n)),
     "sin": (tg.sin, np.sin, lambda n: rng.uniform(-100, 100, n)),
     "cos": (tg.cos, np.cos, lambda n: rng.uniform(-100, 100, n)),
+    "erf": (tg.math.erf, erf64, lambda n: rng.uniform(-6, 6, n)),
+    "erf_small": (tg.math.erf, erf64, lambda n: rng.uniform(-1, 1, n) * log_uniform(1e-30, 1, n)),
+    "erfc": (tg.math.erfc, erfc64, lambda n: rng.uniform(-6, 6, n)),
+    "erfc_tail": (tg.math.erfc, erfc64, lambda n: rng.uniform(0.5, 9.0, n)),  # down to ~1e-37
 }
 
 
@@ -275,7 +285,7 @@ SPECIALS = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-45, -1e-45, 1e-38, 3
 
 @pytest.mark.parametrize("dtype", FLOATS)
 @pytest.mark.parametrize("name", ["exp", "expm1", "log", "log1p", "tanh", "sigmoid", "softplus", "sqrt", "rsqrt",
-                                  "reciprocal", "sin", "cos"])
+                                  "reciprocal", "sin", "cos", "erf", "erfc"])
 def test_float_function_special_values(name, dtype):
     op, ref, _ = FLOAT_FUNCS[name]
     x = SPECIALS.astype(dtype)
@@ -283,8 +293,59 @@ def test_float_function_special_values(name, dtype):
         expected = ref(x.astype(np.float64)).astype(dtype)
     got = op(tg.constant(x)).numpy()
     np.testing.assert_allclose(got, expected, rtol=rtol_of(dtype), atol=F32_ATOL, equal_nan=True)
-    if name in ("expm1", "log1p", "tanh", "sqrt", "sin"):  # odd functions keep the sign of zero
+    if name in ("expm1", "log1p", "tanh", "sqrt", "sin", "erf"):  # odd functions keep the sign of zero
         assert np.signbit(got[1]) and not np.signbit(got[0])
+
+
+def ulp_error(got, expected64):
+    """|got - expected| in units of the last place of got's dtype at the expected value."""
+    expected = expected64.astype(got.dtype)
+    spacing = np.spacing(np.abs(expected)).astype(np.float64)
+    return np.abs(got.astype(np.float64) - expected64) / spacing
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc"])
+def test_erf_erfc_float32_within_one_ulp(name):
+    # erfc reaches float32's subnormals near x = 9.2 and 0 near 10.1 (an ulp there is absolute)
+    op, ref = (tg.math.erf, erf64) if name == "erf" else (tg.math.erfc, erfc64)
+    x = np.concatenate([rng.uniform(-4, 4, 30_000), rng.uniform(-11, 11, 10_000), rng.uniform(1.5, 2.5, 10_000),
+                        rng.uniform(-1, 1, 5_000) * log_uniform(1e-38, 1, 5_000)]).astype(np.float32)
+    err = ulp_error(op(tg.constant(x)).numpy(), ref(x.astype(np.float64)))
+    assert err.max() <= 1.0, f"{name}: {err.max():.2f} ulp at x={x[np.argmax(err)]!r}"
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("n", [1, 7, 4099, (1 << 17) + 12_345])  # vector tails and the threaded path
+def test_erf_erfc_sizes_and_threads(n, dtype):
+    x = rng.uniform(-5, 5, n).astype(dtype)
+    tx = tg.constant(x)
+    assert_matches(tg.math.erf(tx), erf64(x.astype(np.float64)), dtype)
+    assert_matches(tg.math.erfc(tx), erfc64(x.astype(np.float64)), dtype)
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_erf_erfc_strided_inputs(dtype):
+    x = arr((600, 300), dtype)  # 180_000 elements: the threaded strided walk
+    x64 = x.astype(np.float64)
+    tx = transposed(x)
+    assert_matches(tg.math.erf(tx), erf64(x64), dtype)
+    assert_matches(tg.math.erfc(tx), erfc64(x64), dtype)
+    sliced = tg.constant(x)[::3, 1::2]
+    assert not sliced.is_contiguous()
+    assert_matches(tg.math.erf(sliced), erf64(x64[::3, 1::2]), dtype)
+    assert_matches(tg.math.erfc(sliced), erfc64(x64[::3, 1::2]), dtype)
+
+
+def test_erf_erfc_dtype_rules():
+    ints = np.array([-2, 0, 1, 3], np.int32)
+    # integers compute in float32, as the other floating functions
+    assert_matches(tg.math.erf(tg.constant(ints)), erf64(ints.astype(np.float64)), "float32")
+    assert_matches(tg.math.erfc(tg.constant(ints.astype(np.int64))), erfc64(ints.astype(np.float64)), "float32")
+    for op in (tg.math.erf, tg.math.erfc):
+        with pytest.raises(TypeError, match="bool"):
+            op(tg.constant([True, False]))
+    # TensorFlow 2 has them under tf.math only (tf.erf was TF 1's).
+    assert not hasattr(tg, "erf") and not hasattr(tg, "erfc")
 
 
 NUMERIC_UNARY = {
@@ -507,6 +568,8 @@ UNARY_GRADS = {
     "tanh": (tg.tanh, lambda: away_from_zero((3, 4))),
     "sigmoid": (tg.math.sigmoid, lambda: away_from_zero((3, 4), 0.0) * 3),
     "softplus": (tg.math.softplus, lambda: away_from_zero((3, 4), 0.0) * 3),
+    "erf": (tg.math.erf, lambda: rng.uniform(-2.5, 2.5, (3, 4))),
+    "erfc": (tg.math.erfc, lambda: rng.uniform(-2.5, 2.5, (3, 4))),
 }
 
 
@@ -517,7 +580,7 @@ def test_unary_gradients(name):
 
 
 @pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "exp", "log", "sqrt", "softplus", "sin", "rsqrt",
-                                  "reciprocal", "abs"])
+                                  "reciprocal", "abs", "erf", "erfc"])
 def test_unary_second_order(name):
     op, gen = UNARY_GRADS[name]
     w = rng.uniform(0.5, 1.5, (3, 4))
@@ -641,7 +704,7 @@ def test_integer_inputs_get_no_gradient():
 
 def test_float32_gradients_stay_float32():
     x = tg.constant([0.5, -1.0, 2.0])
-    for op in [tg.tanh, tg.math.sigmoid, tg.nn.relu, tg.exp, tg.abs, tg.math.softplus]:
+    for op in [tg.tanh, tg.math.sigmoid, tg.nn.relu, tg.exp, tg.abs, tg.math.softplus, tg.math.erf, tg.math.erfc]:
         with tg.GradientTape() as t:
             t.watch(x)
             y = op(x)
@@ -669,6 +732,7 @@ LEVEL_SCRIPT = textwrap.dedent("""
         lnot=tg.logical_not(tm), isnan=tg.math.is_nan(t),
         iadd=tg.add(ti, 7), imod=tg.math.floormod(ti, 7), idiv=tg.math.floordiv(ti, -3), iabs=tg.abs(ti),
         ipow=tg.pow(ti, 3), imax=tg.maximum(ti, 0), x64=tg.exp(tg.constant(x)),
+        erf=tg.math.erf(t), erfc=tg.math.erfc(t),
     )
     np.savez(sys.argv[1], level=tg._C.simd_level(), **{k: v.numpy() for k, v in out.items()})
 """)

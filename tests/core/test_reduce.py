@@ -196,7 +196,9 @@ def test_axis_forms():
     np.testing.assert_array_equal(tg.reduce_sum(a, axis=[]).numpy(), a)
     assert tg.reduce_sum(a, axis=1, keepdims=True).shape == (2, 1, 4)
     assert tg.reduce_max(a, axis=(0, 1, 2), keepdims=True).shape == (1, 1, 1)
-    assert tg.reduce_sum(tg.constant(3.0), axis=0).numpy() == 3.0  # NumPy allows axis 0 of a scalar
+    assert tg.reduce_sum(tg.constant(3.0), axis=[]).numpy() == 3.0
+    with pytest.raises(IndexError, match="axis 0 is out of range for a tensor of rank 0"):
+        tg.reduce_sum(tg.constant(3.0), axis=0)  # TensorFlow: a scalar has no axis 0
     assert tg.argmax(a, axis=np.int64(2)).shape == (2, 3)
 
 

@@ -194,12 +194,52 @@ def test_dense_activations_by_name(name, reference):
     x = np.random.randn(4, 3).astype(np.float32)
     y = dense(x).numpy()
     z = x @ dense.kernel.numpy() + dense.bias.numpy()
-    if reference is None:  # gelu: exact (erf) or tanh approximation, within 1e-3
+    if reference is None:  # gelu: the exact form, through erf
         from math import erf, sqrt
         reference = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))
-        np.testing.assert_allclose(y, reference(z), atol=1e-3)
-    else:
-        np.testing.assert_allclose(y, reference(z), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(y, reference(z), rtol=1e-5, atol=1e-6)
+
+
+def _gelu_exact(v):
+    import math
+
+    return np.vectorize(lambda t: 0.5 * t * (1.0 + math.erf(t / math.sqrt(2.0))), otypes=[np.float64])(v)
+
+
+def _gelu_tanh(v):
+    v = np.asarray(v, np.float64)
+    return 0.5 * v * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (v + 0.044715 * v ** 3)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_gelu_exact_and_approximate(dtype):
+    from tensorgear.keras import activations
+
+    x = np.concatenate([np.linspace(-8, 8, 1601), np.random.default_rng(5).standard_normal(500)]).astype(dtype)
+    exact = activations.gelu(tf.constant(x)).numpy()
+    assert exact.dtype == dtype
+    np.testing.assert_allclose(exact, _gelu_exact(x.astype(np.float64)), rtol=1e-6, atol=1e-6)
+    # the tanh form differs from the exact one by up to ~5e-4: the default must not be it
+    assert np.abs(_gelu_tanh(x) - _gelu_exact(x.astype(np.float64))).max() > 1e-4
+    assert activations.get("gelu") is activations.gelu
+    np.testing.assert_allclose(activations.get("gelu")(tf.constant(x)).numpy(), exact)
+    approx = activations.gelu(tf.constant(x), approximate=True).numpy()
+    np.testing.assert_allclose(approx, _gelu_tanh(x), rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-6)
+
+
+def test_gelu_gradient_is_phi_plus_x_pdf():
+    import math
+
+    from tensorgear.keras import activations
+
+    x = tf.constant(np.linspace(-4, 4, 81))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = activations.gelu(x)
+    g = tape.gradient(y, x).numpy()
+    v = x.numpy()
+    cdf = 0.5 * (1.0 + np.vectorize(math.erf)(v / np.sqrt(2.0)))
+    np.testing.assert_allclose(g, cdf + v * np.exp(-v * v / 2) / np.sqrt(2 * np.pi), rtol=1e-12, atol=1e-14)
 
 
 def test_dense_callable_activation_and_unknown_name():

@@ -467,6 +467,148 @@ def test_multi_input_functional_model():
     assert model.predict([xa, xb], verbose=0).shape == (16, 1)
 
 
+# ---- dict inputs: matched to the model's inputs by name ---------------------------------------
+# The inputs are declared x then a, so sorted keys (a, x) would swap them; x - 3a
+# is not symmetric, so a swap changes every result.
+
+def _named_two_input_model(activation=None, seed=7):
+    keras.utils.set_random_seed(seed)
+    x_in = keras.Input(shape=(3,), name="x")
+    a_in = keras.Input(shape=(3,), name="a")
+    h = layers.Lambda(lambda t: t[0] - 3.0 * t[1])([x_in, a_in])
+    out = layers.Dense(1, activation=activation)(h)
+    return keras.Model(inputs=[x_in, a_in], outputs=out)
+
+
+@pytest.fixture
+def named_data():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((32, 3)).astype(np.float32)
+    a = rng.standard_normal((32, 3)).astype(np.float32)
+    y = (x[:, :1] - a[:, 1:2] > 0).astype(np.float32)
+    return x, a, y
+
+
+def test_dict_inputs_call_and_predict_match_by_name(named_data):
+    x, a, _ = named_data
+    model = _named_two_input_model()
+    want = model([x, a]).numpy()
+    assert not np.allclose(model([a, x]).numpy(), want)  # a swap shows
+    np.testing.assert_allclose(model({"x": x, "a": a}).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(model({"a": a, "x": x}, training=False).numpy(), want, rtol=1e-6)
+    np.testing.assert_allclose(model.predict({"x": x, "a": a}, batch_size=8, verbose=0), want, rtol=1e-6)
+    np.testing.assert_allclose(model.predict_on_batch({"x": x, "a": a}), want, rtol=1e-6)
+    ds = tf.data.Dataset.from_tensor_slices({"x": x, "a": a}).batch(10)
+    np.testing.assert_allclose(model.predict(ds, verbose=0), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("activation, loss", [(None, "mse"), ("sigmoid", "binary_crossentropy")])
+def test_dict_inputs_evaluate_and_test_on_batch_match_list_form(named_data, activation, loss):
+    # sigmoid + binary_crossentropy takes the fused logits path of the trainer
+    x, a, y = named_data
+    model = _named_two_input_model(activation)
+    model.compile("sgd", loss)
+    want = model.evaluate([x, a], y, batch_size=8, verbose=0)
+    assert not np.isclose(model.evaluate([a, x], y, batch_size=8, verbose=0), want)
+    assert model.evaluate({"x": x, "a": a}, y, batch_size=8, verbose=0) == pytest.approx(want, rel=1e-6)
+    ds = tf.data.Dataset.from_tensor_slices(({"x": x, "a": a}, y)).batch(8)
+    assert model.evaluate(ds, verbose=0) == pytest.approx(want, rel=1e-6)
+    want_batch = model.test_on_batch([x, a], y)
+    assert model.test_on_batch({"x": x, "a": a}, y) == pytest.approx(want_batch, rel=1e-6)
+
+
+def _trained_weights(activation, loss, train):
+    model = _named_two_input_model(activation)
+    model.compile(keras.optimizers.SGD(0.1), loss)
+    history = train(model)
+    return [w for w in model.get_weights()], history
+
+
+@pytest.mark.parametrize("activation, loss", [(None, "mse"), ("sigmoid", "binary_crossentropy")])
+def test_dict_inputs_train_like_the_list_form(named_data, activation, loss):
+    x, a, y = named_data
+    by_list, h_list = _trained_weights(activation, loss, lambda m: m.fit(
+        [x, a], y, batch_size=8, epochs=2, shuffle=False, validation_data=([x, a], y), verbose=0))
+    swapped, _ = _trained_weights(activation, loss, lambda m: m.fit(
+        [a, x], y, batch_size=8, epochs=2, shuffle=False, verbose=0))
+    assert not all(np.allclose(u, v) for u, v in zip(by_list, swapped))
+
+    def same_as_list(weights):
+        for u, v in zip(weights, by_list):
+            np.testing.assert_allclose(u, v, rtol=1e-5, atol=1e-6)
+
+    by_dict, h_dict = _trained_weights(activation, loss, lambda m: m.fit(
+        {"x": x, "a": a}, y, batch_size=8, epochs=2, shuffle=False, validation_data=({"a": a, "x": x}, y),
+        verbose=0))
+    same_as_list(by_dict)
+    np.testing.assert_allclose(h_dict.history["loss"], h_list.history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(h_dict.history["val_loss"], h_list.history["val_loss"], rtol=1e-5)
+    ds = tf.data.Dataset.from_tensor_slices(({"x": x, "a": a}, y)).batch(8)
+    by_dataset, _ = _trained_weights(activation, loss, lambda m: m.fit(ds, epochs=2, verbose=0))
+    same_as_list(by_dataset)
+
+    def on_batches(m):
+        for _ in range(2):
+            for i in range(0, 32, 8):
+                m.train_on_batch({"x": x[i:i + 8], "a": a[i:i + 8]}, y[i:i + 8])
+
+    by_batches, _ = _trained_weights(activation, loss, on_batches)
+    same_as_list(by_batches)
+
+
+def test_dict_inputs_validation_split(named_data):
+    x, a, y = named_data
+    h_list = _named_two_input_model()
+    h_list.compile("sgd", "mse")
+    want = h_list.fit([x, a], y, validation_split=0.25, shuffle=False, verbose=0).history
+    h_dict = _named_two_input_model()
+    h_dict.compile("sgd", "mse")
+    got = h_dict.fit({"x": x, "a": a}, y, validation_split=0.25, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(got["loss"], want["loss"], rtol=1e-5)
+    np.testing.assert_allclose(got["val_loss"], want["val_loss"], rtol=1e-5)
+
+
+def test_dict_inputs_missing_and_unknown_keys(named_data):
+    x, a, y = named_data
+    model = _named_two_input_model()
+    model.compile("sgd", "mse")
+    for call in (lambda d: model(d), lambda d: model.predict(d, verbose=0),
+                 lambda d: model.fit(d, y, verbose=0), lambda d: model.evaluate(d, y, verbose=0),
+                 lambda d: model.train_on_batch(d, y)):
+        with pytest.raises(ValueError, match=r"missing.*'a'.*expects the inputs \['x', 'a'\].*got the keys \['x', 'b'\]"):
+            call({"x": x, "b": a})
+    # Keras 3: keys that name no input are ignored when every input is present.
+    want = model([x, a]).numpy()
+    np.testing.assert_allclose(model({"x": x, "a": a, "extra": y}).numpy(), want, rtol=1e-6)
+
+
+def test_single_named_input_takes_a_dict():
+    keras.utils.set_random_seed(1)
+    inp = keras.Input(shape=(2,), name="features")
+    model = keras.Model(inp, layers.Dense(1)(inp))
+    x = np.arange(8, dtype=np.float32).reshape(4, 2)
+    np.testing.assert_allclose(model({"features": x}).numpy(), model(x).numpy(), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"missing.*'features'"):
+        model({"x": x})
+
+
+def test_dict_structured_inputs_match_by_key(named_data):
+    x, a, _ = named_data
+    keras.utils.set_random_seed(7)
+    x_in = keras.Input(shape=(3,), name="x")
+    a_in = keras.Input(shape=(3,), name="a")
+    out = layers.Dense(1)(layers.Lambda(lambda t: t["x"] - 3.0 * t["a"])({"x": x_in, "a": a_in}))
+    model = keras.Model(inputs={"x": x_in, "a": a_in}, outputs=out)
+    want = (x - 3.0 * a) @ model.layers[-1].get_weights()[0] + model.layers[-1].get_weights()[1]
+    np.testing.assert_allclose(model({"a": a, "x": x}).numpy(), want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.predict({"x": x, "a": a}, verbose=0), want, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match=r"missing.*'x'"):
+        model({"a": a})
+    # A list cannot say which key is which when the keys were not declared in sorted order (Keras 3).
+    with pytest.raises(ValueError, match=r"inputs were declared as a dict"):
+        model([x, a])
+
+
 def test_python_lists_are_accepted_as_arrays():
     model = keras.Sequential([layers.Dense(1)])
     model.compile("sgd", "mse")

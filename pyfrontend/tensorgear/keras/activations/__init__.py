@@ -87,12 +87,12 @@ swish = silu
 
 
 def gelu(x, approximate=False):
-    """x * Phi(x); exact through erf when the engine has it, else the tanh form."""
-    erf = getattr(tg.math, "erf", None)
-    if approximate or erf is None:
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
+    approximate=True the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate:
         c = math.sqrt(2.0 / math.pi)
         return 0.5 * x * (1.0 + tg.tanh(c * (x + 0.044715 * x * x * x)))
-    return 0.5 * x * (1.0 + erf(x * (1.0 / math.sqrt(2.0))))
+    return 0.5 * x * (1.0 + tg.math.erf(x / math.sqrt(2.0)))
 
 
 def mish(x):

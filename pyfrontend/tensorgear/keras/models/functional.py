@@ -108,8 +108,42 @@ class Functional(Model):
     def _build_on_call(self, inputs):
         self.__dict__["built"] = True
 
+    def _flat_inputs(self, inputs):
+        """The values of `inputs` in the order of the model's inputs.
+
+        A dict is matched by name, as in Keras 3: its keys are the names of the
+        keras.Input tensors (or, when the model's inputs were given as a dict,
+        that dict's keys). Never by position: sorted keys need not be the order
+        in which the inputs were declared. A missing input raises; keys that
+        name no input are ignored (Keras 3 does the same when every input is
+        present).
+        """
+        struct = self._inputs_struct
+        if isinstance(inputs, dict):
+            if isinstance(struct, dict):
+                names = list(struct)
+            else:
+                names = [t.name for t in self._inputs]
+                if len(set(names)) != len(names):
+                    raise ValueError(f"Model {self.name} has several inputs with one name ({names}); give each "
+                                     f"keras.Input a distinct name to pass a dict, or pass a list")
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(
+                    f"Model {self.name}: the input dict is missing {', '.join(repr(n) for n in missing)}. The "
+                    f"model expects the inputs {names}, matched by name; got the keys {list(inputs)}")
+            if isinstance(struct, dict):
+                return _flatten({n: inputs[n] for n in names})
+            return [inputs[n] for n in names]
+        if isinstance(struct, dict) and isinstance(inputs, (list, tuple)) and list(struct) != sorted(struct):
+            raise ValueError(
+                f"Model {self.name}: its inputs were declared as a dict with the keys {list(struct)}; pass a dict "
+                f"with those keys (a {type(inputs).__name__} would be matched to the sorted keys "
+                f"{sorted(struct)})")
+        return _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+
     def _run(self, inputs, stop_before_last=False):
-        flat = _flatten(inputs) if isinstance(inputs, (list, tuple, dict)) else [inputs]
+        flat = self._flat_inputs(inputs)
         if len(flat) != len(self._inputs):
             raise ValueError(f"Model {self.name} expects {len(self._inputs)} input(s), but it received "
                              f"{len(flat)} input tensors")
