@@ -27,6 +27,7 @@
 #include <mutex>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -180,15 +181,21 @@ class Pool {
   }
 
   void ensure_workers(int n) {
-    while (int(workers_started_) < n) {
-      const int index = workers_started_++;
-      std::thread([this, index] { worker_main(index); }).detach();
-      started_.fetch_add(1, std::memory_order_relaxed);
+    while (workers_started_ < n && !spawn_failed_) {
+      try {
+        const int index = workers_started_;
+        std::thread([this, index] { worker_main(index); }).detach();
+        ++workers_started_;
+        started_.fetch_add(1, std::memory_order_relaxed);
+      } catch (const std::system_error&) {
+        spawn_failed_ = true;  // out of threads (ulimit -u): run with the workers we have
+      }
     }
   }
 
   std::mutex submit_;
   int workers_started_ = 0;  // under submit_
+  bool spawn_failed_ = false;  // under submit_
   std::atomic<int> started_{0};
   std::atomic<int> active_{0};
   std::atomic<uint64_t> claim_{0};

@@ -25,7 +25,7 @@ KINDS: Dict[str, str] = {
     "spin": "one always-runnable busy loop",
     "numpy-mlp": "NumPy MLP training (OpenBLAS, 2 threads)",
     "bursty-blas": "bursty 2-thread BLAS (4 ms of GEMMs, 2 ms idle)",
-    "torch-train": "another framework training (PyTorch MLP, its default threads)",
+    "torch-train": "another framework training (PyTorch, its threads)",
 }
 SCRIPT = os.path.abspath(__file__)
 
