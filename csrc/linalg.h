@@ -11,6 +11,9 @@ namespace tg::linalg {
 // not used (measurements in ops_linalg.cpp).
 int64_t parallel_gemm_threshold();
 void set_parallel_gemm_threshold(int64_t work);  // <= 0 restores the default
+// Blocks per thread a split GEMM is cut into (<= 0 restores the default).
+int64_t gemm_blocks_per_thread();
+void set_gemm_blocks_per_thread(int64_t n);
 
 struct MatmulStats {
   int64_t gemm_calls = 0;      // BLAS calls made

@@ -42,7 +42,8 @@ namespace {
 constexpr int64_t kDefaultParallelGemmWork = int64_t(1) << 18;
 constexpr int64_t kMinSplitExtent = 64;  // rows or columns of C worth splitting
 constexpr int64_t kMinGemmBlock = 32;     // rows or columns of C per block, at least
-constexpr int64_t kGemmBlocksPerThread = 2;
+constexpr int64_t kDefaultGemmBlocksPerThread = 2;
+std::atomic<int64_t> g_blocks_per_thread{kDefaultGemmBlocksPerThread};
 
 std::atomic<int64_t> g_threshold{kDefaultParallelGemmWork};
 std::atomic<int64_t> g_gemm_calls{0};
@@ -52,6 +53,8 @@ std::atomic<int> g_last_parts{0};
 }  // namespace
 
 int64_t parallel_gemm_threshold() { return g_threshold.load(); }
+int64_t gemm_blocks_per_thread() { return g_blocks_per_thread.load(); }
+void set_gemm_blocks_per_thread(int64_t n) { g_blocks_per_thread.store(n > 0 ? n : kDefaultGemmBlocksPerThread); }
 void set_parallel_gemm_threshold(int64_t work) {
   g_threshold.store(work > 0 ? work : kDefaultParallelGemmWork);
 }
@@ -228,7 +231,7 @@ void pooled_gemm(CBLAS_TRANSPOSE opa, CBLAS_TRANSPOSE opb, int64_t M, int64_t N,
   }
   // Blocks of whole 16-row/column tiles (the SIMD kernels' width), more
   // blocks than threads so that a parked worker holds back one block only.
-  const int64_t want = std::max<int64_t>(1, std::min(linalg::kGemmBlocksPerThread * nt, extent / linalg::kMinGemmBlock));
+  const int64_t want = std::max<int64_t>(1, std::min(linalg::gemm_blocks_per_thread() * nt, extent / linalg::kMinGemmBlock));
   const int64_t block = ((extent + want - 1) / want + 15) / 16 * 16;
   const int64_t parts = (extent + block - 1) / block;
   linalg::g_last_parts.store(int(parts), std::memory_order_relaxed);

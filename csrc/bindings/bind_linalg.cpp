@@ -80,9 +80,12 @@ void bind_linalg(py::module_& m) {
     d["operand_copies"] = s.operand_copies;
     d["last_gemm_parts"] = s.last_gemm_parts;
     d["parallel_gemm_threshold"] = linalg::parallel_gemm_threshold();
+    d["gemm_blocks_per_thread"] = linalg::gemm_blocks_per_thread();
     return d;
   });
   m.def("_reset_matmul_stats", &linalg::reset_matmul_stats);
+  m.def("_set_gemm_blocks_per_thread", &linalg::set_gemm_blocks_per_thread, "n"_a,
+        "Blocks per thread of a split GEMM (<= 0: the default)");
   m.def("_set_parallel_gemm_threshold", &linalg::set_parallel_gemm_threshold, "work"_a,
         "GEMMs with M*N*K >= work are split over the thread pool; <= 0 restores the default");
 }
