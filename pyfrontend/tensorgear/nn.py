@@ -23,6 +23,7 @@ from ._C import (  # noqa: F401
 )
 
 from ._C import convert_to_tensor as _tensor, dropout_mask as _dropout_mask, multiply as _multiply
+from ._C import erf as _erf
 
 softmax_cross_entropy_with_logits_v2 = softmax_cross_entropy_with_logits
 
@@ -47,8 +48,20 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
         shape = tuple(s if d is None else int(d) for d, s in zip(noise_shape, shape))
     return _multiply(x, _dropout_mask(shape, float(rate), x.dtype, seed))
 
+def gelu(features, approximate=False, name=None):
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
+    approximate=True the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    x = _tensor(features)
+    if approximate:
+        return 0.5 * x * (1.0 + tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+    return 0.5 * x * (1.0 + _erf(x * _RSQRT_2))
+
+
+_SQRT_2_OVER_PI = 0.7978845608028654
+_RSQRT_2 = 0.7071067811865476
+
 __all__ = [
     "relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
     "sparse_softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits_v2", "sigmoid_cross_entropy_with_logits", "dropout",
+    "softmax_cross_entropy_with_logits_v2", "sigmoid_cross_entropy_with_logits", "dropout", "gelu",
 ]

@@ -227,6 +227,14 @@ def test_gelu_exact_and_approximate(dtype):
     np.testing.assert_allclose(approx, _gelu_tanh(x), rtol=1e-6 if dtype == "float32" else 1e-12, atol=1e-6)
 
 
+def test_tf_nn_gelu_is_the_same_function():
+    x = np.linspace(-5, 5, 101)
+    np.testing.assert_allclose(tf.nn.gelu(x).numpy(), _gelu_exact(x), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(tf.nn.gelu(tf.constant(x), approximate=True).numpy(), _gelu_tanh(x),
+                               rtol=1e-12, atol=1e-15)
+    assert tf.nn.gelu([1.0, 2.0]).dtype == tf.float32
+
+
 def test_gelu_gradient_is_phi_plus_x_pdf():
     import math
 

@@ -4,7 +4,6 @@ The common ones are the engine's own fused kernels (tg.nn.relu, softmax, ...);
 the rest are short compositions of tensorgear ops.
 """
 
-import math
 
 import tensorgear as tg
 
@@ -87,12 +86,8 @@ swish = silu
 
 
 def gelu(x, approximate=False):
-    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
-    approximate=True the tanh form 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
-    if approximate:
-        c = math.sqrt(2.0 / math.pi)
-        return 0.5 * x * (1.0 + tg.tanh(c * (x + 0.044715 * x * x * x)))
-    return 0.5 * x * (1.0 + tg.math.erf(x / math.sqrt(2.0)))
+    """x * Phi(x) (exact, through erf) or its tanh approximation: tf.nn.gelu."""
+    return tg.nn.gelu(x, approximate=approximate)
 
 
 def mish(x):
