@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <string>
 
@@ -31,11 +32,12 @@ namespace {
 
 constexpr int kMaxSlots = 3;
 
-// An update streams ~28 bytes per element and runs at memory speed: one thread
-// does a 400k-parameter layer in ~0.2 ms. Splitting it across threads saves less
-// than a fork/join can cost on a busy machine (measured: ms per parallel region
-// when the cores are oversubscribed), so only really large variables are split.
-constexpr int64_t kOptimParallelElems = int64_t(1) << 22;
+// An update streams ~28 bytes per element at memory speed. The pool's caller
+// claims chunks too and a parked worker holds back one chunk only (parallel.h),
+// so a split costs little on a busy machine; the grain keeps chunks large
+// enough to amortise a wake-up (bench/RESULTS.md has the measurement).
+constexpr int64_t kDefaultOptimParallelElems = int64_t(1) << 16;
+std::atomic<int64_t> g_parallel_elems{kDefaultOptimParallelElems};
 
 // Hyper-parameters of one call, already reduced to per-step scalars.
 struct Params {
@@ -262,7 +264,7 @@ void apply_all(const char* opt, const VarList& vars, const TensorList& grads,
       const T* gp = g.data<T>();
       std::array<T*, kMaxSlots> sp{};
       for (int k = 0; k < kMaxSlots; ++k) sp[k] = slot_vals[k] ? slot_vals[k]->template data<T>() : nullptr;
-      parallel_for(n, kOptimParallelElems, [&](int64_t b, int64_t e) {
+      parallel_for(n, g_parallel_elems.load(std::memory_order_relaxed), [&](int64_t b, int64_t e) {
         std::array<T*, kMaxSlots> chunk{};
         for (int k = 0; k < kMaxSlots; ++k) chunk[k] = sp[k] ? sp[k] + b : nullptr;
         run(wp + b, gp + b, chunk.data(), e - b, p);
@@ -364,5 +366,8 @@ void adadelta_update(const VarList& vars, const TensorList& grads, const VarList
             {"accumulated_grad", "accumulated_delta_var", nullptr}, p,
             [](auto* w, auto* g, auto* const* s, int64_t n, const Params& q) { adadelta_run(w, g, s, n, q); });
 }
+
+void set_parallel_elems(int64_t n) { g_parallel_elems.store(n > 0 ? n : kDefaultOptimParallelElems); }
+int64_t parallel_elems() { return g_parallel_elems.load(); }
 
 }  // namespace tg::optim

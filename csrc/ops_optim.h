@@ -50,4 +50,9 @@ void adadelta_update(const VarList& vars, const TensorList& grads, const VarList
                      const VarList& accumulated_deltas, double lr, double rho, double epsilon,
                      double weight_decay);
 
+// Elements per chunk when an update is split over the thread pool (<= 0: the
+// default). For benchmarks.
+void set_parallel_elems(int64_t n);
+int64_t parallel_elems();
+
 }  // namespace tg::optim

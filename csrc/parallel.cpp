@@ -167,6 +167,8 @@ class Pool {
 
   void worker_main(int index) {
     tls_in_region = true;  // kernels on workers never fork again
+    // Named so that top, perf and debuggers tell the pool from the caller.
+    pthread_setname_np(pthread_self(), ("tg-pool-" + std::to_string(index)).c_str());
     uint32_t seen = gen_.load(std::memory_order_acquire);
     for (;;) {
       auto new_job = [&] { return gen_.load(std::memory_order_acquire) != seen; };

@@ -23,6 +23,9 @@ int64_t total_elems(const VarList& vars) {
 void bind_optim(py::module_& m) {
   using namespace pybind11::literals;
   py::module_ o = m.def_submodule("optim", "Fused, in-place optimizer updates (one pass over memory per variable)");
+  o.def("_set_parallel_elems", &optim::set_parallel_elems, "n"_a,
+        "Elements per chunk when an update is split over the thread pool (<= 0: the default); for benchmarks");
+  o.def("_parallel_elems", &optim::parallel_elems);
 
   o.def(
       "sgd_update",

@@ -50,6 +50,20 @@ def test_parked_workers_never_hold_the_caller(threads):
     np.testing.assert_array_equal(held, free)
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs Linux /proc")
+def test_workers_are_named_after_the_pool(threads):
+    _C.set_num_threads(3)
+    _C._parallel_probe(16)
+    names = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    assert {"tg-pool-0", "tg-pool-1"} <= set(names)
+
+
 def test_large_ops_split_into_more_chunks_than_threads(threads):
     _C.set_num_threads(2)
     x = tg.ones([1 << 20])

@@ -147,8 +147,30 @@ def test_fused_kernels_are_present():
         assert hasattr(tf._C.optim, fn)
 
 
+@pytest.mark.parametrize("make_opt", [optimizers.RMSprop, optimizers.Adam, lambda: optimizers.SGD(momentum=0.9)])
+def test_an_update_split_over_the_pool_equals_the_unsplit_update(make_opt):
+    # A MNIST-sized kernel (400k elements) is split into chunks over the pool;
+    # the update is element-wise, so the split must not change a bit.
+    rng = np.random.default_rng(2)
+    w0 = rng.normal(size=(784, 512)).astype(np.float32)
+    grads = [rng.normal(size=w0.shape).astype(np.float32) for _ in range(3)]
+    default = tf._C.optim._parallel_elems()
+    assert w0.size > 4 * default
+    chunks_before = tf._C.pool_info()["chunks"]
+    split, _ = _run(make_opt, w0, grads, "float32")
+    chunks_split = tf._C.pool_info()["chunks"] - chunks_before
+    try:
+        tf._C.optim._set_parallel_elems(1 << 40)  # one chunk
+        whole, _ = _run(make_opt, w0, grads, "float32")
+    finally:
+        tf._C.optim._set_parallel_elems(0)
+    assert tf._C.optim._parallel_elems() == default
+    np.testing.assert_array_equal(split, whole)
+    if tf._C.num_threads() > 1:
+        assert chunks_split >= 3 * 4  # 3 steps, several chunks each
+
+
 def test_large_variable_update_uses_threads_correctly():
-    # above the kernels' 4M-element threshold, so the update is split across threads
     rng = np.random.default_rng(2)
     w0 = rng.normal(size=(2100, 2048)).astype(np.float32)
     grads = [rng.normal(size=w0.shape).astype(np.float32) for _ in range(2)]
