@@ -4,7 +4,7 @@
 #include <type_traits>
 
 #include "autograd.h"
-#include "elementwise_exec.h"
+#include "op/exec.h"
 #include "ops.h"
 #include "parallel.h"
 

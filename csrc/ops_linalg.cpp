@@ -15,7 +15,7 @@
 #include <type_traits>
 
 #include "autograd.h"
-#include "elementwise_exec.h"
+#include "op/exec.h"
 #include "linalg.h"
 #include "ops.h"
 #include "parallel.h"

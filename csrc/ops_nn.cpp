@@ -9,7 +9,8 @@
 #include <cmath>
 
 #include "autograd.h"
-#include "elementwise_exec.h"
+#include "op/exec.h"
+#include "simd/dispatch.h"
 #include "ops.h"
 #include "parallel.h"
 

@@ -22,7 +22,8 @@
 #include <limits>
 
 #include "autograd.h"
-#include "elementwise_exec.h"
+#include "op/exec.h"
+#include "simd/dispatch.h"
 #include "ops.h"
 #include "parallel.h"
 

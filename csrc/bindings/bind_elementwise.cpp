@@ -5,6 +5,7 @@
 // whose failure on a Python scalar (tg.maximum(x, 0.), clip_by_value(x, 0., 1.))
 // costs a failed attribute lookup of about 2 us per scalar.
 #include "bindings/common.h"
+#include "op/op_list.h"
 
 namespace tg::py_bind {
 
@@ -26,54 +27,17 @@ Tensor unary(py::handle x, py::object) {
 
 void bind_elementwise(py::module_& m) {
   using namespace pybind11::literals;
-#define TG_BIND_BINARY(pyname, fn) m.def(pyname, &binary<&ops::fn>, "x"_a, "y"_a, "name"_a = py::none());
-  TG_BIND_BINARY("add", add)
-  TG_BIND_BINARY("subtract", subtract)
-  TG_BIND_BINARY("multiply", multiply)
-  TG_BIND_BINARY("divide", divide)
-  TG_BIND_BINARY("truediv", divide)
-  TG_BIND_BINARY("floordiv", floor_divide)
-  TG_BIND_BINARY("floor_divide", floor_divide)
-  TG_BIND_BINARY("floormod", mod)
-  TG_BIND_BINARY("mod", mod)
-  TG_BIND_BINARY("pow", pow)
-  TG_BIND_BINARY("maximum", maximum)
-  TG_BIND_BINARY("minimum", minimum)
-  TG_BIND_BINARY("equal", equal)
-  TG_BIND_BINARY("not_equal", not_equal)
-  TG_BIND_BINARY("less", less)
-  TG_BIND_BINARY("less_equal", less_equal)
-  TG_BIND_BINARY("greater", greater)
-  TG_BIND_BINARY("greater_equal", greater_equal)
-  TG_BIND_BINARY("logical_and", logical_and)
-  TG_BIND_BINARY("logical_or", logical_or)
-  TG_BIND_BINARY("logical_xor", logical_xor)
+  // One Python function per op of the table, under the op's own name.
+#define TG_BIND_BINARY(Enum, name, loop, fn) m.def(name, &binary<&ops::fn>, "x"_a, "y"_a, "name"_a = py::none());
+  TG_OPS_BINARY(TG_BIND_BINARY)
 #undef TG_BIND_BINARY
-#define TG_BIND_UNARY(pyname, fn) m.def(pyname, &unary<&ops::fn>, "x"_a, "name"_a = py::none());
-  TG_BIND_UNARY("negative", negative)
-  TG_BIND_UNARY("abs", abs)
-  TG_BIND_UNARY("sign", sign)
-  TG_BIND_UNARY("square", square)
-  TG_BIND_UNARY("sqrt", sqrt)
-  TG_BIND_UNARY("rsqrt", rsqrt)
-  TG_BIND_UNARY("reciprocal", reciprocal)
-  TG_BIND_UNARY("exp", exp)
-  TG_BIND_UNARY("log", log)
-  TG_BIND_UNARY("log1p", log1p)
-  TG_BIND_UNARY("expm1", expm1)
-  TG_BIND_UNARY("sin", sin)
-  TG_BIND_UNARY("cos", cos)
-  TG_BIND_UNARY("tanh", tanh)
-  TG_BIND_UNARY("sigmoid", sigmoid)
-  TG_BIND_UNARY("relu", relu)
-  TG_BIND_UNARY("softplus", softplus)
-  TG_BIND_UNARY("erf", erf)
-  TG_BIND_UNARY("erfc", erfc)
-  TG_BIND_UNARY("logical_not", logical_not)
-  TG_BIND_UNARY("is_nan", isnan)
-  TG_BIND_UNARY("is_finite", isfinite)
-  TG_BIND_UNARY("is_inf", isinf)
+#define TG_BIND_UNARY(Enum, name, loop, fn) m.def(name, &unary<&ops::fn>, "x"_a, "name"_a = py::none());
+  TG_OPS_UNARY(TG_BIND_UNARY)
 #undef TG_BIND_UNARY
+  // TensorFlow's other names for some of them.
+  m.def("truediv", &binary<&ops::divide>, "x"_a, "y"_a, "name"_a = py::none());
+  m.def("floordiv", &binary<&ops::floor_divide>, "x"_a, "y"_a, "name"_a = py::none());
+  m.def("floormod", &binary<&ops::mod>, "x"_a, "y"_a, "name"_a = py::none());
   m.def("clip_by_value", [](py::handle t, py::handle lo, py::handle hi, py::object) {
     const Tensor tt = to_tensor(t), tlo = to_operand(lo, tt), thi = to_operand(hi, tt);
     MaybeReleaseGil gil(std::max(tt.numel(), std::max(tlo.numel(), thi.numel())));

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "bindings/common.h"
+#include "op/registry.h"
 #include "parallel.h"
 #include "simd/dispatch.h"
 #include "storage.h"
@@ -35,6 +36,42 @@ void bind_system(py::module_& m) {
   m.def("_set_pool_spin_us", &set_pool_spin_us, py::arg("us"));
   m.def("_pool_hold_workers", &pool_hold_workers, py::arg("hold"),
         "Test hook: held workers claim nothing, as if the scheduler had parked them");
+  m.def("_kernel_table", []() {
+    // The op table as Python sees it: per op, its arity, the compute dtypes
+    // it accepts, whether it has a gradient rule, and the dtypes each device
+    // type has a kernel for (the coverage tests read this).
+    py::dict table;
+    for (int i = 0; i < tg::op::kNumOps; ++i) {
+      const tg::op::OpDef& d = tg::op::table()[i];
+      py::dict e;
+      e["arity"] = d.arity;
+      e["differentiable"] = d.grad != nullptr;
+      py::list accepts;
+      for (int t = 0; t < tg::kNumDTypes; ++t)
+        if (d.dtypes & (1u << t)) accepts.append(tg::dtype_name(tg::DType(t)));
+      e["dtypes"] = accepts;
+      for (int dev = 0; dev < tg::op::kNumDeviceTypes; ++dev) {
+        py::list have;
+        for (int t = 0; t < tg::kNumDTypes; ++t)
+          if (d.kernels[dev][t]) have.append(tg::dtype_name(tg::DType(t)));
+        e[dev == int(tg::DeviceType::CPU) ? "cpu" : "cuda"] = have;
+      }
+      table[tg::op::name(tg::op::OpId(i))] = e;
+    }
+    return table;
+  });
+  m.def("_kernel_for_probe", [](const std::string& op_name, const std::string& device, py::handle dtype) {
+    // Test hook: looks up the kernel slot of (op, device, dtype) as the
+    // execution path does, raising its NotImplementedError when it is empty.
+    const tg::DType dt = parse_dtype(dtype);
+    for (int i = 0; i < tg::op::kNumOps; ++i) {
+      if (op_name == tg::op::name(tg::op::OpId(i))) {
+        tg::op::kernel_for(tg::op::OpId(i), tg::parse_device(device), dt);
+        return true;
+      }
+    }
+    throw tg::ValueError("no op named '" + op_name + "' in the op table");
+  });
   m.def("_parallel_probe", [](int64_t chunks, int64_t throw_at, int64_t nested) {
     // Test hook: runs `chunks` chunks on the pool and reports, per chunk, how
     // many times it ran and whether it ran on the calling thread; a chunk
@@ -112,10 +149,13 @@ PYBIND11_MODULE(_C, m) {
       PyErr_SetString(PyExc_MemoryError, e.what());
     } catch (const tg::RuntimeError& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const tg::NotImplementedError& e) {
+      PyErr_SetString(PyExc_NotImplementedError, e.what());
     } catch (const std::bad_alloc& e) {
       PyErr_SetString(PyExc_MemoryError, "out of memory");
     }
   });
+  tg::op::init();  // the op table: definitions, then each backend's kernels
   bind_system(m);
   bind_dtypes(m);
   bind_tensor(m);

@@ -1,0 +1,12 @@
+// The CPU backend's registration calls, one per kernel family file; op::init()
+// calls them at module init (an explicit call: self-registering globals in a
+// static library get dropped by the linker).
+#pragma once
+
+namespace tg::cpu {
+
+void register_elementwise();  // backend/cpu/elementwise.cpp
+
+inline void register_all() { register_elementwise(); }
+
+}  // namespace tg::cpu

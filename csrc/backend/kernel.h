@@ -1,0 +1,33 @@
+// What a kernel sees: pointers, the iteration shape, per-operand strides and
+// dtypes, and the op's attributes. Never a Tensor, never the tape: a kernel
+// for another device is the same function over that device's pointers.
+#pragma once
+#include <cstdint>
+
+#include "dtype.h"
+
+namespace tg {
+
+struct ArrayArg {
+  void* data = nullptr;
+  DType dtype = DType::Float32;
+  // Element strides over the call's shape (0 along broadcast dimensions).
+  const int64_t* strides = nullptr;
+  bool contiguous = false;  // dense over the whole call shape
+  bool scalar = false;      // one element, broadcast everywhere
+};
+
+struct KernelCall {
+  uint16_t op = 0;           // op::OpId of the op being run
+  const int64_t* shape = nullptr;
+  int ndim = 0;
+  int64_t numel = 0;
+  int n_in = 0;
+  ArrayArg in[3];
+  ArrayArg out;
+  const void* attrs = nullptr;  // op-specific, owned by the caller
+};
+
+using KernelFn = void (*)(const KernelCall& call);
+
+}  // namespace tg

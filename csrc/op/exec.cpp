@@ -1,0 +1,128 @@
+#include "op/exec.h"
+
+#include <vector>
+
+#include "autograd.h"
+#include "ops.h"
+
+namespace tg {
+
+Tensor convert(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  // A Python float meeting a float64 tensor keeps all its digits.
+  if (t.get()->weak && t.dtype() == DType::Float32 && dtype == DType::Float64)
+    return ops::scalar(t.get()->weak_value, DType::Float64);
+  Tensor out = Tensor::empty(t.shape(), dtype, t.device());
+  copy_into(t, out);
+  return out;
+}
+
+namespace op {
+
+namespace {
+
+constexpr int kStackDims = 8;
+
+// Strides of one operand over the call's shape, kept on the stack for the
+// usual ranks.
+struct StrideBuf {
+  int64_t stack[kStackDims];
+  std::vector<int64_t> heap;
+  int64_t* get(size_t n) {
+    if (n <= kStackDims) return stack;
+    heap.resize(n);
+    return heap.data();
+  }
+};
+
+void describe(const Tensor& t, const Shape& shape, ArrayArg& arg, StrideBuf& buf) {
+  arg.data = t.raw();
+  arg.dtype = t.dtype();
+  if (t.numel() == 1) {
+    arg.scalar = true;
+    return;
+  }
+  if (t.shape() == shape && t.is_contiguous()) {
+    arg.contiguous = true;
+    return;
+  }
+  const size_t nd = shape.size(), td = t.shape().size();
+  int64_t* s = buf.get(nd);
+  for (size_t d = 0; d < nd; ++d) {
+    const int64_t k = int64_t(d) - int64_t(nd - td);
+    s[d] = (k < 0 || t.shape()[size_t(k)] == 1) ? 0 : t.strides()[size_t(k)];
+  }
+  arg.strides = s;
+}
+
+void same_device(const OpDef& d, const Tensor* const* in, int n) {
+  for (int i = 1; i < n; ++i)
+    TG_CHECK(in[i]->device() == in[0]->device(), ValueError, d.name, ": tensors on different devices (",
+             in[0]->device().name(), " and ", in[i]->device().name(), "); copy one explicitly");
+}
+
+void record(const OpDef& d, const Tensor* conv, int n, const Tensor& out) {
+  std::vector<Tensor> inputs(conv, conv + n);
+  std::vector<Shape> shapes;
+  shapes.reserve(size_t(n));
+  for (int i = 0; i < n; ++i) shapes.push_back(conv[i].shape());
+  std::vector<Tensor> saved = (d.saves & kSaveInputs) ? inputs : std::vector<Tensor>{};
+  Tensor saved_out = (d.saves & kSaveOutput) ? out : Tensor();
+  autograd::record(d.name, inputs, {out},
+                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes)](
+                       const Grads& g, const Needs& need) {
+                     const GradCtx ctx{saved, saved_out, shapes};
+                     return rule(ctx, g, need);
+                   });
+}
+
+Tensor run(OpId id, const Tensor* const* in, int n) {
+  const OpDef& d = def(id);
+  same_device(d, in, n);
+  Inferred r;
+  d.infer(d.name, in, n, r);
+  Tensor conv[3];
+  for (int i = 0; i < n; ++i) conv[i] = in[i]->dtype() == r.inputs[i] ? *in[i] : ops::cast(*in[i], r.inputs[i]);
+  const Device device = in[0]->device();
+  const KernelFn kernel = kernel_for(id, device, r.kernel);
+  Tensor out = Tensor::empty(r.shape, r.out, device);
+  const int64_t numel = out.numel();
+  if (numel > 0) {
+    KernelCall call;
+    call.op = uint16_t(id);
+    call.shape = r.shape.data();
+    call.ndim = int(r.shape.size());
+    call.numel = numel;
+    call.n_in = n;
+    StrideBuf bufs[3];
+    for (int i = 0; i < n; ++i) describe(conv[i], r.shape, call.in[i], bufs[i]);
+    call.out.data = out.raw();
+    call.out.dtype = r.out;
+    call.out.contiguous = true;
+    kernel(call);
+  }
+  if (d.grad && autograd::any_tape_active()) {
+    bool watched = false;
+    for (int i = 0; i < n && !watched; ++i) watched = autograd::should_record({&conv[i]});
+    if (watched) record(d, conv, n, out);
+  }
+  return out;
+}
+
+}  // namespace
+
+Tensor exec(OpId id, const Tensor& a) {
+  const Tensor* in[1] = {&a};
+  return run(id, in, 1);
+}
+Tensor exec(OpId id, const Tensor& a, const Tensor& b) {
+  const Tensor* in[2] = {&a, &b};
+  return run(id, in, 2);
+}
+Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c) {
+  const Tensor* in[3] = {&a, &b, &c};
+  return run(id, in, 3);
+}
+
+}  // namespace op
+}  // namespace tg

@@ -1,0 +1,22 @@
+// The one execution path of every op in the table:
+//   same-device check -> inference (typed errors) -> dtype conversion (a
+//   recorded cast) -> outputs allocated on the device -> the kernel for
+//   (device, dtype) -> the tape record of the op's gradient rule.
+#pragma once
+#include <initializer_list>
+
+#include "op/registry.h"
+
+namespace tg {
+
+// Converts t to dtype without recording anything (kernel-level cast).
+Tensor convert(const Tensor& t, DType dtype);
+
+namespace op {
+
+Tensor exec(OpId id, const Tensor& a);
+Tensor exec(OpId id, const Tensor& a, const Tensor& b);
+Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c);
+
+}  // namespace op
+}  // namespace tg

@@ -1,0 +1,41 @@
+// The ops of the op table (op/registry.h), one line each: the enum name, the
+// op's name as errors, tape nodes and Python read it, and its kernel family
+// with the loop of that family that computes it on the CPU (simd/elementwise.h).
+//
+// Ops not yet in the table (reductions, shape, indexing, linalg, nn, creation,
+// random, optimizer updates) still define themselves in their ops_*.cpp file;
+// docs/architecture.md tracks the migration.
+#pragma once
+
+// X(Enum, "name", SimdLoop, function in ops.h)
+#define TG_OPS_UNARY(X)                                                                                   \
+  X(Negative, "negative", Negative, negative) X(Abs, "abs", Abs, abs) X(Sign, "sign", Sign, sign)          \
+  X(Square, "square", Square, square) X(Sqrt, "sqrt", Sqrt, sqrt) X(Rsqrt, "rsqrt", Rsqrt, rsqrt)          \
+  X(Reciprocal, "reciprocal", Reciprocal, reciprocal) X(Exp, "exp", Exp, exp) X(Log, "log", Log, log)      \
+  X(Log1p, "log1p", Log1p, log1p) X(Expm1, "expm1", Expm1, expm1) X(Sin, "sin", Sin, sin)                  \
+  X(Cos, "cos", Cos, cos) X(Tanh, "tanh", Tanh, tanh) X(Sigmoid, "sigmoid", Sigmoid, sigmoid)              \
+  X(Relu, "relu", Relu, relu) X(Softplus, "softplus", Softplus, softplus) X(Erf, "erf", Erf, erf)          \
+  X(Erfc, "erfc", Erfc, erfc) X(LogicalNot, "logical_not", LogicalNot, logical_not)                        \
+  X(IsNan, "is_nan", IsNan, isnan) X(IsFinite, "is_finite", IsFinite, isfinite) X(IsInf, "is_inf", IsInf, isinf)
+
+#define TG_OPS_BINARY(X)                                                                                  \
+  X(Add, "add", Add, add) X(Subtract, "subtract", Sub, subtract) X(Multiply, "multiply", Mul, multiply)    \
+  X(Divide, "divide", Div, divide) X(FloorDivide, "floor_divide", FloorDiv, floor_divide)                  \
+  X(Mod, "mod", Mod, mod) X(Pow, "pow", Pow, pow) X(Maximum, "maximum", Maximum, maximum)                  \
+  X(Minimum, "minimum", Minimum, minimum) X(Equal, "equal", Equal, equal)                                  \
+  X(NotEqual, "not_equal", NotEqual, not_equal) X(Less, "less", Less, less)                                \
+  X(LessEqual, "less_equal", LessEqual, less_equal) X(Greater, "greater", Greater, greater)                \
+  X(GreaterEqual, "greater_equal", GreaterEqual, greater_equal)                                            \
+  X(LogicalAnd, "logical_and", LogicalAnd, logical_and) X(LogicalOr, "logical_or", LogicalOr, logical_or)  \
+  X(LogicalXor, "logical_xor", LogicalXor, logical_xor)
+
+// The fused backwards of relu, sigmoid and tanh (y, g): ops of their own, so
+// gradients of gradients work; not Python functions.
+#define TG_OPS_BINARY_FUSED(X)                                                                            \
+  X(ReluGrad, "relu_grad", ReluGrad, relu_grad) X(SigmoidGrad, "sigmoid_grad", SigmoidGrad, sigmoid_grad)  \
+  X(TanhGrad, "tanh_grad", TanhGrad, tanh_grad)
+
+#define TG_OPS_TERNARY(X) \
+  X(ClipByValue, "clip_by_value", Clip, clip_by_value) X(Where, "where", Where, where)
+
+#define TG_OPS(X) TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X)

@@ -1,0 +1,85 @@
+// The op table: one definition per op.
+//
+// An entry holds the op's name (op_list.h, written once), its shape/dtype
+// inference with the typed errors, its gradient rule written with public ops
+// and what that rule keeps alive, and one kernel slot per (device type,
+// compute dtype). Definitions live beside the op's public function
+// (ops_elementwise.cpp, ...); kernels live in backend/<device>/ and fill their
+// slots from an explicit registration call at module init. Every op runs
+// through one path, exec() in op/exec.h.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "backend/kernel.h"
+#include "op/op_list.h"
+#include "tensor.h"
+
+namespace tg::op {
+
+enum class OpId : uint16_t {
+#define TG_OP_ENUM(Enum, name, loop, fn) Enum,
+  TG_OPS(TG_OP_ENUM)
+#undef TG_OP_ENUM
+  kCount
+};
+constexpr int kNumOps = int(OpId::kCount);
+constexpr int kNumDeviceTypes = 2;  // DeviceType::CPU, DeviceType::CUDA
+
+using Grads = std::vector<Tensor>;
+using Needs = std::vector<bool>;
+
+// What inference decides: the output's shape and dtype, the dtype each input
+// is converted to before the kernel runs, and the dtype that picks the kernel.
+struct Inferred {
+  Shape shape;
+  DType out = DType::Float32;
+  DType kernel = DType::Float32;
+  DType inputs[3] = {DType::Float32, DType::Float32, DType::Float32};
+};
+using InferFn = void (*)(const char* name, const Tensor* const* inputs, int n, Inferred& result);
+
+// What a gradient rule sees: the op's inputs (after conversion) and output
+// when the definition asked to save them, and the inputs' shapes always.
+struct GradCtx {
+  const std::vector<Tensor>& inputs;  // empty unless saves & kSaveInputs
+  const Tensor& output;               // undefined unless saves & kSaveOutput
+  const std::vector<Shape>& shapes;   // the inputs' shapes
+};
+using GradRule = Grads (*)(const GradCtx& ctx, const Grads& out_grads, const Needs& needs);
+enum : uint8_t { kSaveNothing = 0, kSaveInputs = 1, kSaveOutput = 2 };
+
+struct OpDef {
+  const char* name = nullptr;
+  int arity = 0;
+  InferFn infer = nullptr;
+  GradRule grad = nullptr;     // null: not differentiable (never recorded)
+  uint8_t saves = kSaveNothing;
+  uint32_t dtypes = 0;         // compute dtypes the op accepts (bit i: DType i)
+  KernelFn kernels[kNumDeviceTypes][kNumDTypes] = {};
+};
+
+constexpr uint32_t dtype_bit(DType d) { return uint32_t(1) << int(d); }
+constexpr uint32_t kFloatDTypes = dtype_bit(DType::Float32) | dtype_bit(DType::Float64);
+constexpr uint32_t kIntDTypes = dtype_bit(DType::UInt8) | dtype_bit(DType::Int32) | dtype_bit(DType::Int64);
+constexpr uint32_t kNumericDTypes = kFloatDTypes | kIntDTypes;
+constexpr uint32_t kBoolDType = dtype_bit(DType::Bool);
+
+// The table, indexed by OpId. def() is for reading on the hot path.
+OpDef* table();
+inline const OpDef& def(OpId id) { return table()[int(id)]; }
+const char* name(OpId id);
+
+// Called by the op definitions (once, at module init) and by the backends.
+void define(OpId id, int arity, InferFn infer, GradRule grad, uint8_t saves, uint32_t dtypes);
+void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn);
+
+// The kernel for (op, device, dtype); NotImplementedError naming all three
+// when the slot is empty.
+KernelFn kernel_for(OpId id, Device device, DType dtype);
+
+// Fills the table: the definitions of every op family, then each backend's
+// kernels. Idempotent; called from module init.
+void init();
+
+}  // namespace tg::op

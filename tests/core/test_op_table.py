@@ -1,0 +1,257 @@
+"""The op table (csrc/op/): coverage and one reference test per op, driven
+from the table itself.
+
+Every op in `_C._kernel_table()` must have a CPU kernel for each dtype it
+accepts, a gradient rule or a place in NOT_DIFFERENTIABLE, and an entry in
+REFERENCE below; the value and gradient tests run over all of them, at a
+small and a large size, on contiguous and strided inputs. Adding an op to the
+table without a reference here fails `test_every_op_has_a_reference`."""
+
+import math
+
+import numpy as np
+import pytest
+
+import tensorgear as tg
+from tensorgear import _C
+
+from gradcheck import check_grad
+
+TABLE = _C._kernel_table()
+SIZES = [7, 100_003]  # a vector tail, and the threaded path
+FLOATS = ["float32", "float64"]
+
+# Comparisons, logic, predicates and floor division have no gradient (TF neither).
+NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
+                      "logical_or", "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf", "floor_divide"}
+
+
+def _erf(x):
+    return np.vectorize(math.erf)(x)
+
+
+def _erfc(x):
+    return np.vectorize(math.erfc)(x)
+
+
+def _sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+# Input domains: "any" (-3..3), "pos" (0.2..4), "away" (|x| in 0.3..3: clear of
+# kinks at 0), "bool".
+def _unary(ref, domain="any", dtypes=FLOATS):
+    return {"kind": "unary", "ref": ref, "domain": domain, "dtypes": dtypes}
+
+
+def _binary(ref, domain=("any", "any"), dtypes=FLOATS):
+    return {"kind": "binary", "ref": ref, "domain": domain, "dtypes": dtypes}
+
+
+def _fused(parent, derivative):
+    # relu_grad / sigmoid_grad / tanh_grad run as the gradient of their parent
+    # activation; their own rule as its second derivative.
+    return {"kind": "fused", "parent": parent, "derivative": derivative, "dtypes": FLOATS}
+
+
+REFERENCE = {
+    "negative": _unary(np.negative, dtypes=FLOATS + ["int32", "int64"]),
+    "abs": _unary(np.abs, "away", FLOATS + ["int32", "int64"]),
+    "sign": _unary(np.sign, "away", FLOATS + ["int32", "int64"]),
+    "square": _unary(np.square, dtypes=FLOATS + ["int32", "int64"]),
+    "relu": _unary(lambda x: np.maximum(x, 0), "away", FLOATS + ["int32", "int64"]),
+    "sqrt": _unary(np.sqrt, "pos"),
+    "rsqrt": _unary(lambda x: 1 / np.sqrt(x), "pos"),
+    "reciprocal": _unary(np.reciprocal, "pos"),
+    "exp": _unary(np.exp),
+    "expm1": _unary(np.expm1),
+    "log": _unary(np.log, "pos"),
+    "log1p": _unary(np.log1p, "pos"),
+    "sin": _unary(np.sin),
+    "cos": _unary(np.cos),
+    "tanh": _unary(np.tanh),
+    "sigmoid": _unary(_sigmoid),
+    "softplus": _unary(lambda x: np.logaddexp(0, x)),
+    "erf": _unary(_erf),
+    "erfc": _unary(_erfc),
+    "logical_not": _unary(np.logical_not, "bool", ["bool"]),
+    "is_nan": _unary(np.isnan),
+    "is_finite": _unary(np.isfinite),
+    "is_inf": _unary(np.isinf),
+    "add": _binary(np.add, dtypes=FLOATS + ["int32", "int64", "uint8"]),
+    "subtract": _binary(np.subtract, dtypes=FLOATS + ["int32", "int64"]),
+    "multiply": _binary(np.multiply, dtypes=FLOATS + ["int32", "int64"]),
+    "divide": _binary(np.divide, ("any", "away")),
+    "floor_divide": _binary(np.floor_divide, ("any", "away"), FLOATS + ["int32", "int64"]),
+    "mod": _binary(np.mod, ("any", "away"), FLOATS + ["int32", "int64"]),
+    "pow": _binary(np.power, ("pos", "any")),
+    "maximum": _binary(np.maximum, dtypes=FLOATS + ["int32", "int64"]),
+    "minimum": _binary(np.minimum, dtypes=FLOATS + ["int32", "int64"]),
+    "equal": _binary(np.equal, dtypes=FLOATS + ["int32", "bool"]),
+    "not_equal": _binary(np.not_equal, dtypes=FLOATS + ["int32", "bool"]),
+    "less": _binary(np.less, dtypes=FLOATS + ["int64"]),
+    "less_equal": _binary(np.less_equal, dtypes=FLOATS + ["int64"]),
+    "greater": _binary(np.greater, dtypes=FLOATS + ["uint8"]),
+    "greater_equal": _binary(np.greater_equal, dtypes=FLOATS + ["uint8"]),
+    "logical_and": _binary(np.logical_and, ("bool", "bool"), ["bool"]),
+    "logical_or": _binary(np.logical_or, ("bool", "bool"), ["bool"]),
+    "logical_xor": _binary(np.logical_xor, ("bool", "bool"), ["bool"]),
+    "relu_grad": _fused("relu", lambda x: (x > 0).astype(x.dtype)),
+    "sigmoid_grad": _fused("sigmoid", lambda x: _sigmoid(x) * (1 - _sigmoid(x))),
+    "tanh_grad": _fused("tanh", lambda x: 1 - np.tanh(x) ** 2),
+    "clip_by_value": {"kind": "clip", "dtypes": FLOATS + ["int32"]},
+    "where": {"kind": "where", "dtypes": FLOATS + ["int64", "bool"]},
+}
+
+
+def data(domain, shape, dtype, seed):
+    r = np.random.default_rng(seed)
+    if domain == "bool" or dtype == "bool":
+        return r.random(shape) < 0.5
+    if np.dtype(dtype).kind in "iu":
+        lo = 1 if domain in ("pos", "away") else (0 if dtype == "uint8" else -9)
+        return r.integers(lo, 10, size=shape).astype(dtype)
+    if domain == "pos":
+        x = r.uniform(0.2, 4, size=shape)
+    elif domain == "away":
+        x = r.uniform(0.3, 3, size=shape) * r.choice([-1, 1], size=shape)
+    else:
+        x = r.uniform(-3, 3, size=shape)
+    return x.astype(dtype)
+
+
+def layouts(x):
+    """(name, tensor, the same values as NumPy): contiguous, and a strided view."""
+    yield "contiguous", tg.constant(x), x
+    wide = np.repeat(x[..., None], 2, axis=-1).reshape(x.shape[:-1] + (2 * x.shape[-1],))
+    yield "strided", tg.constant(wide)[..., ::2], x
+
+
+def assert_close(got, expected, dtype):
+    got = got.numpy()
+    expected = np.asarray(expected)
+    if got.dtype.kind == "f":
+        rtol = 2e-6 if got.dtype == np.float32 else 1e-12
+        np.testing.assert_allclose(got, expected.astype(got.dtype), rtol=rtol, atol=rtol)
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
+def shape_of(n):
+    return (n // 7, 7) if n % 7 == 0 and n > 7 else (1, n)
+
+
+def test_every_op_has_a_reference():
+    assert set(TABLE) == set(REFERENCE), {"no reference": set(TABLE) - set(REFERENCE),
+                                          "not in the table": set(REFERENCE) - set(TABLE)}
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_cpu_kernel_for_every_accepted_dtype(name):
+    entry = TABLE[name]
+    assert entry["dtypes"], f"{name} accepts no dtype"
+    missing = set(entry["dtypes"]) - set(entry["cpu"])
+    assert not missing, f"op '{name}' has no CPU kernel for {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(TABLE))
+def test_gradient_rule_or_explicitly_not_differentiable(name):
+    assert TABLE[name]["differentiable"] == (name not in NOT_DIFFERENTIABLE)
+
+
+def test_a_missing_kernel_is_not_implemented_error_naming_op_device_and_dtype():
+    with pytest.raises(NotImplementedError, match=r"op 'tanh' has no CUDA kernel for float64"):
+        _C._kernel_for_probe("tanh", "GPU:0", "float64")
+    assert _C._kernel_for_probe("tanh", "CPU:0", "float32")
+    with pytest.raises(ValueError, match="no_such_op"):
+        _C._kernel_for_probe("no_such_op", "CPU:0", "float32")
+
+
+def _call(name, *xs):
+    return getattr(tg._C, name)(*xs)
+
+
+def _cases(kinds):
+    for name in sorted(REFERENCE):
+        ref = REFERENCE[name]
+        if ref["kind"] in kinds:
+            for dtype in ref["dtypes"]:
+                yield name, dtype
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"unary", "binary"})))
+def test_values_match_numpy(name, dtype, n):
+    ref = REFERENCE[name]
+    domains = [ref["domain"]] if ref["kind"] == "unary" else list(ref["domain"])
+    xs = [data(d, shape_of(n), dtype, seed) for seed, d in enumerate(domains)]
+    for layout_a, ta, xa in layouts(xs[0]):
+        if ref["kind"] == "unary":
+            with np.errstate(all="ignore"):
+                assert_close(_call(name, ta), ref["ref"](xa), dtype)
+        else:
+            for layout_b, tb, xb in layouts(xs[1]):
+                with np.errstate(all="ignore"):
+                    assert_close(_call(name, ta, tb), ref["ref"](xa, xb), dtype)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_clip_by_value_matches_numpy(dtype, n):
+    x = data("any", shape_of(n), dtype, 0)
+    lo, hi = (x.dtype.type(-1), x.dtype.type(2))
+    for _, t, xv in layouts(x):
+        assert_close(tg.clip_by_value(t, lo, hi), np.clip(xv, lo, hi), dtype)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64", "bool"])
+def test_where_matches_numpy(dtype, n):
+    c = data("bool", shape_of(n), "bool", 0)
+    x, y = data("any", shape_of(n), dtype, 1), data("any", shape_of(n), dtype, 2)
+    for (_, tc, cv), (_, tx, xv) in zip(layouts(c), layouts(x)):
+        assert_close(tg.where(tc, tx, tg.constant(y)), np.where(cv, xv, y), dtype)
+
+
+DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"])
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+@pytest.mark.parametrize("shape", [(3, 4), (40, 50)])
+@pytest.mark.parametrize("name", DIFFERENTIABLE)
+def test_gradient_matches_finite_differences(name, shape, layout):
+    ref = REFERENCE[name]
+    pick = (lambda t: t) if layout == "contiguous" else (lambda t: t[:, ::2])
+    wide = (shape[0], shape[1] * (1 if layout == "contiguous" else 2))
+    if ref["kind"] == "unary":
+        x = data(ref["domain"], wide, "float64", 0)
+        check_grad(lambda a: _call(name, pick(a)), x, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "binary":
+        a, b = (data(d, wide, "float64", s) for s, d in enumerate(ref["domain"]))
+        check_grad(lambda x, y: _call(name, pick(x), pick(y)), a, b, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "fused":
+        # The fused op's gradient rule: the second derivative of its parent.
+        x = data("away", wide, "float64", 0)
+
+        def first_derivative(t):
+            with tg.GradientTape() as inner:
+                inner.watch(t)
+                y = _call(ref["parent"], pick(t))
+            return inner.gradient(y, t)
+
+        got = first_derivative(tg.constant(x)).numpy()
+        expected = np.zeros_like(x)
+        expected[:, ::(1 if layout == "contiguous" else 2)] = ref["derivative"](pick(x))
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        if name != "relu_grad":  # relu's second derivative is 0 almost everywhere, and so is the rule's
+            check_grad(first_derivative, x, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "clip":
+        x = data("any", wide, "float64", 0)
+        lo, hi = np.full(wide, -1.0), np.full(wide, 1.5)
+        x[np.abs(x - lo) < 1e-3] += 0.01  # clear of the kinks
+        x[np.abs(x - hi) < 1e-3] += 0.01
+        check_grad(lambda t, l, h: tg.clip_by_value(pick(t), pick(l), pick(h)), x, lo, hi, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "where":
+        c = data("bool", wide, "bool", 0)
+        x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)
+        check_grad(lambda cc, a, b: tg.where(pick(cc), pick(a), pick(b)), c, x, y, wrt=[1, 2])
