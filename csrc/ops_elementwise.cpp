@@ -49,14 +49,14 @@ void all_in(Inferred& r, int n, DType dt) {
 }
 
 // Arithmetic: compute and return in the promoted dtype.
-void infer_arithmetic(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_arithmetic(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   r.shape = broadcast_shapes(in[0]->shape(), in[1]->shape());
   r.out = numeric_dtype(name, *in[0], *in[1]);
   all_in(r, 2, r.out);
 }
 
 // True division: integers divide in float32.
-void infer_divide(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_divide(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   r.shape = broadcast_shapes(in[0]->shape(), in[1]->shape());
   r.out = numeric_dtype(name, *in[0], *in[1]);
   if (!is_floating(r.out)) r.out = DType::Float32;
@@ -64,13 +64,13 @@ void infer_divide(const char* name, const Tensor* const* in, int, Inferred& r) {
 }
 
 // Comparisons: compute in the promoted dtype, return bool.
-void infer_comparison(const char*, const Tensor* const* in, int, Inferred& r) {
+void infer_comparison(const char*, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   r.shape = broadcast_shapes(in[0]->shape(), in[1]->shape());
   all_in(r, 2, result_dtype(*in[0], *in[1]));
   r.out = DType::Bool;
 }
 
-void infer_logical(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_logical(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   TG_CHECK(in[0]->dtype() == DType::Bool && in[1]->dtype() == DType::Bool, TypeError, name,
            ": expected bool tensors, got ", in[0]->dtype(), " and ", in[1]->dtype(),
            "; make them bool first, e.g. x != 0 or tg.cast(x, tg.bool)");
@@ -80,7 +80,7 @@ void infer_logical(const char* name, const Tensor* const* in, int, Inferred& r) 
 }
 
 // The fused activation backwards (y, g): the promoted dtype.
-void infer_promoted(const char*, const Tensor* const* in, int, Inferred& r) {
+void infer_promoted(const char*, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   r.shape = broadcast_shapes(in[0]->shape(), in[1]->shape());
   r.out = result_dtype(*in[0], *in[1]);
   all_in(r, 2, r.out);
@@ -92,7 +92,7 @@ void refuse_bool(const char* name, const Tensor& t) {
 }
 
 // Floating functions: float stays, integers compute in float32.
-void infer_float_unary(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_float_unary(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   refuse_bool(name, *in[0]);
   r.shape = in[0]->shape();
   r.out = is_floating(in[0]->dtype()) ? in[0]->dtype() : DType::Float32;
@@ -100,14 +100,14 @@ void infer_float_unary(const char* name, const Tensor* const* in, int, Inferred&
 }
 
 // Same dtype in and out (negative, abs, square, relu, ...); bool refused.
-void infer_numeric_unary(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_numeric_unary(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   refuse_bool(name, *in[0]);
   r.shape = in[0]->shape();
   r.out = in[0]->dtype();
   all_in(r, 1, r.out);
 }
 
-void infer_logical_not(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_logical_not(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   TG_CHECK(in[0]->dtype() == DType::Bool, TypeError, name, ": expected a bool tensor, got ", in[0]->dtype(),
            "; make it bool first, e.g. x != 0 or tg.cast(x, tg.bool)");
   r.shape = in[0]->shape();
@@ -117,7 +117,7 @@ void infer_logical_not(const char* name, const Tensor* const* in, int, Inferred&
 
 // is_nan / is_finite / is_inf of a floating tensor (the public functions
 // answer for the other dtypes without a kernel).
-void infer_float_predicate(const char*, const Tensor* const* in, int, Inferred& r) {
+void infer_float_predicate(const char*, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   r.shape = in[0]->shape();
   all_in(r, 1, in[0]->dtype());
   r.out = DType::Bool;
@@ -149,7 +149,7 @@ Shape broadcast3(const Tensor* const* in) {
   return broadcast_shapes(broadcast_shapes(in[0]->shape(), in[1]->shape()), in[2]->shape());
 }
 
-void infer_clip(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_clip(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   r.out = result_dtype3(*in[0], *in[1], *in[2]);
   TG_CHECK(r.out != DType::Bool, TypeError, name, ": not defined for bool tensors (got ", in[0]->dtype(), ", ",
            in[1]->dtype(), ", ", in[2]->dtype(), ")");
@@ -157,7 +157,7 @@ void infer_clip(const char* name, const Tensor* const* in, int, Inferred& r) {
   all_in(r, 3, r.out);
 }
 
-void infer_where(const char* name, const Tensor* const* in, int, Inferred& r) {
+void infer_where(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
   TG_CHECK(in[0]->dtype() == DType::Bool, TypeError, name, ": condition must be a bool tensor, got ", in[0]->dtype(),
            "; use e.g. tg.cast(c, tg.bool) or c != 0");
   r.out = result_dtype(*in[1], *in[2]);

@@ -3,6 +3,7 @@
 // for another device is the same function over that device's pointers.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "dtype.h"
 
@@ -17,15 +18,27 @@ struct ArrayArg {
   bool scalar = false;      // one element, broadcast everywhere
 };
 
+// The attributes of an op call, parsed and normalised by the op's public
+// function. Each family reads the fields it has.
+struct OpAttrs {
+  std::vector<int64_t> axes;      // reductions: sorted, unique, non-negative
+  bool keepdims = false;          // reductions
+  std::vector<int64_t> shape;     // sum_to: the target shape
+  int64_t axis = 0;               // arg reductions: non-negative
+  DType dtype = DType::Int64;     // arg reductions: the index dtype
+};
+
 struct KernelCall {
   uint16_t op = 0;           // op::OpId of the op being run
+  // The iteration shape: the output's for element-wise ops, the input's for
+  // reductions.
   const int64_t* shape = nullptr;
   int ndim = 0;
   int64_t numel = 0;
   int n_in = 0;
   ArrayArg in[3];
   ArrayArg out;
-  const void* attrs = nullptr;  // op-specific, owned by the caller
+  const OpAttrs* attrs = nullptr;
 };
 
 using KernelFn = void (*)(const KernelCall& call);

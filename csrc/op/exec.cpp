@@ -61,41 +61,60 @@ void same_device(const OpDef& d, const Tensor* const* in, int n) {
              in[0]->device().name(), " and ", in[i]->device().name(), "); copy one explicitly");
 }
 
-void record(const OpDef& d, const Tensor* conv, int n, const Tensor& out) {
-  std::vector<Tensor> inputs(conv, conv + n);
+void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out, const OpAttrs& attrs) {
+  std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
+  inputs.reserve(size_t(n));
   shapes.reserve(size_t(n));
-  for (int i = 0; i < n; ++i) shapes.push_back(conv[i].shape());
+  for (int i = 0; i < n; ++i) {
+    inputs.push_back(*conv[i]);
+    shapes.push_back(conv[i]->shape());
+  }
   std::vector<Tensor> saved = (d.saves & kSaveInputs) ? inputs : std::vector<Tensor>{};
   Tensor saved_out = (d.saves & kSaveOutput) ? out : Tensor();
   autograd::record(d.name, inputs, {out},
-                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes)](
+                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes), attrs](
                        const Grads& g, const Needs& need) {
-                     const GradCtx ctx{saved, saved_out, shapes};
+                     const GradCtx ctx{saved, saved_out, shapes, attrs};
                      return rule(ctx, g, need);
                    });
 }
 
-Tensor run(OpId id, const Tensor* const* in, int n) {
+Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   const OpDef& d = def(id);
   same_device(d, in, n);
   Inferred r;
-  d.infer(d.name, in, n, r);
-  Tensor conv[3];
-  for (int i = 0; i < n; ++i) conv[i] = in[i]->dtype() == r.inputs[i] ? *in[i] : ops::cast(*in[i], r.inputs[i]);
+  d.infer(d.name, in, n, attrs, r);
+  // The inputs in their compute dtypes; a handle is copied only for a cast.
+  Tensor cast_storage[3];
+  const Tensor* cv[3];
+  for (int i = 0; i < n; ++i) {
+    if (in[i]->dtype() == r.inputs[i]) {
+      cv[i] = in[i];
+    } else {
+      cast_storage[i] = ops::cast(*in[i], r.inputs[i]);
+      cv[i] = &cast_storage[i];
+    }
+  }
+  // A dtype the op does not accept is the caller's error; an accepted one
+  // without a kernel on this device is ours (NotImplementedError).
+  TG_CHECK(d.dtypes & dtype_bit(r.kernel), TypeError, d.name, ": not defined for ", r.kernel, " tensors");
   const Device device = in[0]->device();
   const KernelFn kernel = kernel_for(id, device, r.kernel);
   Tensor out = Tensor::empty(r.shape, r.out, device);
   const int64_t numel = out.numel();
+  const Shape& call_shape = r.call_over_input ? cv[0]->shape() : r.shape;
+  const int64_t call_numel = r.call_over_input ? cv[0]->numel() : numel;
   if (numel > 0) {
     KernelCall call;
     call.op = uint16_t(id);
-    call.shape = r.shape.data();
-    call.ndim = int(r.shape.size());
-    call.numel = numel;
+    call.shape = call_shape.data();
+    call.ndim = int(call_shape.size());
+    call.numel = call_numel;
     call.n_in = n;
+    call.attrs = &attrs;
     StrideBuf bufs[3];
-    for (int i = 0; i < n; ++i) describe(conv[i], r.shape, call.in[i], bufs[i]);
+    for (int i = 0; i < n; ++i) describe(*cv[i], call_shape, call.in[i], bufs[i]);
     call.out.data = out.raw();
     call.out.dtype = r.out;
     call.out.contiguous = true;
@@ -103,25 +122,31 @@ Tensor run(OpId id, const Tensor* const* in, int n) {
   }
   if (d.grad && autograd::any_tape_active()) {
     bool watched = false;
-    for (int i = 0; i < n && !watched; ++i) watched = autograd::should_record({&conv[i]});
-    if (watched) record(d, conv, n, out);
+    for (int i = 0; i < n && !watched; ++i) watched = autograd::should_record({cv[i]});
+    if (watched) record(d, cv, n, out, attrs);
   }
   return out;
 }
 
+const OpAttrs& no_attrs() {
+  static const OpAttrs none;
+  return none;
+}
+
 }  // namespace
 
-Tensor exec(OpId id, const Tensor& a) {
+Tensor exec(OpId id, const Tensor& a) { return exec(id, a, no_attrs()); }
+Tensor exec(OpId id, const Tensor& a, const OpAttrs& attrs) {
   const Tensor* in[1] = {&a};
-  return run(id, in, 1);
+  return run(id, in, 1, attrs);
 }
 Tensor exec(OpId id, const Tensor& a, const Tensor& b) {
   const Tensor* in[2] = {&a, &b};
-  return run(id, in, 2);
+  return run(id, in, 2, no_attrs());
 }
 Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c) {
   const Tensor* in[3] = {&a, &b, &c};
-  return run(id, in, 3);
+  return run(id, in, 3, no_attrs());
 }
 
 }  // namespace op

@@ -15,6 +15,7 @@ Tensor convert(const Tensor& t, DType dtype);
 namespace op {
 
 Tensor exec(OpId id, const Tensor& a);
+Tensor exec(OpId id, const Tensor& a, const OpAttrs& attrs);
 Tensor exec(OpId id, const Tensor& a, const Tensor& b);
 Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c);
 

@@ -2,8 +2,8 @@
 // op's name as errors, tape nodes and Python read it, and its kernel family
 // with the loop of that family that computes it on the CPU (simd/elementwise.h).
 //
-// Ops not yet in the table (reductions, shape, indexing, linalg, nn, creation,
-// random, optimizer updates) still define themselves in their ops_*.cpp file;
+// Ops not yet in the table (shape, indexing, linalg, nn, creation, random,
+// optimizer updates) still define themselves in their ops_*.cpp file;
 // docs/architecture.md tracks the migration.
 #pragma once
 
@@ -38,4 +38,12 @@
 #define TG_OPS_TERNARY(X) \
   X(ClipByValue, "clip_by_value", Clip, clip_by_value) X(Where, "where", Where, where)
 
-#define TG_OPS(X) TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X)
+// Reductions (backend/cpu/reduce.cpp): X(Enum, "name", reduction, function).
+#define TG_OPS_REDUCE(X)                                                                                  \
+  X(ReduceSum, "reduce_sum", Sum, sum) X(ReduceMean, "reduce_mean", Sum, mean)                             \
+  X(ReduceMax, "reduce_max", Max, max) X(ReduceMin, "reduce_min", Min, min)                                \
+  X(ReduceProd, "reduce_prod", Prod, prod) X(ReduceAny, "reduce_any", Any, any)                            \
+  X(ReduceAll, "reduce_all", All, all) X(ReduceLogSumExp, "reduce_logsumexp", LogSumExp, logsumexp)        \
+  X(SumTo, "sum_to", Sum, sum_to) X(ArgMax, "argmax", ArgMax, argmax) X(ArgMin, "argmin", ArgMin, argmin)
+
+#define TG_OPS(X) TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X)

@@ -46,11 +46,13 @@ KernelFn kernel_for(OpId id, Device device, DType dtype) {
 
 // Defined beside each family's ops.
 void define_elementwise();  // ops_elementwise.cpp
+void define_reduce();       // ops_reduce.cpp
 
 void init() {
   static std::once_flag once;
   std::call_once(once, [] {
     define_elementwise();
+    define_reduce();
     cpu::register_all();
   });
 }

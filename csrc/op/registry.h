@@ -33,11 +33,13 @@ using Needs = std::vector<bool>;
 // is converted to before the kernel runs, and the dtype that picks the kernel.
 struct Inferred {
   Shape shape;
+  bool call_over_input = false;  // iterate over the first input's shape (reductions)
   DType out = DType::Float32;
   DType kernel = DType::Float32;
   DType inputs[3] = {DType::Float32, DType::Float32, DType::Float32};
 };
-using InferFn = void (*)(const char* name, const Tensor* const* inputs, int n, Inferred& result);
+using InferFn = void (*)(const char* name, const Tensor* const* inputs, int n, const OpAttrs& attrs,
+                         Inferred& result);
 
 // What a gradient rule sees: the op's inputs (after conversion) and output
 // when the definition asked to save them, and the inputs' shapes always.
@@ -45,6 +47,7 @@ struct GradCtx {
   const std::vector<Tensor>& inputs;  // empty unless saves & kSaveInputs
   const Tensor& output;               // undefined unless saves & kSaveOutput
   const std::vector<Shape>& shapes;   // the inputs' shapes
+  const OpAttrs& attrs;
 };
 using GradRule = Grads (*)(const GradCtx& ctx, const Grads& out_grads, const Needs& needs);
 enum : uint8_t { kSaveNothing = 0, kSaveInputs = 1, kSaveOutput = 2 };

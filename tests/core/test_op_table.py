@@ -21,9 +21,11 @@ TABLE = _C._kernel_table()
 SIZES = [7, 100_003]  # a vector tail, and the threaded path
 FLOATS = ["float32", "float64"]
 
-# Comparisons, logic, predicates and floor division have no gradient (TF neither).
+# Comparisons, logic, predicates, floor division, any/all and the arg
+# reductions have no gradient (TF neither).
 NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
-                      "logical_or", "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf", "floor_divide"}
+                      "logical_or", "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf", "floor_divide",
+                      "reduce_any", "reduce_all", "argmax", "argmin"}
 
 
 def _erf(x):
@@ -46,6 +48,16 @@ def _unary(ref, domain="any", dtypes=FLOATS):
 
 def _binary(ref, domain=("any", "any"), dtypes=FLOATS):
     return {"kind": "binary", "ref": ref, "domain": domain, "dtypes": dtypes}
+
+
+def _reduce(ref, domain="any", dtypes=FLOATS, single_axis=False):
+    return {"kind": "reduce", "ref": ref, "domain": domain, "dtypes": dtypes, "single_axis": single_axis}
+
+
+def _logsumexp(x, axis=None, keepdims=False):
+    m = np.max(x, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis)
 
 
 def _fused(parent, derivative):
@@ -101,6 +113,19 @@ REFERENCE = {
     "tanh_grad": _fused("tanh", lambda x: 1 - np.tanh(x) ** 2),
     "clip_by_value": {"kind": "clip", "dtypes": FLOATS + ["int32"]},
     "where": {"kind": "where", "dtypes": FLOATS + ["int64", "bool"]},
+    "reduce_sum": _reduce(np.sum, dtypes=FLOATS + ["int32", "int64", "uint8", "bool"]),
+    "reduce_mean": _reduce(np.mean, dtypes=FLOATS + ["int32", "bool"]),
+    "reduce_max": _reduce(np.max, dtypes=FLOATS + ["int32", "uint8", "bool"]),
+    "reduce_min": _reduce(np.min, dtypes=FLOATS + ["int64", "bool"]),
+    "reduce_prod": _reduce(np.prod, "near1", FLOATS + ["int32"]),
+    "reduce_any": _reduce(np.any, dtypes=FLOATS + ["int32", "bool"]),
+    "reduce_all": _reduce(np.all, "away", FLOATS + ["int32", "bool"]),
+    "reduce_logsumexp": _reduce(_logsumexp),
+    "argmax": _reduce(np.argmax, dtypes=FLOATS + ["int32", "uint8", "bool"], single_axis=True),
+    "argmin": _reduce(np.argmin, dtypes=FLOATS + ["int64", "bool"], single_axis=True),
+    # Not a Python function: the reduction behind every broadcast gradient,
+    # checked through add's gradient with respect to a broadcast operand.
+    "sum_to": {"kind": "sum_to", "dtypes": FLOATS},
 }
 
 
@@ -113,6 +138,8 @@ def data(domain, shape, dtype, seed):
         return r.integers(lo, 10, size=shape).astype(dtype)
     if domain == "pos":
         x = r.uniform(0.2, 4, size=shape)
+    elif domain == "near1":
+        x = r.uniform(0.999, 1.001, size=shape) * r.choice([-1, 1], size=shape, p=[0.1, 0.9])
     elif domain == "away":
         x = r.uniform(0.3, 3, size=shape) * r.choice([-1, 1], size=shape)
     else:
@@ -195,6 +222,45 @@ def test_values_match_numpy(name, dtype, n):
                     assert_close(_call(name, ta, tb), ref["ref"](xa, xb), dtype)
 
 
+REDUCE_AXES = [None, 0, -1, (0, 1)]
+
+
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"reduce"})))
+def test_reductions_match_numpy(name, dtype, n, keepdims):
+    ref = REFERENCE[name]
+    fn = getattr(tg, name)
+    x = data(ref["domain"], shape_of(n), dtype, 0)
+    for layout, t, xv in layouts(x):
+        x64 = xv.astype(np.float64) if xv.dtype.kind == "f" else xv
+        for axis in REDUCE_AXES:
+            if ref["single_axis"]:
+                if axis is None or isinstance(axis, tuple):
+                    continue
+                got, expected = fn(t, axis=axis), ref["ref"](x64, axis=axis)
+            else:
+                got = fn(t, axis=axis, keepdims=keepdims)
+                with np.errstate(all="ignore"):
+                    expected = ref["ref"](x64, axis=axis, keepdims=keepdims)
+            assert got.shape == np.shape(expected), (name, layout, axis)
+            assert_close(got, expected, dtype)
+
+
+@pytest.mark.parametrize("shape,target", [((5, 4), (4,)), ((5, 4), (1, 4)), ((5, 4), (5, 1)), ((3, 5, 4), (5, 1))])
+def test_sum_to_through_broadcast_gradients(shape, target):
+    x = data("any", shape, "float64", 0)
+    b = data("any", target, "float64", 1)
+    tb = tg.constant(b)
+    with tg.GradientTape() as tape:
+        tape.watch(tb)
+        y = tg.constant(x) + tb
+    g = tape.gradient(y, tb, output_gradients=tg.constant(x))
+    lead = len(shape) - len(target)
+    axes = tuple(range(lead)) + tuple(lead + i for i, d in enumerate(target) if d == 1 and shape[lead + i] != 1)
+    np.testing.assert_allclose(g.numpy(), np.sum(x, axis=axes).reshape(target), rtol=1e-12)
+
+
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
 def test_clip_by_value_matches_numpy(dtype, n):
@@ -251,6 +317,16 @@ def test_gradient_matches_finite_differences(name, shape, layout):
         x[np.abs(x - lo) < 1e-3] += 0.01  # clear of the kinks
         x[np.abs(x - hi) < 1e-3] += 0.01
         check_grad(lambda t, l, h: tg.clip_by_value(pick(t), pick(l), pick(h)), x, lo, hi, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "reduce":
+        x = data(ref["domain"], wide, "float64", 0)
+        fn = getattr(tg, name)
+        for axis in REDUCE_AXES:
+            check_grad(lambda t: fn(pick(t), axis=axis), x, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "sum_to":
+        x = data("any", wide, "float64", 0)
+        b = data("any", (1, wide[1]), "float64", 1)
+        # sum_to runs in the gradient of the broadcast operand.
+        check_grad(lambda t, u: _call("multiply", pick(t), pick(u)), x, b, rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "where":
         c = data("bool", wide, "bool", 0)
         x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)

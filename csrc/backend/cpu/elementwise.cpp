@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 
+#include "backend/cpu/operands.h"
 #include "backend/cpu/register.h"
 #include "op/registry.h"
 #include "parallel.h"
@@ -16,13 +17,6 @@ namespace tg::cpu {
 namespace {
 
 using op::OpId;
-
-template <int N>
-Strides operand_strides(const KernelCall& c, const ArrayArg& a) {
-  if (a.strides) return Strides(a.strides, a.strides + c.ndim);
-  if (a.scalar) return Strides(size_t(c.ndim), 0);
-  return contiguous_strides(Shape(c.shape, c.shape + c.ndim));
-}
 
 // Runs loop(pointers of every operand at an element, their inner strides,
 // count) over the call: N operands, the output last.
@@ -50,8 +44,8 @@ void for_each_run(const KernelCall& c, Loop&& loop) {
     return;
   }
   std::array<Strides, N> st;
-  for (int k = 0; k < N; ++k) st[k] = operand_strides<N>(c, *arg[k]);
-  StridedWalk<N> w(Shape(c.shape, c.shape + c.ndim), st);
+  for (int k = 0; k < N; ++k) st[k] = strides_of(c, *arg[k]);
+  StridedWalk<N> w(shape_of(c), st);
   const int64_t grain = std::max<int64_t>(1, kParallelElems / std::max<int64_t>(1, w.inner));
   parallel_for(w.rows, grain, [&](int64_t r0, int64_t r1) {
     w.for_rows(r0, r1, [&](const std::array<int64_t, N>& off, int64_t len) {
@@ -151,6 +145,7 @@ void register_elementwise() {
     op::register_kernel(OpId::Enum, DeviceType::CPU, dt, &ternary_kernel<simd::TernaryOp::Loop>);
     TG_OPS_TERNARY(TG_REG_TERNARY)
 #undef TG_REG_TERNARY
+    // pow's own kernel (scalar-exponent shortcuts) replaces the generic one.
     if (loops.binary[int(simd::BinaryOp::Pow)][d]) op::register_kernel(OpId::Pow, DeviceType::CPU, dt, &pow_kernel);
   }
 }

@@ -6,7 +6,11 @@
 namespace tg::cpu {
 
 void register_elementwise();  // backend/cpu/elementwise.cpp
+void register_reduce();       // backend/cpu/reduce.cpp
 
-inline void register_all() { register_elementwise(); }
+inline void register_all() {
+  register_elementwise();
+  register_reduce();
+}
 
 }  // namespace tg::cpu

@@ -1,0 +1,18 @@
+// Reading a KernelCall's operands on the CPU.
+#pragma once
+#include "backend/kernel.h"
+#include "tensor.h"
+
+namespace tg::cpu {
+
+// The element strides of an operand over the call's shape, whichever way the
+// call describes it (explicit strides, dense, or one broadcast element).
+inline Strides strides_of(const KernelCall& c, const ArrayArg& a) {
+  if (a.strides) return Strides(a.strides, a.strides + c.ndim);
+  if (a.scalar) return Strides(size_t(c.ndim), 0);
+  return contiguous_strides(Shape(c.shape, c.shape + c.ndim));
+}
+
+inline Shape shape_of(const KernelCall& c) { return Shape(c.shape, c.shape + c.ndim); }
+
+}  // namespace tg::cpu
