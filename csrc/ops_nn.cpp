@@ -1,22 +1,26 @@
-// Neural-network kernels: softmax, log_softmax and the fused cross-entropies.
+// Neural-network ops: softmax, log_softmax and the fused cross-entropies.
 //
-// Each forward is one fused pass per row (max, exp-sum, normalise, all while
-// the row is in L1). The first-order gradients of the cross-entropies are
-// fused kernels too, (softmax - labels) * g in one pass from the saved
-// log-sum-exp; each such backward is itself an op whose gradient rule is
-// written with public ops, so second-order gradients work through it.
+// The kernels (backend/cpu/softmax.cpp) run one fused pass per row. The
+// cross-entropies keep each row's max and log-sum-exp as auxiliary outputs,
+// and their first-order gradients are fused kernels too, (softmax - labels) *
+// g in one pass; each such backward is itself an op of the table whose
+// gradient rule is written with public ops, so second-order gradients work.
 #include <algorithm>
 #include <cmath>
 
 #include "autograd.h"
 #include "op/exec.h"
-#include "simd/dispatch.h"
 #include "ops.h"
-#include "parallel.h"
 
 namespace tg::ops {
 
-using autograd::Grads;
+using op::GradCtx;
+using op::Grads;
+using op::Inferred;
+using op::Needs;
+using op::OpId;
+using op::exec;
+using op::exec_n;
 
 namespace {
 
@@ -31,63 +35,7 @@ Tensor per_row(const Tensor& g) {
   return reshape(g, s);
 }
 
-// Rows of n in parallel, about kParallelElems elements per task.
-template <class F>
-void for_row_blocks(int64_t m, int64_t n, F&& f) {
-  parallel_for(m, std::max<int64_t>(1, kParallelElems / std::max<int64_t>(1, n)), f);
-}
-
-Tensor softmax_impl(const Tensor& t, int64_t axis, bool log, const char* name) {
-  check_float_logits(name, t);
-  TG_CHECK(t.ndim() >= 1, ValueError, name, ": axis ", axis,
-           " is out of range for logits of rank 0 (logits must have rank >= 1)");
-  const int64_t a = normalize_axis(axis, t.ndim(), name);
-  const Tensor x = t.contiguous();
-  const DType dt = x.dtype();
-  const Shape& sh = x.shape();
-  const int64_t L = sh[size_t(a)];
-  int64_t inner = 1;
-  for (size_t i = size_t(a) + 1; i < sh.size(); ++i) inner *= sh[i];
-  const int64_t outer = L * inner != 0 ? x.numel() / (L * inner) : 0;
-  Tensor out = Tensor::empty(sh, dt, x.device());
-  const auto& tab = simd::kernels().red;
-  const char* in = static_cast<const char*>(x.raw());
-  char* o = static_cast<char*>(out.raw());
-  const int64_t isz = int64_t(itemsize(dt));
-  if (out.numel() > 0) {
-    if (inner == 1) {
-      auto fn = (log ? tab.log_softmax_rows : tab.softmax_rows)[int(dt)];
-      for_row_blocks(outer, L, [&](int64_t b, int64_t e) { fn(in + b * L * isz, o + b * L * isz, e - b, L); });
-    } else {
-      // Along a middle axis: down the columns of each (L, inner) block, in
-      // column chunks so that few, large blocks still split between threads.
-      auto fn = (log ? tab.log_softmax_cols : tab.softmax_cols)[int(dt)];
-      constexpr int64_t kChunk = 256;
-      const int64_t chunks = (inner + kChunk - 1) / kChunk;
-      parallel_for(outer * chunks, std::max<int64_t>(1, kParallelElems / (L * std::min(inner, kChunk))),
-                   [&](int64_t b, int64_t e) {
-                     for (int64_t i = b; i < e; ++i) {
-                       const int64_t blk = i / chunks, j0 = (i % chunks) * kChunk;
-                       const int64_t off = (blk * L * inner + j0) * isz;
-                       fn(in + off, o + off, L, std::min(kChunk, inner - j0), inner);
-                     }
-                   });
-    }
-  }
-  if (autograd::should_record({&t})) {
-    const std::vector<int64_t> ax{a};
-    if (log) {
-      autograd::record(name, {t}, {out}, [out, ax](const Grads& g, const std::vector<bool>&) {
-        return Grads{subtract(g[0], multiply(exp(out), sum(g[0], ax, true)))};
-      });
-    } else {
-      autograd::record(name, {t}, {out}, [out, ax](const Grads& g, const std::vector<bool>&) {
-        return Grads{multiply(out, subtract(g[0], sum(multiply(g[0], out), ax, true)))};
-      });
-    }
-  }
-  return out;
-}
+Shape rows_of(const Tensor& logits) { return Shape(logits.shape().begin(), logits.shape().end() - 1); }
 
 // The labels made comparable with the logits (same dtype, same shape).
 Tensor match_labels(const char* op, const Tensor& labels, const Tensor& logits) {
@@ -96,161 +44,173 @@ Tensor match_labels(const char* op, const Tensor& labels, const Tensor& logits) 
   return labels.dtype() == logits.dtype() ? labels : cast(labels, logits.dtype());
 }
 
-// one_hot of int64 class ids (a constant: labels are not differentiable).
-Tensor onehot_of(const Tensor& ids, const Shape& shape, DType dt) {
-  Tensor out = zeros(shape, dt);
-  const int64_t n = shape.back(), m = ids.numel();
-  const int64_t* id = ids.data<int64_t>();
-  TG_DISPATCH_FLOAT(dt, "one_hot", {
-    T* o = out.data<T>();
-    for (int64_t i = 0; i < m; ++i) o[i * n + id[i]] = T(1);
-  });
-  return out;
+// ---- inference ----------------------------------------------------------------------
+
+void infer_softmax(const char*, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
+  r.shape = in[0]->shape();
+  r.dense_inputs = true;
+  r.out = r.kernel = r.inputs[0] = in[0]->dtype();
 }
 
-// --- sparse: (softmax(x) - onehot(labels)) * g, fused -----------------------------------
-// mx, ls: the forward's per-row max and log-sum-exp of the shifted row.
-Tensor sparse_xent_backward(const Tensor& logits, const Tensor& ids, const Tensor& mx, const Tensor& ls,
-                            const Tensor& g_in) {
-  const Tensor x = logits.contiguous();
-  const Tensor g = convert(g_in, x.dtype()).contiguous();
-  const DType dt = x.dtype();
-  const int64_t n = x.shape().back(), m = ids.numel();
-  Tensor out = Tensor::empty(x.shape(), dt, x.device());
-  auto fn = simd::kernels().red.sparse_xent_bwd[int(dt)];
-  const int64_t isz = int64_t(itemsize(dt));
-  const char *px = static_cast<const char*>(x.raw()), *pm = static_cast<const char*>(mx.raw()),
-             *pl = static_cast<const char*>(ls.raw()), *pg = static_cast<const char*>(g.raw());
-  char* po = static_cast<char*>(out.raw());
-  const int64_t* pid = ids.data<int64_t>();
-  if (out.numel() > 0)
-    for_row_blocks(m, n, [&](int64_t b, int64_t e) {
-      fn(px + b * n * isz, pid + b, pm + b * isz, pl + b * isz, pg + b * isz, e - b, n, po + b * n * isz);
-    });
-  if (autograd::should_record({&logits, &g_in})) {
-    autograd::record("sparse_softmax_cross_entropy_grad", {logits, g_in}, {out},
-                     [logits, ids, g_in](const Grads& gr, const std::vector<bool>& need) {
-      const Tensor& u = gr[0];
-      Tensor p = softmax(logits, -1);
-      Tensor gx, gg;
-      if (need[0]) {
-        Tensor v = multiply(u, per_row(g_in));
-        gx = multiply(p, subtract(v, sum(multiply(v, p), std::vector<int64_t>{-1}, true)));
-      }
-      if (need[1]) gg = sum(multiply(u, subtract(p, onehot_of(ids, logits.shape(), logits.dtype()))), std::vector<int64_t>{-1});
-      return Grads{gx, gg};
-    });
-  }
-  return out;
+// Inputs (logits, labels-or-ids, ...): the logits' dtype decides; g (the last
+// input of a backward) is cast to it; ids stay int64.
+void set_inputs(Inferred& r, int n, DType dt, bool ids) {
+  for (int i = 0; i < n; ++i) r.inputs[i] = dt;
+  if (ids) r.inputs[1] = DType::Int64;
+  r.kernel = dt;
+  r.dense_inputs = true;
+  r.call_over_input = true;
 }
 
-// --- dense: (softmax(x) * sum(z) - z) * g, fused ---------------------------------------
-Tensor dense_xent_backward(const Tensor& logits, const Tensor& labels, const Tensor& mx, const Tensor& ls,
-                           const Tensor& g_in) {
-  const Tensor x = logits.contiguous(), z = labels.contiguous();
-  const Tensor g = convert(g_in, x.dtype()).contiguous();
-  const DType dt = x.dtype();
-  const int64_t n = x.shape().back(), m = mx.numel();
-  Tensor out = Tensor::empty(x.shape(), dt, x.device());
-  auto fn = simd::kernels().red.dense_xent_bwd[int(dt)];
-  const int64_t isz = int64_t(itemsize(dt));
-  const char *px = static_cast<const char*>(x.raw()), *pz = static_cast<const char*>(z.raw()),
-             *pm = static_cast<const char*>(mx.raw()), *pl = static_cast<const char*>(ls.raw()),
-             *pg = static_cast<const char*>(g.raw());
-  char* po = static_cast<char*>(out.raw());
-  if (out.numel() > 0)
-    for_row_blocks(m, n, [&](int64_t b, int64_t e) {
-      fn(px + b * n * isz, pz + b * n * isz, pm + b * isz, pl + b * isz, pg + b * isz, e - b, n, po + b * n * isz);
-    });
-  if (autograd::should_record({&logits, &labels, &g_in})) {
-    autograd::record("softmax_cross_entropy_grad", {logits, labels, g_in}, {out},
-                     [logits, labels, g_in](const Grads& gr, const std::vector<bool>& need) {
-      const std::vector<int64_t> last{-1};
-      const Tensor& u = gr[0];
-      Tensor p = softmax(logits, -1);
-      Tensor s = sum(labels, last, true);
-      Tensor gr_ = per_row(g_in);
-      Tensor gx, gz, gg;
-      if (need[0]) {
-        Tensor v = multiply(u, multiply(s, gr_));
-        gx = multiply(p, subtract(v, sum(multiply(v, p), last, true)));
-      }
-      if (need[1]) gz = multiply(gr_, subtract(sum(multiply(u, p), last, true), u));
-      if (need[2]) gg = sum(multiply(u, subtract(multiply(p, s), labels)), last);
-      return Grads{gx, gz, gg};
-    });
-  }
-  return out;
+// Forwards: the per-row loss, plus the rows' max and log-sum-exp.
+void infer_xent(const char*, const Tensor* const* in, int n, const OpAttrs&, Inferred& r, bool ids) {
+  const DType dt = in[0]->dtype();
+  set_inputs(r, n, dt, ids);
+  r.shape = rows_of(*in[0]);
+  r.out = dt;
+  r.n_aux = 2;
+  r.aux_shape[0] = r.aux_shape[1] = r.shape;
+  r.aux_dtype[0] = r.aux_dtype[1] = dt;
+}
+void infer_sparse_xent(const char* name, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_xent(name, in, n, a, r, true);
+}
+void infer_dense_xent(const char* name, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_xent(name, in, n, a, r, false);
+}
+// Backwards, and the element-wise sigmoid loss: shaped like the logits.
+void infer_like_logits(const char*, const Tensor* const* in, int n, const OpAttrs&, Inferred& r, bool ids) {
+  set_inputs(r, n, in[0]->dtype(), ids);
+  r.shape = in[0]->shape();
+  r.out = in[0]->dtype();
+}
+void infer_sparse_grad(const char* name, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_like_logits(name, in, n, a, r, true);
+}
+void infer_dense_like(const char* name, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_like_logits(name, in, n, a, r, false);
 }
 
-// Dense cross-entropy over the last axis.
-Tensor dense_xent_last(const Tensor& labels, const Tensor& logits) {
-  const Tensor x = logits.contiguous(), z = labels.contiguous();
-  const DType dt = x.dtype();
-  const Shape rows(x.shape().begin(), x.shape().end() - 1);
-  const int64_t n = x.shape().back();
-  Tensor loss = Tensor::empty(rows, dt, x.device());
-  Tensor mx = Tensor::empty(rows, dt, x.device()), ls = Tensor::empty(rows, dt, x.device());
-  const int64_t m = loss.numel();
-  auto fn = simd::kernels().red.dense_xent[int(dt)];
-  const int64_t isz = int64_t(itemsize(dt));
-  const char *px = static_cast<const char*>(x.raw()), *pz = static_cast<const char*>(z.raw());
-  char *pl = static_cast<char*>(loss.raw()), *pm = static_cast<char*>(mx.raw()), *ps = static_cast<char*>(ls.raw());
-  if (n == 0) {
-    // No classes: every loss is 0 (an empty sum).
-    TG_DISPATCH_FLOAT(dt, "softmax_cross_entropy_with_logits", { std::fill(loss.data<T>(), loss.data<T>() + m, T(0)); });
-  } else {
-    for_row_blocks(m, n, [&](int64_t b, int64_t e) {
-      fn(px + b * n * isz, pz + b * n * isz, e - b, n, pl + b * isz, pm + b * isz, ps + b * isz);
-    });
-  }
-  if (autograd::should_record({&labels, &logits})) {
-    autograd::record("softmax_cross_entropy_with_logits", {labels, logits}, {loss},
-                     [labels, logits, mx, ls](const Grads& g, const std::vector<bool>& need) {
-      Tensor gz = need[0] ? multiply(negative(log_softmax(logits, -1)), per_row(g[0])) : Tensor();
-      Tensor gx = need[1] ? dense_xent_backward(logits, labels, mx, ls, g[0]) : Tensor();
-      return Grads{gz, gx};
-    });
-  }
-  return loss;
+// ---- the fused backwards, as ops ----------------------------------------------------------
+
+Tensor sparse_xent_grad(const Tensor& logits, const Tensor& ids, const Tensor& mx, const Tensor& ls, const Tensor& g) {
+  return exec_n(OpId::SparseSoftmaxXentGrad, {&logits, &ids, &mx, &ls, &g}, OpAttrs{});
+}
+Tensor dense_xent_grad(const Tensor& logits, const Tensor& labels, const Tensor& mx, const Tensor& ls,
+                       const Tensor& g) {
+  return exec_n(OpId::SoftmaxXentGrad, {&logits, &labels, &mx, &ls, &g}, OpAttrs{});
+}
+Tensor sigmoid_xent_grad(const Tensor& logits, const Tensor& labels, const Tensor& g) {
+  return exec_n(OpId::SigmoidXentGrad, {&logits, &labels, &g}, OpAttrs{});
 }
 
-// --- sigmoid: (sigmoid(x) - z) * g, fused ----------------------------------------------
-Tensor sigmoid_xent_backward(const Tensor& logits, const Tensor& labels, const Tensor& g_in) {
-  const Tensor x = logits.contiguous(), z = labels.contiguous();
-  const Tensor g = convert(g_in, x.dtype()).contiguous();
-  const DType dt = x.dtype();
-  Tensor out = Tensor::empty(x.shape(), dt, x.device());
-  auto fn = simd::kernels().red.sigmoid_xent_bwd[int(dt)];
-  const int64_t isz = int64_t(itemsize(dt));
-  const char *px = static_cast<const char*>(x.raw()), *pz = static_cast<const char*>(z.raw()),
-             *pg = static_cast<const char*>(g.raw());
-  char* po = static_cast<char*>(out.raw());
-  parallel_for(out.numel(), kParallelElems, [&](int64_t b, int64_t e) {
-    fn(px + b * isz, pz + b * isz, pg + b * isz, e - b, po + b * isz);
-  });
-  if (autograd::should_record({&logits, &labels, &g_in})) {
-    autograd::record("sigmoid_cross_entropy_grad", {logits, labels, g_in}, {out},
-                     [logits, labels, g_in](const Grads& gr, const std::vector<bool>& need) {
-      const Tensor& u = gr[0];
-      Tensor s = sigmoid(logits);
-      Tensor gx, gz, gg;
-      if (need[0]) {
-        Tensor ds = multiply(s, subtract(scalar(1.0, s.dtype()), s));
-        gx = multiply(multiply(u, g_in), ds);
-      }
-      if (need[1]) gz = negative(multiply(u, g_in));
-      if (need[2]) gg = multiply(u, subtract(s, labels));
-      return Grads{gx, gz, gg};
-    });
+// ---- gradient rules -----------------------------------------------------------------
+
+Grads grad_softmax(const GradCtx& c, const Grads& g, const Needs&) {
+  const Tensor& y = c.output;
+  const std::vector<int64_t> ax{c.attrs.axis};
+  return Grads{multiply(y, subtract(g[0], sum(multiply(g[0], y), ax, true)))};
+}
+Grads grad_log_softmax(const GradCtx& c, const Grads& g, const Needs&) {
+  const std::vector<int64_t> ax{c.attrs.axis};
+  return Grads{subtract(g[0], multiply(exp(c.output), sum(g[0], ax, true)))};
+}
+// (logits, ids): labels are class ids, with no gradient.
+Grads grad_sparse_xent(const GradCtx& c, const Grads& g, const Needs& need) {
+  const Tensor &logits = c.inputs[0], &ids = c.inputs[1];
+  return Grads{need[0] ? sparse_xent_grad(logits, ids, c.aux[0], c.aux[1], g[0]) : Tensor(), Tensor()};
+}
+// (logits, ids, mx, ls, g) -> (softmax(x) - onehot) * g.
+Grads grad_sparse_xent_grad(const GradCtx& c, const Grads& gr, const Needs& need) {
+  const Tensor &logits = c.inputs[0], &ids = c.inputs[1], &g_in = c.inputs[4];
+  const Tensor& u = gr[0];
+  const std::vector<int64_t> last{-1};
+  Tensor p = softmax(logits, -1);
+  Tensor gx, gg;
+  if (need[0]) {
+    Tensor v = multiply(u, per_row(g_in));
+    gx = multiply(p, subtract(v, sum(multiply(v, p), last, true)));
   }
-  return out;
+  if (need[4]) {
+    Tensor hot = one_hot(ids, logits.shape().back(), 1.0, 0.0, -1, logits.dtype());
+    gg = sum(multiply(u, subtract(p, hot)), last);
+  }
+  return Grads{gx, Tensor(), Tensor(), Tensor(), gg};
+}
+// (logits, labels)
+Grads grad_dense_xent(const GradCtx& c, const Grads& g, const Needs& need) {
+  const Tensor &logits = c.inputs[0], &labels = c.inputs[1];
+  Tensor gx = need[0] ? dense_xent_grad(logits, labels, c.aux[0], c.aux[1], g[0]) : Tensor();
+  Tensor gz = need[1] ? multiply(negative(log_softmax(logits, -1)), per_row(g[0])) : Tensor();
+  return Grads{gx, gz};
+}
+// (logits, labels, mx, ls, g) -> (softmax(x) * sum(z) - z) * g.
+Grads grad_dense_xent_grad(const GradCtx& c, const Grads& gr, const Needs& need) {
+  const Tensor &logits = c.inputs[0], &labels = c.inputs[1], &g_in = c.inputs[4];
+  const std::vector<int64_t> last{-1};
+  const Tensor& u = gr[0];
+  Tensor p = softmax(logits, -1);
+  Tensor s = sum(labels, last, true);
+  Tensor gr_ = per_row(g_in);
+  Tensor gx, gz, gg;
+  if (need[0]) {
+    Tensor v = multiply(u, multiply(s, gr_));
+    gx = multiply(p, subtract(v, sum(multiply(v, p), last, true)));
+  }
+  if (need[1]) gz = multiply(gr_, subtract(sum(multiply(u, p), last, true), u));
+  if (need[4]) gg = sum(multiply(u, subtract(multiply(p, s), labels)), last);
+  return Grads{gx, gz, Tensor(), Tensor(), gg};
+}
+// (logits, labels)
+Grads grad_sigmoid_xent(const GradCtx& c, const Grads& g, const Needs& need) {
+  const Tensor &logits = c.inputs[0], &labels = c.inputs[1];
+  Tensor gx = need[0] ? sigmoid_xent_grad(logits, labels, g[0]) : Tensor();
+  Tensor gz = need[1] ? multiply(negative(logits), g[0]) : Tensor();
+  return Grads{gx, gz};
+}
+// (logits, labels, g) -> (sigmoid(x) - z) * g.
+Grads grad_sigmoid_xent_grad(const GradCtx& c, const Grads& gr, const Needs& need) {
+  const Tensor &logits = c.inputs[0], &labels = c.inputs[1], &g_in = c.inputs[2];
+  const Tensor& u = gr[0];
+  Tensor s = sigmoid(logits);
+  Tensor gx, gz, gg;
+  if (need[0]) gx = multiply(multiply(u, g_in), multiply(s, subtract(scalar(1.0, s.dtype()), s)));
+  if (need[1]) gz = negative(multiply(u, g_in));
+  if (need[2]) gg = multiply(u, subtract(s, labels));
+  return Grads{gx, gz, gg};
+}
+
+Tensor softmax_op(OpId id, const char* name, const Tensor& t, int64_t axis) {
+  check_float_logits(name, t);
+  TG_CHECK(t.ndim() >= 1, ValueError, name, ": axis ", axis,
+           " is out of range for logits of rank 0 (logits must have rank >= 1)");
+  OpAttrs a;
+  a.axis = normalize_axis(axis, t.ndim(), name);
+  return exec(id, t, a);
+}
+
+// Class ids as int64, checked against the number of classes (a host read of
+// the labels: one of the engine's explicit sync points).
+Tensor checked_ids(const char* name, const Tensor& labels, int64_t n) {
+  const Tensor ids = cast(labels, DType::Int64);
+  const Tensor bad = logical_or(less(ids, scalar(0.0, DType::Int64)), greater_equal(ids, scalar(double(n), DType::Int64)));
+  if (ids.numel() > 0 && any(bad).item_int()) {
+    const Tensor flat = reshape(ids, {-1});
+    const Tensor where_bad = argmax(reshape(bad, {-1}), 0, DType::Int64);
+    const int64_t pos = where_bad.item_int();
+    const int64_t value = gather(flat, where_bad, 0).item_int();
+    throw IndexError(str(name, ": received a label value of ", value, " (at position ", pos,
+                         ") which is outside the valid range of [0, ", n, ") for ", n, " classes"));
+  }
+  return ids;
 }
 
 }  // namespace
 
-Tensor softmax(const Tensor& t, int64_t axis) { return softmax_impl(t, axis, false, "softmax"); }
-Tensor log_softmax(const Tensor& t, int64_t axis) { return softmax_impl(t, axis, true, "log_softmax"); }
+// ---- the public functions -----------------------------------------------------------
+
+Tensor softmax(const Tensor& t, int64_t axis) { return softmax_op(OpId::Softmax, "softmax", t, axis); }
+Tensor log_softmax(const Tensor& t, int64_t axis) { return softmax_op(OpId::LogSoftmax, "log_softmax", t, axis); }
 
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
   const char* name = "sparse_softmax_cross_entropy_with_logits";
@@ -258,37 +218,12 @@ Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tens
   TG_CHECK(is_integer(labels.dtype()), TypeError, name, ": labels must be integer class ids (int32 or int64), got ",
            labels.dtype());
   TG_CHECK(logits.ndim() >= 1, ValueError, name, ": logits must have rank >= 1, got a scalar");
-  const Shape rows(logits.shape().begin(), logits.shape().end() - 1);
+  const Shape rows = rows_of(logits);
   TG_CHECK(labels.shape() == rows, ValueError, name, ": labels of shape ", labels.shape(),
            " do not match logits of shape ", logits.shape(), " (labels must have shape ", rows,
            ": the logits' shape without the class axis)");
-  const int64_t n = logits.shape().back();
-  const Tensor ids = convert(labels, DType::Int64).contiguous();
-  const int64_t m = ids.numel();
-  {
-    const int64_t* id = ids.data<int64_t>();
-    for (int64_t i = 0; i < m; ++i)
-      TG_CHECK(id[i] >= 0 && id[i] < n, IndexError, name, ": received a label value of ", id[i], " (at position ", i,
-               ") which is outside the valid range of [0, ", n, ") for ", n, " classes");
-  }
-  const Tensor x = logits.contiguous();
-  const DType dt = x.dtype();
-  Tensor loss = Tensor::empty(rows, dt, x.device());
-  Tensor mx = Tensor::empty(rows, dt, x.device()), ls = Tensor::empty(rows, dt, x.device());
-  auto fn = simd::kernels().red.sparse_xent[int(dt)];
-  const int64_t isz = int64_t(itemsize(dt));
-  const char* px = static_cast<const char*>(x.raw());
-  char *pl = static_cast<char*>(loss.raw()), *pm = static_cast<char*>(mx.raw()), *ps = static_cast<char*>(ls.raw());
-  const int64_t* pid = ids.data<int64_t>();
-  for_row_blocks(m, n, [&](int64_t b, int64_t e) {
-    fn(px + b * n * isz, pid + b, e - b, n, pl + b * isz, pm + b * isz, ps + b * isz);
-  });
-  if (autograd::should_record({&logits})) {
-    autograd::record(name, {labels, logits}, {loss}, [logits, ids, mx, ls](const Grads& g, const std::vector<bool>& need) {
-      return Grads{Tensor(), need[1] ? sparse_xent_backward(logits, ids, mx, ls, g[0]) : Tensor()};
-    });
-  }
-  return loss;
+  const Tensor ids = checked_ids(name, labels, logits.shape().back());
+  return exec_n(OpId::SparseSoftmaxXent, {&logits, &ids}, OpAttrs{});
 }
 
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels_in, const Tensor& logits, int64_t axis) {
@@ -298,37 +233,39 @@ Tensor softmax_cross_entropy_with_logits(const Tensor& labels_in, const Tensor& 
            " is out of range for logits of rank 0 (logits must have rank >= 1)");
   const Tensor labels = match_labels(name, labels_in, logits);
   const int64_t a = normalize_axis(axis, logits.ndim(), name);
-  if (a == logits.ndim() - 1) return dense_xent_last(labels, logits);
-  // Another class axis: move it last (views; the kernel then copies once).
+  if (a == logits.ndim() - 1) return exec_n(OpId::SoftmaxXent, {&logits, &labels}, OpAttrs{});
+  // Another class axis: move it last (views; exec then copies them dense).
   std::vector<int64_t> perm;
   for (int64_t i = 0; i < logits.ndim(); ++i)
     if (i != a) perm.push_back(i);
   perm.push_back(a);
-  return dense_xent_last(transpose(labels, perm), transpose(logits, perm));
+  const Tensor x = transpose(logits, perm), z = transpose(labels, perm);
+  return exec_n(OpId::SoftmaxXent, {&x, &z}, OpAttrs{});
 }
 
 Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels_in, const Tensor& logits) {
   const char* name = "sigmoid_cross_entropy_with_logits";
   check_float_logits(name, logits);
   const Tensor labels = match_labels(name, labels_in, logits);
-  const Tensor x = logits.contiguous(), z = labels.contiguous();
-  const DType dt = x.dtype();
-  Tensor out = Tensor::empty(x.shape(), dt, x.device());
-  auto fn = simd::kernels().red.sigmoid_xent[int(dt)];
-  const int64_t isz = int64_t(itemsize(dt));
-  const char *px = static_cast<const char*>(x.raw()), *pz = static_cast<const char*>(z.raw());
-  char* po = static_cast<char*>(out.raw());
-  parallel_for(out.numel(), kParallelElems, [&](int64_t b, int64_t e) {
-    fn(px + b * isz, pz + b * isz, e - b, po + b * isz);
-  });
-  if (autograd::should_record({&labels, &logits})) {
-    autograd::record(name, {labels, logits}, {out}, [labels, logits](const Grads& g, const std::vector<bool>& need) {
-      Tensor gz = need[0] ? multiply(negative(logits), g[0]) : Tensor();
-      Tensor gx = need[1] ? sigmoid_xent_backward(logits, labels, g[0]) : Tensor();
-      return Grads{gz, gx};
-    });
-  }
-  return out;
+  return exec_n(OpId::SigmoidXent, {&logits, &labels}, OpAttrs{});
 }
 
 }  // namespace tg::ops
+
+// ---- the table entries --------------------------------------------------------------
+
+namespace tg::op {
+
+void define_nn() {
+  using namespace tg::ops;
+  define(OpId::Softmax, 1, infer_softmax, grad_softmax, kSaveOutput, kFloatDTypes);
+  define(OpId::LogSoftmax, 1, infer_softmax, grad_log_softmax, kSaveOutput, kFloatDTypes);
+  define(OpId::SparseSoftmaxXent, 2, infer_sparse_xent, grad_sparse_xent, kSaveInputs, kFloatDTypes);
+  define(OpId::SparseSoftmaxXentGrad, 5, infer_sparse_grad, grad_sparse_xent_grad, kSaveInputs, kFloatDTypes);
+  define(OpId::SoftmaxXent, 2, infer_dense_xent, grad_dense_xent, kSaveInputs, kFloatDTypes);
+  define(OpId::SoftmaxXentGrad, 5, infer_dense_like, grad_dense_xent_grad, kSaveInputs, kFloatDTypes);
+  define(OpId::SigmoidXent, 2, infer_dense_like, grad_sigmoid_xent, kSaveInputs, kFloatDTypes);
+  define(OpId::SigmoidXentGrad, 3, infer_dense_like, grad_sigmoid_xent_grad, kSaveInputs, kFloatDTypes);
+}
+
+}  // namespace tg::op

@@ -24,9 +24,12 @@ struct OpAttrs {
   std::vector<int64_t> axes;      // reductions: sorted, unique, non-negative
   bool keepdims = false;          // reductions
   std::vector<int64_t> shape;     // sum_to: the target shape
-  int64_t axis = 0;               // arg reductions: non-negative
+  int64_t axis = 0;               // arg reductions, softmax: non-negative
   DType dtype = DType::Int64;     // arg reductions: the index dtype
 };
+
+constexpr int kMaxInputs = 5;
+constexpr int kMaxAux = 2;
 
 struct KernelCall {
   uint16_t op = 0;           // op::OpId of the op being run
@@ -36,8 +39,12 @@ struct KernelCall {
   int ndim = 0;
   int64_t numel = 0;
   int n_in = 0;
-  ArrayArg in[3];
+  ArrayArg in[kMaxInputs];
   ArrayArg out;
+  // Auxiliary outputs an op computes for its gradient rule (the
+  // cross-entropies' per-row max and log-sum-exp); dense.
+  int n_aux = 0;
+  ArrayArg aux[kMaxAux];
   const OpAttrs* attrs = nullptr;
 };
 

@@ -61,7 +61,8 @@ void same_device(const OpDef& d, const Tensor* const* in, int n) {
              in[0]->device().name(), " and ", in[i]->device().name(), "); copy one explicitly");
 }
 
-void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out, const OpAttrs& attrs) {
+void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out, const OpAttrs& attrs,
+            std::vector<Tensor> aux) {
   std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
   inputs.reserve(size_t(n));
@@ -73,9 +74,9 @@ void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out,
   std::vector<Tensor> saved = (d.saves & kSaveInputs) ? inputs : std::vector<Tensor>{};
   Tensor saved_out = (d.saves & kSaveOutput) ? out : Tensor();
   autograd::record(d.name, inputs, {out},
-                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes), attrs](
-                       const Grads& g, const Needs& need) {
-                     const GradCtx ctx{saved, saved_out, shapes, attrs};
+                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes), attrs,
+                    aux = std::move(aux)](const Grads& g, const Needs& need) {
+                     const GradCtx ctx{saved, saved_out, shapes, attrs, aux};
                      return rule(ctx, g, need);
                    });
 }
@@ -85,14 +86,18 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   same_device(d, in, n);
   Inferred r;
   d.infer(d.name, in, n, attrs, r);
-  // The inputs in their compute dtypes; a handle is copied only for a cast.
-  Tensor cast_storage[3];
-  const Tensor* cv[3];
+  // The inputs in their compute dtypes (and dense when the kernel wants
+  // that); a handle is copied only for a cast or a copy, both recorded.
+  Tensor cast_storage[kMaxInputs];
+  const Tensor* cv[kMaxInputs];
   for (int i = 0; i < n; ++i) {
-    if (in[i]->dtype() == r.inputs[i]) {
-      cv[i] = in[i];
-    } else {
+    cv[i] = in[i];
+    if (in[i]->dtype() != r.inputs[i]) {
       cast_storage[i] = ops::cast(*in[i], r.inputs[i]);
+      cv[i] = &cast_storage[i];
+    }
+    if (r.dense_inputs && !cv[i]->is_contiguous()) {
+      cast_storage[i] = ops::identity(*cv[i]);
       cv[i] = &cast_storage[i];
     }
   }
@@ -102,6 +107,8 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   const Device device = in[0]->device();
   const KernelFn kernel = kernel_for(id, device, r.kernel);
   Tensor out = Tensor::empty(r.shape, r.out, device);
+  Tensor aux[kMaxAux];
+  for (int i = 0; i < r.n_aux; ++i) aux[i] = Tensor::empty(r.aux_shape[i], r.aux_dtype[i], device);
   const int64_t numel = out.numel();
   const Shape& call_shape = r.call_over_input ? cv[0]->shape() : r.shape;
   const int64_t call_numel = r.call_over_input ? cv[0]->numel() : numel;
@@ -113,17 +120,31 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
     call.numel = call_numel;
     call.n_in = n;
     call.attrs = &attrs;
-    StrideBuf bufs[3];
-    for (int i = 0; i < n; ++i) describe(*cv[i], call_shape, call.in[i], bufs[i]);
+    StrideBuf bufs[kMaxInputs];
+    for (int i = 0; i < n; ++i) {
+      if (r.dense_inputs) {
+        call.in[i].data = cv[i]->raw();
+        call.in[i].dtype = cv[i]->dtype();
+        call.in[i].contiguous = true;
+      } else {
+        describe(*cv[i], call_shape, call.in[i], bufs[i]);
+      }
+    }
     call.out.data = out.raw();
     call.out.dtype = r.out;
     call.out.contiguous = true;
+    call.n_aux = r.n_aux;
+    for (int i = 0; i < r.n_aux; ++i) {
+      call.aux[i].data = aux[i].raw();
+      call.aux[i].dtype = r.aux_dtype[i];
+      call.aux[i].contiguous = true;
+    }
     kernel(call);
   }
   if (d.grad && autograd::any_tape_active()) {
     bool watched = false;
     for (int i = 0; i < n && !watched; ++i) watched = autograd::should_record({cv[i]});
-    if (watched) record(d, cv, n, out, attrs);
+    if (watched) record(d, cv, n, out, attrs, std::vector<Tensor>(aux, aux + r.n_aux));
   }
   return out;
 }
@@ -147,6 +168,11 @@ Tensor exec(OpId id, const Tensor& a, const Tensor& b) {
 Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c) {
   const Tensor* in[3] = {&a, &b, &c};
   return run(id, in, 3, no_attrs());
+}
+Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs) {
+  TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),
+           " inputs (the execution path takes 1 to ", kMaxInputs, ")");
+  return run(id, inputs.begin(), int(inputs.size()), attrs);
 }
 
 }  // namespace op

@@ -2,8 +2,8 @@
 // op's name as errors, tape nodes and Python read it, and its kernel family
 // with the loop of that family that computes it on the CPU (simd/elementwise.h).
 //
-// Ops not yet in the table (shape, indexing, linalg, nn, creation, random,
-// optimizer updates) still define themselves in their ops_*.cpp file;
+// Ops not yet in the table (shape, indexing, linalg, the fused Dense,
+// creation, random, optimizer updates) still define themselves in their ops_*.cpp file;
 // docs/architecture.md tracks the migration.
 #pragma once
 
@@ -46,4 +46,17 @@
   X(ReduceAll, "reduce_all", All, all) X(ReduceLogSumExp, "reduce_logsumexp", LogSumExp, logsumexp)        \
   X(SumTo, "sum_to", Sum, sum_to) X(ArgMax, "argmax", ArgMax, argmax) X(ArgMin, "argmin", ArgMin, argmin)
 
-#define TG_OPS(X) TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X)
+// Softmax and the fused cross-entropies with their fused backwards
+// (backend/cpu/softmax.cpp).
+#define TG_OPS_SOFTMAX(X)                                                                                  \
+  X(Softmax, "softmax", Softmax, softmax) X(LogSoftmax, "log_softmax", LogSoftmax, log_softmax)              \
+  X(SparseSoftmaxXent, "sparse_softmax_cross_entropy_with_logits", SparseXent,                             \
+    sparse_softmax_cross_entropy_with_logits)                                                              \
+  X(SparseSoftmaxXentGrad, "sparse_softmax_cross_entropy_grad", SparseXentBwd, sparse_xent_grad)           \
+  X(SoftmaxXent, "softmax_cross_entropy_with_logits", DenseXent, softmax_cross_entropy_with_logits)        \
+  X(SoftmaxXentGrad, "softmax_cross_entropy_grad", DenseXentBwd, dense_xent_grad)                          \
+  X(SigmoidXent, "sigmoid_cross_entropy_with_logits", SigmoidXent, sigmoid_cross_entropy_with_logits)      \
+  X(SigmoidXentGrad, "sigmoid_cross_entropy_grad", SigmoidXentBwd, sigmoid_xent_grad)
+
+#define TG_OPS(X) \
+  TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X)

@@ -47,12 +47,14 @@ KernelFn kernel_for(OpId id, Device device, DType dtype) {
 // Defined beside each family's ops.
 void define_elementwise();  // ops_elementwise.cpp
 void define_reduce();       // ops_reduce.cpp
+void define_nn();           // ops_nn.cpp
 
 void init() {
   static std::once_flag once;
   std::call_once(once, [] {
     define_elementwise();
     define_reduce();
+    define_nn();
     cpu::register_all();
   });
 }

@@ -34,9 +34,15 @@ using Needs = std::vector<bool>;
 struct Inferred {
   Shape shape;
   bool call_over_input = false;  // iterate over the first input's shape (reductions)
+  // Every input dense in its own shape (a recorded copy makes it so); the
+  // kernel knows each operand's shape from the op's contract.
+  bool dense_inputs = false;
   DType out = DType::Float32;
   DType kernel = DType::Float32;
-  DType inputs[3] = {DType::Float32, DType::Float32, DType::Float32};
+  DType inputs[kMaxInputs] = {};
+  int n_aux = 0;  // auxiliary outputs, kept for the gradient rule
+  Shape aux_shape[kMaxAux];
+  DType aux_dtype[kMaxAux] = {};
 };
 using InferFn = void (*)(const char* name, const Tensor* const* inputs, int n, const OpAttrs& attrs,
                          Inferred& result);
@@ -48,6 +54,7 @@ struct GradCtx {
   const Tensor& output;               // undefined unless saves & kSaveOutput
   const std::vector<Shape>& shapes;   // the inputs' shapes
   const OpAttrs& attrs;
+  const std::vector<Tensor>& aux;     // the auxiliary outputs, always kept
 };
 using GradRule = Grads (*)(const GradCtx& ctx, const Grads& out_grads, const Needs& needs);
 enum : uint8_t { kSaveNothing = 0, kSaveInputs = 1, kSaveOutput = 2 };

@@ -126,6 +126,24 @@ REFERENCE = {
     # Not a Python function: the reduction behind every broadcast gradient,
     # checked through add's gradient with respect to a broadcast operand.
     "sum_to": {"kind": "sum_to", "dtypes": FLOATS},
+    # Softmax and the cross-entropies (labels first, as TF), each fused
+    # backward checked as the first derivative of its forward, and its own
+    # rule by finite differences of that derivative.
+    "softmax": {"kind": "softmax", "ref": lambda x, a: np.exp(x - _logsumexp(x, a, True)), "dtypes": FLOATS},
+    "log_softmax": {"kind": "softmax", "ref": lambda x, a: x - _logsumexp(x, a, True), "dtypes": FLOATS},
+    "sparse_softmax_cross_entropy_with_logits": {"kind": "xent", "labels": "ids", "dtypes": FLOATS,
+                                                 "ref": lambda ids, x: _logsumexp(x, -1) - np.take_along_axis(
+                                                     x, ids[..., None], -1)[..., 0]},
+    "softmax_cross_entropy_with_logits": {"kind": "xent", "labels": "probs", "dtypes": FLOATS,
+                                          "ref": lambda z, x: -np.sum(z * (x - _logsumexp(x, -1, True)), -1)},
+    "sigmoid_cross_entropy_with_logits": {"kind": "xent", "labels": "probs", "dtypes": FLOATS,
+                                          "ref": lambda z, x: np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))},
+    "sparse_softmax_cross_entropy_grad": {"kind": "xent_grad", "forward": "sparse_softmax_cross_entropy_with_logits",
+                                          "dtypes": FLOATS},
+    "softmax_cross_entropy_grad": {"kind": "xent_grad", "forward": "softmax_cross_entropy_with_logits",
+                                   "dtypes": FLOATS},
+    "sigmoid_cross_entropy_grad": {"kind": "xent_grad", "forward": "sigmoid_cross_entropy_with_logits",
+                                   "dtypes": FLOATS},
 }
 
 
@@ -261,6 +279,42 @@ def test_sum_to_through_broadcast_gradients(shape, target):
     np.testing.assert_allclose(g.numpy(), np.sum(x, axis=axes).reshape(target), rtol=1e-12)
 
 
+def xent_inputs(kind, shape, dtype, seed=0):
+    """(labels, logits) for a cross-entropy: class ids or rows of probabilities."""
+    r = np.random.default_rng(seed)
+    x = r.uniform(-4, 4, size=shape).astype(dtype)
+    if kind == "ids":
+        return r.integers(0, shape[-1], size=shape[:-1]), x
+    z = r.random(shape)
+    return (z / z.sum(-1, keepdims=True)).astype(dtype), x
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"softmax"})))
+def test_softmax_matches_numpy(name, dtype, n):
+    ref = REFERENCE[name]
+    x = data("any", (n // 7, 7) if n > 7 else (1, n), dtype, 0)
+    x3 = data("any", (max(1, n // 49), 7, 7), dtype, 1)  # softmax along a middle axis
+    for arr, axis in [(x, -1), (x, 0), (x3, 1)]:
+        for layout, t, xv in layouts(arr):
+            assert_close(getattr(tg.nn, name)(t, axis=axis), ref["ref"](xv.astype(np.float64), axis), dtype)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"xent"})))
+def test_cross_entropies_match_numpy(name, dtype, n):
+    ref = REFERENCE[name]
+    shape = (n // 7, 7) if n > 7 else (3, n)
+    z, x = xent_inputs(ref["labels"], shape, dtype)
+    if name.startswith("sigmoid"):
+        z = (np.random.default_rng(1).random(shape) < 0.5).astype(dtype)
+    fn = getattr(tg.nn, name)
+    for layout, tx, xv in layouts(x):
+        got = fn(labels=z, logits=tx)
+        with np.errstate(all="ignore"):
+            assert_close(got, ref["ref"](z, xv.astype(np.float64)), dtype)
+
+
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
 def test_clip_by_value_matches_numpy(dtype, n):
@@ -327,6 +381,40 @@ def test_gradient_matches_finite_differences(name, shape, layout):
         b = data("any", (1, wide[1]), "float64", 1)
         # sum_to runs in the gradient of the broadcast operand.
         check_grad(lambda t, u: _call("multiply", pick(t), pick(u)), x, b, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "softmax":
+        x = data("any", wide, "float64", 0)
+        for axis in (-1, 0):
+            check_grad(lambda t: getattr(tg.nn, name)(pick(t), axis=axis), x, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] in ("xent", "xent_grad"):
+        forward = name if ref["kind"] == "xent" else ref["forward"]
+        fn = getattr(tg.nn, forward)
+        sparse = REFERENCE[forward]["labels"] == "ids"
+        z, x = xent_inputs(REFERENCE[forward]["labels"], wide, "float64")
+        if sparse:  # class ids for the picked (possibly narrower) logits
+            z = np.random.default_rng(5).integers(0, shape[1], size=shape[0])
+        labels_of = (lambda zz: zz) if sparse else pick
+        if ref["kind"] == "xent":
+            if sparse:
+                check_grad(lambda t: fn(labels=z, logits=pick(t)), x, rtol=1e-5, atol=1e-7)
+            else:
+                check_grad(lambda zz, t: fn(labels=labels_of(zz), logits=pick(t)), z, x, rtol=1e-5, atol=1e-7)
+        else:
+            # The fused backward's own rule: finite differences of the first
+            # derivative with respect to the logits, the incoming gradient and
+            # (dense labels) the labels.
+            per_row = forward != "sigmoid_cross_entropy_with_logits"
+            w = data("any", (shape[0],) if per_row else shape, "float64", 3)
+
+            def first_derivative(t, ww, zz=None):
+                with tg.GradientTape() as inner:
+                    inner.watch(t)
+                    loss = fn(labels=z if zz is None else labels_of(zz), logits=pick(t))
+                return inner.gradient(loss, t, output_gradients=ww)
+
+            if sparse:
+                check_grad(first_derivative, x, w, rtol=1e-5, atol=1e-7)
+            else:
+                check_grad(first_derivative, x, w, z, rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "where":
         c = data("bool", wide, "bool", 0)
         x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)

@@ -7,10 +7,12 @@ namespace tg::cpu {
 
 void register_elementwise();  // backend/cpu/elementwise.cpp
 void register_reduce();       // backend/cpu/reduce.cpp
+void register_softmax();      // backend/cpu/softmax.cpp
 
 inline void register_all() {
   register_elementwise();
   register_reduce();
+  register_softmax();
 }
 
 }  // namespace tg::cpu
