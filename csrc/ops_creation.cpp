@@ -11,6 +11,7 @@
 namespace tg::ops {
 
 using autograd::Grads;
+using op::Inferred;
 
 namespace {
 
@@ -139,25 +140,42 @@ Tensor linspace(double start, double stop, int64_t num, DType dtype) {
   return out;
 }
 
-Tensor cast(const Tensor& t, DType dtype) {
-  if (t.dtype() == dtype) return t;
-  Tensor out = convert(t, dtype);
-  if (is_floating(t.dtype()) && is_floating(dtype) && autograd::should_record({&t})) {
-    autograd::record("cast", {t}, {out}, [from = t.dtype()](const Grads& g, const std::vector<bool>&) {
-      return Grads{cast(g[0], from)};
-    });
-  }
-  return out;
+namespace {
+
+// cast and identity: the input's shape; identity keeps the dtype. A cast is
+// differentiable between floating dtypes only (TF's rule).
+void infer_copy(const char*, const Tensor* const* in, int, const OpAttrs& a, Inferred& r, bool is_cast) {
+  r.shape = in[0]->shape();
+  r.kernel = r.inputs[0] = in[0]->dtype();
+  r.out = is_cast ? a.dtype : in[0]->dtype();
+  r.differentiable = !is_cast || (is_floating(in[0]->dtype()) && is_floating(a.dtype));
+}
+void infer_cast(const char* name, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_copy(name, in, n, a, r, true);
+}
+void infer_identity(const char* name, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_copy(name, in, n, a, r, false);
 }
 
-Tensor identity(const Tensor& t) {
-  Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
-  copy_into(t, out);
-  if (autograd::should_record({&t})) {
-    autograd::record("identity", {t}, {out}, [](const Grads& g, const std::vector<bool>&) { return Grads{g[0]}; });
-  }
-  return out;
+op::Grads grad_cast(const op::GradCtx& c, const op::Grads& g, const op::Needs&) {
+  return op::Grads{cast(g[0], c.dtypes[0])};
 }
+op::Grads grad_identity(const op::GradCtx&, const op::Grads& g, const op::Needs&) { return op::Grads{g[0]}; }
+
+}  // namespace
+
+Tensor cast(const Tensor& t, DType dtype) {
+  if (t.dtype() == dtype) return t;
+  // A Python float meeting float64 keeps all its digits (it is stored as float32).
+  if (t.get()->weak && t.dtype() == DType::Float32 && dtype == DType::Float64)
+    return scalar(t.get()->weak_value, DType::Float64);
+  OpAttrs a;
+  a.dtype = dtype;
+  return op::exec(op::OpId::Cast, t, a);
+}
+
+// A recorded copy (tf.identity): dense, whatever the input's strides.
+Tensor identity(const Tensor& t) { return op::exec(op::OpId::Identity, t); }
 
 Tensor stop_gradient(const Tensor& t) {
   // A new handle on the same memory: a fresh id that no tape watches.
@@ -165,3 +183,14 @@ Tensor stop_gradient(const Tensor& t) {
 }
 
 }  // namespace tg::ops
+
+namespace tg::op {
+
+void define_copy() {
+  using namespace tg::ops;
+  constexpr uint32_t kAll = kNumericDTypes | kBoolDType;
+  define(OpId::Cast, 1, infer_cast, grad_cast, kSaveNothing, kAll);
+  define(OpId::Identity, 1, infer_identity, grad_identity, kSaveNothing, kAll);
+}
+
+}  // namespace tg::op

@@ -3,8 +3,8 @@
 #include <cstring>
 #include <limits>
 
+#include "backend/cpu/copy.h"
 #include "parallel.h"
-#include "strided.h"
 
 namespace tg {
 
@@ -124,37 +124,9 @@ int64_t Tensor::item_int() const {
   return v;
 }
 
-namespace {
-template <class S, class D>
-void convert_rows(const StridedWalk<2>& w, const char* src, char* dst, int64_t r0, int64_t r1) {
-  const int64_t ss = w.inner_strides[0], ds = w.inner_strides[1];
-  w.for_rows(r0, r1, [&](const std::array<int64_t, 2>& off, int64_t n) {
-    const S* s = reinterpret_cast<const S*>(src) + off[0];
-    D* d = reinterpret_cast<D*>(dst) + off[1];
-    if (ss == 1 && ds == 1) {
-      for (int64_t i = 0; i < n; ++i) d[i] = static_cast<D>(s[i]);
-    } else {
-      for (int64_t i = 0; i < n; ++i) d[i * ds] = static_cast<D>(s[i * ss]);
-    }
-  });
-}
-}  // namespace
-
 void copy_into(const Tensor& src, const Tensor& dst) {
   TG_CHECK(src.shape() == dst.shape(), ValueError, "copy: shapes ", src.shape(), " and ", dst.shape(), " differ");
-  if (src.numel() == 0) return;
-  if (src.dtype() == dst.dtype() && src.is_contiguous() && dst.is_contiguous()) {
-    parallel_for(src.nbytes(), kParallelBytes, [&](int64_t b, int64_t e) {
-      std::memcpy(static_cast<char*>(dst.raw()) + b, static_cast<const char*>(src.raw()) + b, size_t(e - b));
-    });
-    return;
-  }
-  StridedWalk<2> w(src.shape(), {src.strides(), dst.strides()});
-  const char* s = static_cast<const char*>(src.raw());
-  char* d = static_cast<char*>(dst.raw());
-  const int64_t grain = std::max<int64_t>(1, kParallelElems / std::max<int64_t>(1, w.inner));
-  TG_DISPATCH_ALL(src.dtype(), using S = T; TG_DISPATCH_ALL(dst.dtype(), using D = T;
-    parallel_for(w.rows, grain, [&](int64_t r0, int64_t r1) { convert_rows<S, D>(w, s, d, r0, r1); })));
+  cpu::copy_strided(src.raw(), src.dtype(), src.strides(), dst.raw(), dst.dtype(), dst.strides(), src.shape());
 }
 
 }  // namespace tg

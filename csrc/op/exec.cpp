@@ -65,18 +65,21 @@ void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out,
             std::vector<Tensor> aux) {
   std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
+  std::vector<DType> dtypes;
   inputs.reserve(size_t(n));
   shapes.reserve(size_t(n));
+  dtypes.reserve(size_t(n));
   for (int i = 0; i < n; ++i) {
     inputs.push_back(*conv[i]);
     shapes.push_back(conv[i]->shape());
+    dtypes.push_back(conv[i]->dtype());
   }
   std::vector<Tensor> saved = (d.saves & kSaveInputs) ? inputs : std::vector<Tensor>{};
   Tensor saved_out = (d.saves & kSaveOutput) ? out : Tensor();
   autograd::record(d.name, inputs, {out},
-                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes), attrs,
-                    aux = std::move(aux)](const Grads& g, const Needs& need) {
-                     const GradCtx ctx{saved, saved_out, shapes, attrs, aux};
+                   [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes),
+                    dtypes = std::move(dtypes), attrs, aux = std::move(aux)](const Grads& g, const Needs& need) {
+                     const GradCtx ctx{saved, saved_out, shapes, dtypes, attrs, aux};
                      return rule(ctx, g, need);
                    });
 }
@@ -141,7 +144,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
     }
     kernel(call);
   }
-  if (d.grad && autograd::any_tape_active()) {
+  if (d.grad && r.differentiable && autograd::any_tape_active()) {
     bool watched = false;
     for (int i = 0; i < n && !watched; ++i) watched = autograd::should_record({cv[i]});
     if (watched) record(d, cv, n, out, attrs, std::vector<Tensor>(aux, aux + r.n_aux));

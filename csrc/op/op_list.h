@@ -58,5 +58,9 @@
   X(SigmoidXent, "sigmoid_cross_entropy_with_logits", SigmoidXent, sigmoid_cross_entropy_with_logits)      \
   X(SigmoidXentGrad, "sigmoid_cross_entropy_grad", SigmoidXentBwd, sigmoid_xent_grad)
 
-#define TG_OPS(X) \
-  TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X)
+// Copies (backend/cpu/copy.cpp).
+#define TG_OPS_COPY(X) X(Cast, "cast", Copy, cast) X(Identity, "identity", Copy, identity)
+
+#define TG_OPS(X)                                                                                        \
+  TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
+  TG_OPS_COPY(X)

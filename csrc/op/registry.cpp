@@ -48,6 +48,7 @@ KernelFn kernel_for(OpId id, Device device, DType dtype) {
 void define_elementwise();  // ops_elementwise.cpp
 void define_reduce();       // ops_reduce.cpp
 void define_nn();           // ops_nn.cpp
+void define_copy();         // ops_creation.cpp
 
 void init() {
   static std::once_flag once;
@@ -55,6 +56,7 @@ void init() {
     define_elementwise();
     define_reduce();
     define_nn();
+    define_copy();
     cpu::register_all();
   });
 }

@@ -37,6 +37,7 @@ struct Inferred {
   // Every input dense in its own shape (a recorded copy makes it so); the
   // kernel knows each operand's shape from the op's contract.
   bool dense_inputs = false;
+  bool differentiable = true;  // false: this call is not recorded (e.g. a cast to int)
   DType out = DType::Float32;
   DType kernel = DType::Float32;
   DType inputs[kMaxInputs] = {};
@@ -53,6 +54,7 @@ struct GradCtx {
   const std::vector<Tensor>& inputs;  // empty unless saves & kSaveInputs
   const Tensor& output;               // undefined unless saves & kSaveOutput
   const std::vector<Shape>& shapes;   // the inputs' shapes
+  const std::vector<DType>& dtypes;   // the inputs' dtypes
   const OpAttrs& attrs;
   const std::vector<Tensor>& aux;     // the auxiliary outputs, always kept
 };

@@ -144,6 +144,10 @@ REFERENCE = {
                                    "dtypes": FLOATS},
     "sigmoid_cross_entropy_grad": {"kind": "xent_grad", "forward": "sigmoid_cross_entropy_with_logits",
                                    "dtypes": FLOATS},
+    # Copies: every pair of dtypes against NumPy's astype (tests/core/test_conversions.py
+    # has the exhaustive table); the gradient of a float cast is the cast back.
+    "cast": {"kind": "cast", "dtypes": FLOATS + ["int32", "int64", "uint8", "bool"]},
+    "identity": _unary(lambda x: x.copy(), dtypes=FLOATS + ["int32", "int64", "uint8", "bool"]),
 }
 
 
@@ -316,6 +320,32 @@ def test_cross_entropies_match_numpy(name, dtype, n):
 
 
 @pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("src,dst", [("float32", "float64"), ("float64", "float32"), ("float32", "int32"),
+                                     ("int64", "float32"), ("uint8", "float32"), ("bool", "int64"),
+                                     ("float64", "bool"), ("int32", "uint8")])
+def test_cast_matches_astype(src, dst, n):
+    x = data("any", shape_of(n), src, 0)
+    for layout, t, xv in layouts(x):
+        got = tg.cast(t, dst).numpy()
+        assert got.dtype == np.dtype(dst)
+        with np.errstate(all="ignore"):
+            np.testing.assert_array_equal(got, xv.astype(dst))
+
+
+def test_cast_gradient_is_the_cast_back_and_none_through_integers():
+    x = tg.constant(data("any", (4, 6), "float64", 0))
+    w = data("any", (4, 6), "float32", 1)
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tg.reduce_sum(tg.cast(x, tg.float32) * w)
+        k = tg.reduce_sum(tg.cast(tg.cast(x, tg.int32), tg.float64))
+    g = tape.gradient(y, x)
+    assert g.dtype == tg.float64
+    np.testing.assert_array_equal(g.numpy(), w.astype(np.float64))
+    assert tape.gradient(k, x) is None
+
+
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
 def test_clip_by_value_matches_numpy(dtype, n):
     x = data("any", shape_of(n), dtype, 0)
@@ -333,7 +363,8 @@ def test_where_matches_numpy(dtype, n):
         assert_close(tg.where(tc, tx, tg.constant(y)), np.where(cv, xv, y), dtype)
 
 
-DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"])
+# cast has its own test above (a float cast is not finite-difference friendly).
+DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"] and n != "cast")
 
 
 @pytest.mark.parametrize("layout", ["contiguous", "strided"])

@@ -8,11 +8,13 @@ namespace tg::cpu {
 void register_elementwise();  // backend/cpu/elementwise.cpp
 void register_reduce();       // backend/cpu/reduce.cpp
 void register_softmax();      // backend/cpu/softmax.cpp
+void register_copy();         // backend/cpu/copy.cpp
 
 inline void register_all() {
   register_elementwise();
   register_reduce();
   register_softmax();
+  register_copy();
 }
 
 }  // namespace tg::cpu

@@ -108,8 +108,12 @@ def _target(name, value, op, bound, fmt="{:.2f}") -> Dict[str, object]:
             "text": "-" if value is None else fmt.format(value)}
 
 
+# Overhead cases whose goal is a ratio to PyTorch (issue 9).
+OVERHEAD_VS_TORCH = {"dispatch add(x, y)": 0.8, "fwd+bwd sum(x*x)": 0.5}
+
+
 def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
-    """Issue 5's targets, each with the achieved value (None when not measured)."""
+    """The targets of issues 5 and 9, each with the achieved value (None when not measured)."""
     out = []
     rows = results.get("kernels") or []
     ewr = [r for r in rows if r["group"] in ("elementwise", "reduction") and r["nelem"] >= 100_000]
@@ -135,6 +139,12 @@ def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
         t = _med(r, "tensorgear")
         out.append(_target(f"overhead {r['case']} (us)", None if t is None else t * 1e6, "<=",
                            round(r["target_s"] * 1e6, 3), "{:.2f} us"))
+    # Issue 9 states the overhead goals against PyTorch on the same machine.
+    for r in results.get("overheads") or []:
+        bound = OVERHEAD_VS_TORCH.get(r["case"])
+        t, o = _med(r, "tensorgear"), _med(r, "torch")
+        if bound is not None:
+            out.append(_target(f"overhead {r['case']} tensorgear/torch", t / o if t and o else None, "<=", bound))
     imp = next((i for i in results.get("imports") or [] if i["module"] == "tensorgear"), None)
     if imp is not None:
         out.append(_target("import tensorgear (s)", imp.get("median_s"), "<=", 0.2, "{:.3f} s"))
