@@ -290,10 +290,8 @@ double read_cgroup_quota() {
   return best;
 }
 
-int initial_threads() { return default_num_threads(); }
-
 std::atomic<int>& thread_count() {
-  static std::atomic<int> n{initial_threads()};
+  static std::atomic<int> n{default_num_threads()};
   return n;
 }
 

@@ -412,6 +412,16 @@ def test_gradient_matches_finite_differences(name, shape, layout):
         b = data("any", (1, wide[1]), "float64", 1)
         # sum_to runs in the gradient of the broadcast operand.
         check_grad(lambda t, u: _call("multiply", pick(t), pick(u)), x, b, rtol=1e-5, atol=1e-7)
+
+        # Its own rule (broadcast back) in the second derivative: d/dx of
+        # d(sum(w * x * b))/db = sum_to(w * x).
+        def grad_of_broadcast_operand(t, u):
+            with tg.GradientTape() as inner:
+                inner.watch(u)
+                y = _call("multiply", pick(t), pick(u))
+            return inner.gradient(y, u, output_gradients=tg.constant(data("any", shape, "float64", 2)))
+
+        check_grad(grad_of_broadcast_operand, x, b, wrt=[0], rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "softmax":
         x = data("any", wide, "float64", 0)
         for axis in (-1, 0):
