@@ -166,9 +166,8 @@ op::Grads grad_identity(const op::GradCtx&, const op::Grads& g, const op::Needs&
 
 Tensor cast(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
-  // A Python float meeting float64 keeps all its digits (it is stored as float32).
-  if (t.get()->weak && t.dtype() == DType::Float32 && dtype == DType::Float64)
-    return scalar(t.get()->weak_value, DType::Float64);
+  // A Python scalar is never watched; convert() keeps a Python float's digits.
+  if (t.get()->weak) return convert(t, dtype);
   OpAttrs a;
   a.dtype = dtype;
   return op::exec(op::OpId::Cast, t, a);

@@ -19,17 +19,10 @@
 #include <optional>
 
 #include "autograd.h"
-#include "op/exec.h"
+#include "op/definition.h"
 #include "ops.h"
 
 namespace tg::ops {
-
-using op::GradCtx;
-using op::Grads;
-using op::Inferred;
-using op::Needs;
-using op::OpId;
-using op::exec;
 
 namespace {
 

@@ -24,20 +24,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "autograd.h"
-#include "op/exec.h"
+#include "op/definition.h"
 #include "ops.h"
 
 namespace tg::ops {
-
-using op::GradCtx;
-using op::Grads;
-using op::Inferred;
-using op::Needs;
-using op::OpId;
-using op::exec;
 
 namespace {
 
@@ -203,14 +195,16 @@ Tensor logsumexp(const Tensor& t_in, const Axes& axes, bool keepdims) {
   const OpAttrs a = reduce_attrs(t_in, axes, keepdims, "reduce_logsumexp");
   Tensor t = is_floating(t_in.dtype()) ? t_in : cast(t_in, DType::Float32);
   const int64_t nd = t.ndim(), k = int64_t(a.axes.size());
-  std::vector<int64_t> perm;
-  for (int64_t i = 0; i < nd; ++i)
-    if (!std::binary_search(a.axes.begin(), a.axes.end(), i)) perm.push_back(i);
-  perm.insert(perm.end(), a.axes.begin(), a.axes.end());
-  std::vector<int64_t> order(static_cast<size_t>(nd));
-  std::iota(order.begin(), order.end(), 0);
-  if (perm != order) t = identity(transpose(t, perm));
-  else if (!t.is_contiguous()) t = identity(t);
+  const bool last_axes = k == 0 || a.axes.front() == nd - k;  // sorted and unique: the last k axes
+  if (!last_axes) {
+    std::vector<int64_t> perm;
+    for (int64_t i = 0; i < nd; ++i)
+      if (!std::binary_search(a.axes.begin(), a.axes.end(), i)) perm.push_back(i);
+    perm.insert(perm.end(), a.axes.begin(), a.axes.end());
+    t = identity(transpose(t, perm));
+  } else if (!t.is_contiguous()) {
+    t = identity(t);
+  }
   OpAttrs trailing;
   for (int64_t i = nd - k; i < nd; ++i) trailing.axes.push_back(i);
   Tensor out = exec(OpId::ReduceLogSumExp, t, trailing);

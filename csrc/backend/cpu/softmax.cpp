@@ -31,11 +31,8 @@ void for_row_blocks(int64_t m, int64_t n, F&& f) {
 // The class axis is the call shape's last: (m rows, n classes).
 void rows_and_classes(const KernelCall& c, int64_t& m, int64_t& n) {
   n = c.ndim ? c.shape[c.ndim - 1] : 1;
-  m = n ? c.numel / n : 0;
-  if (!n) {
-    m = 1;
-    for (int d = 0; d + 1 < c.ndim; ++d) m *= c.shape[d];
-  }
+  m = 1;
+  for (int d = 0; d + 1 < c.ndim; ++d) m *= c.shape[d];
 }
 
 template <bool Log>
