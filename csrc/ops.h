@@ -150,6 +150,8 @@ Tensor strided_slice(const Tensor& t, const std::vector<int64_t>& begin, const s
 // Elements of t where mask (bool, shaped like t.shape[axis:axis+mask.ndim]) is true,
 // those dims flattened into one (tf.boolean_mask). A copy; gradient through gather.
 Tensor boolean_mask(const Tensor& t, const Tensor& mask, int64_t axis = 0);
+// The flat positions of the true elements of a bool tensor, as int64 (NumPy's flatnonzero).
+Tensor flatnonzero(const Tensor& mask);
 
 // ---- linear algebra (ops_linalg.cpp) --------------------------------------
 // NumPy matmul semantics (1-D, 2-D, batched with broadcast batch dims);

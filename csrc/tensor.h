@@ -11,17 +11,11 @@
 #include "device.h"
 #include "dtype.h"
 #include "errors.h"
+#include "shape.h"
 #include "storage.h"
 
 namespace tg {
 
-using Shape = std::vector<int64_t>;
-using Strides = std::vector<int64_t>;  // in elements, may be 0 (broadcast) or negative
-
-std::ostream& operator<<(std::ostream& s, const Shape& shape);  // prints (2, 3)
-std::string shape_str(const Shape& shape);
-int64_t shape_numel(const Shape& shape);  // ValueError on negative dims, OutOfMemory on overflow
-Strides contiguous_strides(const Shape& shape);
 
 class Variable;
 

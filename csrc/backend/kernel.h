@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dtype.h"
+#include "index_spec.h"
 
 namespace tg {
 
@@ -16,6 +17,11 @@ struct ArrayArg {
   const int64_t* strides = nullptr;
   bool contiguous = false;  // dense over the whole call shape
   bool scalar = false;      // one element, broadcast everywhere
+  // Set when the op's inference asks for operands in their own shapes (the
+  // joins, gathers): the operand's dims, and its strides over them (null
+  // when contiguous).
+  const int64_t* shape = nullptr;
+  int ndim = 0;
 };
 
 // The attributes of an op call, parsed and normalised by the op's public
@@ -23,9 +29,17 @@ struct ArrayArg {
 struct OpAttrs {
   std::vector<int64_t> axes;      // reductions: sorted, unique, non-negative
   bool keepdims = false;          // reductions
-  std::vector<int64_t> shape;     // sum_to: the target shape
+  std::vector<int64_t> shape;     // sum_to, reshape, broadcast_to: the target shape;
+                                  // getitem_backward, gather_backward: the input's
   int64_t axis = 0;               // arg reductions, softmax: non-negative
   DType dtype = DType::Int64;     // arg reductions: the index dtype
+  std::vector<int64_t> perm;      // transpose: a permutation, non-negative
+  std::vector<int64_t> sizes;     // split: sizes along axis; tile: multiples
+  std::vector<int64_t> paddings;  // pad: [before, after] per dimension, flattened
+  double value = 0;               // pad: the constant; one_hot: on_value
+  double value2 = 0;              // one_hot: off_value
+  int64_t count = 0;              // one_hot: depth; flatnonzero: the number of true elements
+  IndexSpec index;                // getitem: a basic index
 };
 
 constexpr int kMaxInputs = 5;
@@ -39,7 +53,7 @@ struct KernelCall {
   int ndim = 0;
   int64_t numel = 0;
   int n_in = 0;
-  ArrayArg in[kMaxInputs];
+  const ArrayArg* in = nullptr;  // n_in operands (the joins take any number)
   ArrayArg out;
   // Auxiliary outputs an op computes for its gradient rule (the
   // cross-entropies' per-row max and log-sum-exp); dense.

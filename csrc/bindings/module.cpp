@@ -46,6 +46,7 @@ void bind_system(py::module_& m) {
       py::dict e;
       e["arity"] = d.arity;
       e["differentiable"] = d.grad != nullptr;
+      e["view"] = d.view != nullptr;  // no kernel on any device: a new layout of the input's memory
       py::list accepts;
       for (int t = 0; t < tg::kNumDTypes; ++t)
         if (d.dtypes & (1u << t)) accepts.append(tg::dtype_name(tg::DType(t)));

@@ -12,5 +12,7 @@ using op::Needs;
 using op::OpId;
 using op::exec;
 using op::exec_n;
+using op::ViewOut;
+using op::views;
 
 }  // namespace tg::ops

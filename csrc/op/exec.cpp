@@ -23,19 +23,20 @@ namespace {
 
 constexpr int kStackDims = 8;
 
-// Strides of one operand over the call's shape, kept on the stack for the
-// usual ranks.
-struct StrideBuf {
-  int64_t stack[kStackDims];
-  std::vector<int64_t> heap;
-  int64_t* get(size_t n) {
-    if (n <= kStackDims) return stack;
+// A few values on the stack, more on the heap: the usual op has at most
+// kMaxInputs operands and rank kStackDims, the joins any number.
+template <class T, int N>
+struct SmallBuf {
+  T stack[N];
+  std::vector<T> heap;
+  T* get(size_t n) {
+    if (n <= size_t(N)) return stack;
     heap.resize(n);
     return heap.data();
   }
 };
 
-void describe(const Tensor& t, const Shape& shape, ArrayArg& arg, StrideBuf& buf) {
+void describe(const Tensor& t, const Shape& shape, ArrayArg& arg, SmallBuf<int64_t, kStackDims>& buf) {
   arg.data = t.raw();
   arg.dtype = t.dtype();
   if (t.numel() == 1) {
@@ -55,13 +56,23 @@ void describe(const Tensor& t, const Shape& shape, ArrayArg& arg, StrideBuf& buf
   arg.strides = s;
 }
 
+// An operand in its own shape: dims and strides straight from the tensor.
+void describe_own(const Tensor& t, ArrayArg& arg) {
+  arg.data = t.raw();
+  arg.dtype = t.dtype();
+  arg.shape = t.shape().data();
+  arg.ndim = int(t.ndim());
+  arg.contiguous = t.is_contiguous();
+  if (!arg.contiguous) arg.strides = t.strides().data();
+}
+
 void same_device(const OpDef& d, const Tensor* const* in, int n) {
   for (int i = 1; i < n; ++i)
     TG_CHECK(in[i]->device() == in[0]->device(), ValueError, d.name, ": tensors on different devices (",
              in[0]->device().name(), " and ", in[i]->device().name(), "); copy one explicitly");
 }
 
-void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out, const OpAttrs& attrs,
+void record(const OpDef& d, const Tensor* const* conv, int n, std::vector<Tensor> outs, const OpAttrs& attrs,
             std::vector<Tensor> aux) {
   std::vector<Tensor> inputs;
   std::vector<Shape> shapes;
@@ -75,13 +86,20 @@ void record(const OpDef& d, const Tensor* const* conv, int n, const Tensor& out,
     dtypes.push_back(conv[i]->dtype());
   }
   std::vector<Tensor> saved = (d.saves & kSaveInputs) ? inputs : std::vector<Tensor>{};
-  Tensor saved_out = (d.saves & kSaveOutput) ? out : Tensor();
-  autograd::record(d.name, inputs, {out},
+  Tensor saved_out = (d.saves & kSaveOutput) ? outs[0] : Tensor();
+  autograd::record(d.name, inputs, outs,
                    [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes),
                     dtypes = std::move(dtypes), attrs, aux = std::move(aux)](const Grads& g, const Needs& need) {
                      const GradCtx ctx{saved, saved_out, shapes, dtypes, attrs, aux};
                      return rule(ctx, g, need);
                    });
+}
+
+bool watched(const Tensor* const* in, int n) {
+  if (!autograd::any_tape_active()) return false;
+  for (int i = 0; i < n; ++i)
+    if (autograd::should_record({in[i]})) return true;
+  return false;
 }
 
 Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
@@ -91,17 +109,20 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   d.infer(d.name, in, n, attrs, r);
   // The inputs in their compute dtypes (and dense when the kernel wants
   // that); a handle is copied only for a cast or a copy, both recorded.
-  Tensor cast_storage[kMaxInputs];
-  const Tensor* cv[kMaxInputs];
+  SmallBuf<Tensor, kMaxInputs> converted;
+  SmallBuf<const Tensor*, kMaxInputs> cv_buf;
+  Tensor* conv_storage = converted.get(size_t(n));
+  const Tensor** cv = cv_buf.get(size_t(n));
   for (int i = 0; i < n; ++i) {
     cv[i] = in[i];
-    if (in[i]->dtype() != r.inputs[i]) {
-      cast_storage[i] = ops::cast(*in[i], r.inputs[i]);
-      cv[i] = &cast_storage[i];
+    const DType want = r.uniform_inputs ? r.all_inputs : r.inputs[i];
+    if (in[i]->dtype() != want) {
+      conv_storage[i] = ops::cast(*in[i], want);
+      cv[i] = &conv_storage[i];
     }
     if (r.dense_inputs && !cv[i]->is_contiguous()) {
-      cast_storage[i] = ops::identity(*cv[i]);
-      cv[i] = &cast_storage[i];
+      conv_storage[i] = ops::identity(*cv[i]);
+      cv[i] = &conv_storage[i];
     }
   }
   // A dtype the op does not accept is the caller's error; an accepted one
@@ -123,16 +144,23 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
     call.numel = call_numel;
     call.n_in = n;
     call.attrs = &attrs;
-    StrideBuf bufs[kMaxInputs];
+    SmallBuf<ArrayArg, kMaxInputs> args_buf;
+    SmallBuf<SmallBuf<int64_t, kStackDims>, kMaxInputs> strides_buf;
+    ArrayArg* args = args_buf.get(size_t(n));
+    SmallBuf<int64_t, kStackDims>* bufs = r.dense_inputs || r.own_shapes ? nullptr : strides_buf.get(size_t(n));
     for (int i = 0; i < n; ++i) {
-      if (r.dense_inputs) {
-        call.in[i].data = cv[i]->raw();
-        call.in[i].dtype = cv[i]->dtype();
-        call.in[i].contiguous = true;
+      args[i] = ArrayArg{};
+      if (r.own_shapes) {
+        describe_own(*cv[i], args[i]);
+      } else if (r.dense_inputs) {
+        args[i].data = cv[i]->raw();
+        args[i].dtype = cv[i]->dtype();
+        args[i].contiguous = true;
       } else {
-        describe(*cv[i], call_shape, call.in[i], bufs[i]);
+        describe(*cv[i], call_shape, args[i], bufs[i]);
       }
     }
+    call.in = args;
     call.out.data = out.raw();
     call.out.dtype = r.out;
     call.out.contiguous = true;
@@ -144,12 +172,28 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
     }
     kernel(call);
   }
-  if (d.grad && r.differentiable && autograd::any_tape_active()) {
-    bool watched = false;
-    for (int i = 0; i < n && !watched; ++i) watched = autograd::should_record({cv[i]});
-    if (watched) record(d, cv, n, out, attrs, std::vector<Tensor>(aux, aux + r.n_aux));
-  }
+  if (d.grad && r.differentiable && watched(cv, n))
+    record(d, cv, n, {out}, attrs, std::vector<Tensor>(aux, aux + r.n_aux));
   return out;
+}
+
+std::vector<Tensor> run_view(OpId id, const Tensor& in, const OpAttrs& attrs) {
+  const OpDef& d = def(id);
+  std::vector<ViewOut> layouts;
+  const Tensor* src = &in;
+  Tensor dense;
+  if (!d.view(d.name, in, attrs, layouts)) {
+    dense = ops::identity(in);
+    src = &dense;
+    layouts.clear();
+    const bool ok = d.view(d.name, dense, attrs, layouts);
+    TG_CHECK(ok, RuntimeError, d.name, ": no view of a dense input of shape ", dense.shape());
+  }
+  std::vector<Tensor> outs;
+  outs.reserve(layouts.size());
+  for (ViewOut& v : layouts) outs.push_back(Tensor::view_of(*src, std::move(v.shape), std::move(v.strides), v.offset));
+  if (d.grad && !outs.empty() && watched(&src, 1)) record(d, &src, 1, outs, attrs, {});
+  return outs;
 }
 
 const OpAttrs& no_attrs() {
@@ -177,6 +221,17 @@ Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttr
            " inputs (the execution path takes 1 to ", kMaxInputs, ")");
   return run(id, inputs.begin(), int(inputs.size()), attrs);
 }
+Tensor exec_n(OpId id, const std::vector<Tensor>& inputs, const OpAttrs& attrs) {
+  TG_CHECK(!inputs.empty(), ValueError, name(id), ": expected a non-empty list of tensors");
+  TG_CHECK(def(id).arity < 0 || int(inputs.size()) <= kMaxInputs, RuntimeError, name(id), ": ", inputs.size(),
+           " inputs (the execution path takes 1 to ", kMaxInputs, ")");
+  SmallBuf<const Tensor*, kMaxInputs> buf;
+  const Tensor** p = buf.get(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) p[i] = &inputs[i];
+  return run(id, p, int(inputs.size()), attrs);
+}
+Tensor view(OpId id, const Tensor& a, const OpAttrs& attrs) { return run_view(id, a, attrs)[0]; }
+std::vector<Tensor> views(OpId id, const Tensor& a, const OpAttrs& attrs) { return run_view(id, a, attrs); }
 
 }  // namespace op
 }  // namespace tg

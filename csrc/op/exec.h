@@ -4,6 +4,7 @@
 //   (device, dtype) -> the tape record of the op's gradient rule.
 #pragma once
 #include <initializer_list>
+#include <vector>
 
 #include "op/registry.h"
 
@@ -20,6 +21,12 @@ Tensor exec(OpId id, const Tensor& a, const Tensor& b);
 Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c);
 // Any number of inputs (up to kMaxInputs).
 Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs);
+// A list of inputs (the joins: any number when the op's arity is -1).
+Tensor exec_n(OpId id, const std::vector<Tensor>& inputs, const OpAttrs& attrs);
+
+// View ops: the same path without the kernel (op/registry.h, ViewFn).
+Tensor view(OpId id, const Tensor& a, const OpAttrs& attrs);
+std::vector<Tensor> views(OpId id, const Tensor& a, const OpAttrs& attrs);  // split, unstack
 
 }  // namespace op
 }  // namespace tg

@@ -2,8 +2,8 @@
 // op's name as errors, tape nodes and Python read it, and its kernel family
 // with the loop of that family that computes it on the CPU (simd/elementwise.h).
 //
-// Ops not yet in the table (shape, indexing, linalg, the fused Dense,
-// creation, random, optimizer updates) still define themselves in their ops_*.cpp file;
+// Ops not yet in the table (linalg, the fused Dense, creation, random,
+// optimizer updates) still define themselves in their ops_*.cpp file;
 // docs/architecture.md tracks the migration.
 #pragma once
 
@@ -61,6 +61,25 @@
 // Copies (backend/cpu/copy.cpp).
 #define TG_OPS_COPY(X) X(Cast, "cast", Copy, cast) X(Identity, "identity", Copy, identity)
 
+// Views: no kernel on any device, a new layout of the input's memory
+// (ops_shape.cpp, indexing.cpp).
+#define TG_OPS_VIEW(X)                                                                                    \
+  X(Reshape, "reshape", View, reshape) X(BroadcastTo, "broadcast_to", View, broadcast_to)                   \
+  X(Transpose, "transpose", View, transpose) X(ExpandDims, "expand_dims", View, expand_dims)                \
+  X(Squeeze, "squeeze", View, squeeze) X(Split, "split", View, split) X(Unstack, "unstack", View, unstack)  \
+  X(GetItem, "getitem", View, getitem)
+
+// Joins: inputs written into regions of a new output (backend/cpu/join.cpp).
+#define TG_OPS_JOIN(X)                                                                                    \
+  X(Concat, "concat", Join, concat) X(Stack, "stack", Join, stack) X(Tile, "tile", Join, tile)              \
+  X(Pad, "pad", Join, pad)
+
+// Index-driven copies (backend/cpu/gather.cpp).
+#define TG_OPS_GATHER(X)                                                                                  \
+  X(GetItemBackward, "getitem_backward", Gather, getitem_backward) X(Gather, "gather", Gather, gather)       \
+  X(GatherBackward, "gather_backward", Gather, gather_backward) X(OneHot, "one_hot", Gather, one_hot)       \
+  X(FlatNonzero, "flatnonzero", Gather, flatnonzero)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
-  TG_OPS_COPY(X)
+  TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X)

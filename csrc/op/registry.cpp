@@ -33,6 +33,16 @@ void define(OpId id, int arity, InferFn infer, GradRule grad, uint8_t saves, uin
   d.dtypes = dtypes;
 }
 
+void define_view(OpId id, ViewFn view, GradRule grad) {
+  OpDef& d = table()[int(id)];
+  d.name = kNames[int(id)];
+  d.arity = 1;
+  d.view = view;
+  d.grad = grad;
+  d.saves = kSaveNothing;
+  d.dtypes = kNumericDTypes | kBoolDType;
+}
+
 void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn) {
   table()[int(id)].kernels[int(device)][int(dtype)] = fn;
 }
@@ -49,6 +59,9 @@ void define_elementwise();  // ops_elementwise.cpp
 void define_reduce();       // ops_reduce.cpp
 void define_nn();           // ops_nn.cpp
 void define_copy();         // ops_creation.cpp
+void define_shape();        // ops_shape.cpp
+void define_indexing();     // indexing.cpp
+void define_gather();       // ops_index.cpp
 
 void init() {
   static std::once_flag once;
@@ -57,6 +70,9 @@ void init() {
     define_reduce();
     define_nn();
     define_copy();
+    define_shape();
+    define_indexing();
+    define_gather();
     cpu::register_all();
   });
 }

@@ -37,10 +37,17 @@ struct Inferred {
   // Every input dense in its own shape (a recorded copy makes it so); the
   // kernel knows each operand's shape from the op's contract.
   bool dense_inputs = false;
+  // Each operand described in its own shape (ArrayArg::shape), not over the
+  // call's: the joins and gathers, whose operands differ in shape.
+  bool own_shapes = false;
   bool differentiable = true;  // false: this call is not recorded (e.g. a cast to int)
   DType out = DType::Float32;
   DType kernel = DType::Float32;
   DType inputs[kMaxInputs] = {};
+  // Ops with any number of inputs (the joins) convert all of them to one
+  // dtype instead of reading inputs[].
+  bool uniform_inputs = false;
+  DType all_inputs = DType::Float32;
   int n_aux = 0;  // auxiliary outputs, kept for the gradient rule
   Shape aux_shape[kMaxAux];
   DType aux_dtype[kMaxAux] = {};
@@ -59,12 +66,26 @@ struct GradCtx {
   const std::vector<Tensor>& aux;     // the auxiliary outputs, always kept
 };
 using GradRule = Grads (*)(const GradCtx& ctx, const Grads& out_grads, const Needs& needs);
+
+// View ops (reshape, transpose, getitem, split, ...) run no kernel on any
+// device: their outputs share the input's memory with another layout. The
+// view function checks the call (typed errors) and computes one layout per
+// output from the input's shape, strides and offset. It returns false when
+// no view of the input's layout exists (a reshape of a transposed tensor):
+// the execution path then makes the input dense (a recorded copy) and asks again.
+struct ViewOut {
+  Shape shape;
+  Strides strides;
+  int64_t offset = 0;  // in elements, from the start of the storage
+};
+using ViewFn = bool (*)(const char* name, const Tensor& in, const OpAttrs& attrs, std::vector<ViewOut>& outs);
 enum : uint8_t { kSaveNothing = 0, kSaveInputs = 1, kSaveOutput = 2 };
 
 struct OpDef {
   const char* name = nullptr;
   int arity = 0;
   InferFn infer = nullptr;
+  ViewFn view = nullptr;       // set for view ops (then infer and kernels are unused)
   GradRule grad = nullptr;     // null: not differentiable (never recorded)
   uint8_t saves = kSaveNothing;
   uint32_t dtypes = 0;         // compute dtypes the op accepts (bit i: DType i)
@@ -83,7 +104,10 @@ inline const OpDef& def(OpId id) { return table()[int(id)]; }
 const char* name(OpId id);
 
 // Called by the op definitions (once, at module init) and by the backends.
+// arity -1: any number of inputs (at least one).
 void define(OpId id, int arity, InferFn infer, GradRule grad, uint8_t saves, uint32_t dtypes);
+// A view op: one input of any dtype, any device.
+void define_view(OpId id, ViewFn view, GradRule grad);
 void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn);
 
 // The kernel for (op, device, dtype); NotImplementedError naming all three

@@ -25,7 +25,7 @@ FLOATS = ["float32", "float64"]
 # reductions have no gradient (TF neither).
 NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
                       "logical_or", "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf", "floor_divide",
-                      "reduce_any", "reduce_all", "argmax", "argmin"}
+                      "reduce_any", "reduce_all", "argmax", "argmin", "one_hot", "flatnonzero"}
 
 
 def _erf(x):
@@ -66,6 +66,22 @@ def _fused(parent, derivative):
     return {"kind": "fused", "parent": parent, "derivative": derivative, "dtypes": FLOATS}
 
 
+ALL_DTYPES = FLOATS + ["int32", "int64", "uint8", "bool"]
+
+
+def _layout(fn, ref, dtypes=ALL_DTYPES, domain="any"):
+    """Shape ops, joins and index-driven copies on a 2-D input of shape (r, c):
+    fn(tensor) and ref(array) return one result or a list of them."""
+    return {"kind": "layout", "fn": fn, "ref": ref, "dtypes": dtypes, "domain": domain}
+
+
+def _scatter_ref(x):
+    out = np.zeros((x.shape[0], x.shape[1] + 3), x.dtype)
+    out[::-1, 1:-2] = x
+    return out
+
+
+GATHER_COLUMNS = [-1, 0, 0, 3]  # a repeat and a negative index
 REFERENCE = {
     "negative": _unary(np.negative, dtypes=FLOATS + ["int32", "int64"]),
     "abs": _unary(np.abs, "away", FLOATS + ["int32", "int64"]),
@@ -148,6 +164,41 @@ REFERENCE = {
     # has the exhaustive table); the gradient of a float cast is the cast back.
     "cast": {"kind": "cast", "dtypes": FLOATS + ["int32", "int64", "uint8", "bool"]},
     "identity": _unary(lambda x: x.copy(), dtypes=FLOATS + ["int32", "int64", "uint8", "bool"]),
+    # Views: a strided input takes the copy path where no view exists (reshape).
+    "reshape": _layout(lambda t: [tg.reshape(t, [-1]), tg.reshape(t, [t.shape[1], 1, -1])],
+                       lambda x: [x.reshape(-1), x.reshape(x.shape[1], 1, -1)]),
+    "broadcast_to": _layout(lambda t: tg.broadcast_to(t, (3,) + tuple(t.shape)), lambda x: np.broadcast_to(x, (3,) + x.shape)),
+    "transpose": _layout(lambda t: [tg.transpose(t), tg.transpose(t[None], [2, 0, 1])],
+                         lambda x: [x.T, np.transpose(x[None], [2, 0, 1])]),
+    "expand_dims": _layout(lambda t: [tg.expand_dims(t, 1), tg.expand_dims(t, -1)],
+                           lambda x: [x[:, None], x[..., None]]),
+    "squeeze": _layout(lambda t: tg.squeeze(t[:, None, :, None], axis=[1, -1]), lambda x: x),
+    "split": _layout(lambda t: tg.split(t, [2, -1, 0], axis=1), lambda x: [x[:, :2], x[:, 2:], x[:, :0]]),
+    "unstack": _layout(lambda t: tg.unstack(t[:, :3], axis=1), lambda x: [x[:, 0], x[:, 1], x[:, 2]]),
+    "getitem": _layout(lambda t: [t[::-1, 1:6:2], t[-1, None, ..., 2]], lambda x: [x[::-1, 1:6:2], x[-1, None, ..., 2]]),
+    # Joins: more inputs than the path keeps on the stack, interleaved runs
+    # (axis 1) and whole-input copies (axis 0), a weak Python scalar.
+    "concat": _layout(lambda t: [tg.concat([t] * 6, axis=1), tg.concat([t, t[:0], t], axis=0)],
+                      lambda x: [np.concatenate([x] * 6, 1), np.concatenate([x, x], 0)]),
+    "stack": _layout(lambda t: [tg.stack([t, t, t], axis=0), tg.stack([t] * 6, axis=2)],
+                     lambda x: [np.stack([x] * 3, 0), np.stack([x] * 6, 2)]),
+    "tile": _layout(lambda t: tg.tile(t, [2, 3]), lambda x: np.tile(x, (2, 3))),
+    "pad": _layout(lambda t: tg.pad(t, [[1, 2], [0, 3]], constant_values=1),
+                   lambda x: np.pad(x, ((1, 2), (0, 3)), constant_values=1)),
+    # Index-driven copies.
+    "getitem_backward": _layout(lambda t: _C._getitem_backward(t, (slice(None, None, -1), slice(1, -2)),
+                                                               (t.shape[0], t.shape[1] + 3)), _scatter_ref),
+    "gather": _layout(lambda t: [tg.gather(t, GATHER_COLUMNS, axis=1), tg.gather(t, [[0, -1], [0, 0]], axis=0)],
+                      lambda x: [np.take(x, GATHER_COLUMNS, 1), np.take(x, [[0, -1], [0, 0]], 0)]),
+    "gather_backward": _layout(lambda g: _C._gather_backward(g[:, :4], tg.constant(GATHER_COLUMNS), 1, (g.shape[0], 6)),
+                               lambda x: np.stack([np.bincount([i % 6 for i in GATHER_COLUMNS], weights=row[:4],
+                                                               minlength=6) for row in x.reshape(-1, x.shape[-1])
+                                                   ]).reshape(x.shape[0], 6).astype(x.dtype),
+                               FLOATS + ["int32", "int64"]),
+    "one_hot": _layout(lambda t: tg.one_hot(t, 5, axis=1), lambda x: (x[:, None, :] == np.arange(5)[:, None]).astype(np.float32),
+                       ["int32", "int64", "uint8"]),
+    "flatnonzero": _layout(lambda m: tg.boolean_mask(tg.reshape(tg.range(m.shape[0] * m.shape[1]), m.shape), m),
+                           lambda x: np.flatnonzero(x), ["bool"]),
 }
 
 
@@ -199,6 +250,9 @@ def test_every_op_has_a_reference():
 def test_cpu_kernel_for_every_accepted_dtype(name):
     entry = TABLE[name]
     assert entry["dtypes"], f"{name} accepts no dtype"
+    if entry["view"]:  # a new layout of the input's memory: no kernel on any device
+        assert not entry["cpu"] and not entry["cuda"], name
+        return
     missing = set(entry["dtypes"]) - set(entry["cpu"])
     assert not missing, f"op '{name}' has no CPU kernel for {sorted(missing)}"
 
@@ -363,6 +417,29 @@ def test_where_matches_numpy(dtype, n):
         assert_close(tg.where(tc, tx, tg.constant(y)), np.where(cv, xv, y), dtype)
 
 
+def _as_list(v):
+    return list(v) if isinstance(v, (list, tuple)) else [v]
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"layout"})))
+def test_layout_ops_match_numpy(name, dtype, n):
+    ref = REFERENCE[name]
+    x = data(ref["domain"], shape_of(n), dtype, 0)
+    for layout, t, xv in layouts(x):
+        got, expected = _as_list(ref["fn"](t)), _as_list(ref["ref"](xv))
+        assert len(got) == len(expected), (name, layout)
+        for g, e in zip(got, expected):
+            assert g.shape == e.shape, (name, layout, g.shape, e.shape)
+            assert_close(g, e, dtype)
+
+
+def _flat_concat(outs):
+    """Several outputs as one vector, for check_grad (concat and reshape are table ops tested here too)."""
+    outs = _as_list(outs)
+    return outs[0] if len(outs) == 1 else tg.concat([tg.reshape(o, [-1]) for o in outs], axis=0)
+
+
 # cast has its own test above (a float cast is not finite-difference friendly).
 DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"] and n != "cast")
 
@@ -456,6 +533,9 @@ def test_gradient_matches_finite_differences(name, shape, layout):
                 check_grad(first_derivative, x, w, rtol=1e-5, atol=1e-7)
             else:
                 check_grad(first_derivative, x, w, z, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "layout":
+        x = data(ref["domain"], wide, "float64", 0)
+        check_grad(lambda t: _flat_concat(ref["fn"](pick(t))), x, rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "where":
         c = data("bool", wide, "bool", 0)
         x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)

@@ -15,4 +15,12 @@ inline Strides strides_of(const KernelCall& c, const ArrayArg& a) {
 
 inline Shape shape_of(const KernelCall& c) { return Shape(c.shape, c.shape + c.ndim); }
 
+// An operand described in its own shape (Inferred::own_shapes): its dims and
+// element strides.
+inline Shape own_shape(const ArrayArg& a) { return Shape(a.shape, a.shape + a.ndim); }
+inline Strides own_strides(const ArrayArg& a) {
+  if (a.strides) return Strides(a.strides, a.strides + a.ndim);
+  return contiguous_strides(own_shape(a));
+}
+
 }  // namespace tg::cpu
