@@ -124,11 +124,10 @@ Tensor Tape::jacobian_one(const Tensor& target, const Source& source, bool uncon
   bool connected = false;
   for (int64_t j = 0; j < per_row; ++j) {
     // Seed: 1 at element j of every batch row, 0 elsewhere.
-    Tensor seed = ops::zeros(tshape, target.dtype());
-    TG_DISPATCH_FLOAT(target.dtype(), "jacobian", {
-      T* p = seed.data<T>();
-      for (int64_t r = 0; r < rows; ++r) p[r * per_row + j] = T(1);
-    });
+    TG_CHECK(is_floating(target.dtype()), TypeError, "jacobian: expected a floating dtype (float32 or float64), got ",
+             target.dtype());
+    const Tensor column = ops::full({rows}, double(j), DType::Int64);
+    const Tensor seed = ops::reshape(ops::one_hot(column, per_row, 1.0, 0.0, -1, target.dtype()), tshape);
     Tensor g = gradient_impl({target}, {source}, {seed}, false, false)[0];
     if (g.defined()) connected = true;
     else g = ops::zeros_like(src_value);

@@ -1,7 +1,9 @@
-// Where a tensor's memory lives. Only the CPU has kernels today; the type is
-// part of every tensor so CUDA kernels can register without changing APIs.
+// Where a tensor's memory lives, and the device new tensors go to. Each
+// device type has its own allocator (allocator.h) and its own column of
+// kernels in the op table (op/registry.h).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tg {
@@ -18,5 +20,14 @@ struct Device {
 
 // Parses "CPU", "cpu:0", "/device:GPU:0", "GPU:1", "cuda:0"; ValueError otherwise.
 Device parse_device(const std::string& spec);
+
+// The device of this thread's innermost tf.device scope, if any. Creation
+// ops and conversions from Python put new tensors there (default_device());
+// ops on existing tensors run where their inputs are.
+std::optional<Device> scope_device();
+Device default_device();  // the scope's device, else CPU:0
+// Enters (a device) or leaves (std::nullopt) a scope; returns the previous
+// value so that a scope can restore it.
+std::optional<Device> set_scope_device(std::optional<Device> device);
 
 }  // namespace tg

@@ -38,6 +38,10 @@ Tensor arange_int(int64_t start, int64_t limit, int64_t delta, DType dtype);  //
 Tensor linspace(double start, double stop, int64_t num, DType dtype);
 Tensor cast(const Tensor& t, DType dtype);      // differentiable between float dtypes
 Tensor identity(const Tensor& t);               // a recorded copy (tf.identity)
+// The tensor on another device (a recorded copy whose gradient copies back);
+// t itself when it is already there. ValueError when this build has no
+// backend for the device.
+Tensor to_device(const Tensor& t, Device device);
 Tensor stop_gradient(const Tensor& t);          // same data, never recorded
 
 // ---- random (random.cpp): Philox-4x32-10, counter based ----------------------

@@ -161,20 +161,12 @@ void infer_where(const char* name, const Tensor* const* in, int, const OpAttrs&,
 
 Tensor zero_like_scalar(const Tensor& g) { return scalar(0.0, g.dtype()); }
 
-// The first negative value of an integer tensor, if any (pow's exponent check:
-// a host read of the exponent).
-std::optional<int64_t> first_negative(const Tensor& t) {
-  if (t.dtype() != DType::Int32 && t.dtype() != DType::Int64) return std::nullopt;
-  Tensor c = t.contiguous();
-  const int64_t n = c.numel();
-  if (t.dtype() == DType::Int32) {
-    const int32_t* p = c.data<int32_t>();
-    for (int64_t i = 0; i < n; ++i) if (p[i] < 0) return p[i];
-  } else {
-    const int64_t* p = c.data<int64_t>();
-    for (int64_t i = 0; i < n; ++i) if (p[i] < 0) return p[i];
-  }
-  return std::nullopt;
+// The smallest value of an integer exponent when it is negative (pow's check:
+// a reduction, then one host read of its result).
+std::optional<int64_t> negative_exponent(const Tensor& t) {
+  if ((t.dtype() != DType::Int32 && t.dtype() != DType::Int64) || t.numel() == 0) return std::nullopt;
+  const int64_t lowest = min(t).item_int();
+  return lowest < 0 ? std::optional<int64_t>(lowest) : std::nullopt;
 }
 
 // d/dx erf(x) = 2/sqrt(pi) exp(-x^2), in public ops (so it has gradients too).
@@ -306,7 +298,7 @@ Tensor floor_divide(const Tensor& a, const Tensor& b) { return exec(OpId::FloorD
 Tensor mod(const Tensor& a, const Tensor& b) { return exec(OpId::Mod, a, b); }
 Tensor pow(const Tensor& a, const Tensor& b) {
   if (is_integer(result_dtype(a, b))) {
-    auto neg = first_negative(b);
+    auto neg = negative_exponent(b);
     TG_CHECK(!neg, ValueError, "pow: integers to negative integer powers are not allowed (", result_dtype(a, b),
              " base, exponent ", neg.value_or(0), "); use a float base, e.g. tg.cast(x, tg.float32)");
   }

@@ -143,11 +143,25 @@ AllocatorStats CachingAllocator::stats() const {
   return c.stats;
 }
 
+namespace {
+Allocator* g_allocators[2] = {&CachingAllocator::instance(), nullptr};  // by DeviceType
+}  // namespace
+
+void set_allocator(DeviceType type, Allocator* allocator) { g_allocators[int(type)] = allocator; }
+bool has_allocator(DeviceType type) { return g_allocators[int(type)] != nullptr; }
+
+Allocator& allocator_for(Device device) {
+  Allocator* a = g_allocators[int(device.type)];
+  TG_CHECK(a != nullptr, ValueError, "no memory allocator for device ", device.name(),
+           " in this build (no backend for that device is loaded)");
+  return *a;
+}
+
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
-  TG_CHECK(device.type == DeviceType::CPU, ValueError, "no kernels for device ", device.name(),
-           " in this build");
+  Allocator& allocator = allocator_for(device);
   auto s = std::make_shared<Storage>(Passkey{});
-  s->data_ = CachingAllocator::instance().allocate(nbytes, &s->capacity_);
+  s->data_ = allocator.allocate(nbytes, &s->capacity_);
+  s->allocator_ = &allocator;
   s->nbytes_ = nbytes;
   s->device_ = device;
   return s;
@@ -163,32 +177,7 @@ std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_pt
 }
 
 Storage::~Storage() {
-  if (!external_ && data_) CachingAllocator::instance().release(data_, capacity_);
-}
-
-std::string Device::name() const {
-  return str(type == DeviceType::CPU ? "CPU" : "GPU", ":", index);
-}
-
-Device parse_device(const std::string& spec) {
-  std::string s;
-  for (char ch : spec) s += char(std::toupper(static_cast<unsigned char>(ch)));
-  auto pos = s.rfind("DEVICE:");
-  if (pos != std::string::npos) s = s.substr(pos + 7);
-  if (!s.empty() && s[0] == '/') s = s.substr(1);
-  Device d;
-  std::string kind = s, idx;
-  auto colon = s.find(':');
-  if (colon != std::string::npos) { kind = s.substr(0, colon); idx = s.substr(colon + 1); }
-  if (kind == "CPU") d.type = DeviceType::CPU;
-  else if (kind == "GPU" || kind == "CUDA") d.type = DeviceType::CUDA;
-  else throw ValueError(str("unknown device '", spec, "': expected 'CPU', 'CPU:0', 'GPU:0' or '/device:GPU:0'"));
-  if (!idx.empty()) {
-    for (char ch : idx) TG_CHECK(std::isdigit(static_cast<unsigned char>(ch)), ValueError, "bad device index in '", spec, "'");
-    TG_CHECK(idx.size() < 4, ValueError, "bad device index in '", spec, "'");
-    d.index = int16_t(std::stoi(idx));
-  }
-  return d;
+  if (allocator_ && data_) allocator_->release(data_, capacity_);
 }
 
 }  // namespace tg

@@ -5,25 +5,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include "allocator.h"
 #include "device.h"
 
 namespace tg {
 
-struct AllocatorStats {
-  size_t bytes_in_use = 0;     // handed out and not yet returned
-  size_t bytes_cached = 0;     // returned and kept for reuse
-  size_t peak_bytes_in_use = 0;
-  size_t hits = 0, misses = 0;
-};
-
-class CachingAllocator {
+// The CPU's allocator.
+class CachingAllocator final : public Allocator {
  public:
   static CachingAllocator& instance();
   // 64-byte aligned; throws OutOfMemory with the size in the message.
-  void* allocate(size_t nbytes, size_t* capacity);
-  void release(void* p, size_t capacity);
-  void empty_cache();
-  AllocatorStats stats() const;
+  void* allocate(size_t nbytes, size_t* capacity) override;
+  void release(void* p, size_t capacity) override;
+  void empty_cache() override;
+  AllocatorStats stats() const override;
   // Largest size that is cached at all; bigger blocks go straight back to the OS.
   static constexpr size_t kMaxCachedBlock = size_t(1) << 30;
   static constexpr size_t kMaxCachedTotal = size_t(2) << 30;
@@ -52,6 +47,7 @@ class Storage {
   void* data_ = nullptr;
   size_t nbytes_ = 0;
   size_t capacity_ = 0;  // size class actually held (for the allocator)
+  Allocator* allocator_ = nullptr;  // null for wrapped memory
   Device device_{};
   std::shared_ptr<void> external_;  // set for wrapped memory
 };

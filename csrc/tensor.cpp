@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "backend/cpu/copy.h"
+#include "ops.h"
 #include "parallel.h"
 
 namespace tg {
@@ -104,6 +105,7 @@ bool Tensor::is_contiguous() const {
 
 Tensor Tensor::contiguous() const {
   if (is_contiguous()) return *this;
+  if (device().type != DeviceType::CPU) return ops::identity(*this);  // that device's copy kernel
   Tensor out = Tensor::empty(shape(), dtype(), device());
   copy_into(*this, out);
   return out;
@@ -112,6 +114,7 @@ Tensor Tensor::contiguous() const {
 double Tensor::item_double() const {
   TG_CHECK(numel() == 1, ValueError, "only a tensor with one element can be converted to a Python scalar, got shape ", shape());
   if (impl_->weak && dtype() == DType::Float32) return impl_->weak_value;  // a Python float's own digits
+  if (device().type != DeviceType::CPU) return ops::to_device(*this, Device{}).item_double();  // a host sync
   double v = 0;
   TG_DISPATCH_ALL(dtype(), v = double(*data<T>()));
   return v;
@@ -119,6 +122,7 @@ double Tensor::item_double() const {
 
 int64_t Tensor::item_int() const {
   TG_CHECK(numel() == 1, ValueError, "only a tensor with one element can be converted to a Python scalar, got shape ", shape());
+  if (device().type != DeviceType::CPU) return ops::to_device(*this, Device{}).item_int();  // a host sync
   int64_t v = 0;
   TG_DISPATCH_ALL(dtype(), v = int64_t(*data<T>()));
   return v;
@@ -126,6 +130,11 @@ int64_t Tensor::item_int() const {
 
 void copy_into(const Tensor& src, const Tensor& dst) {
   TG_CHECK(src.shape() == dst.shape(), ValueError, "copy: shapes ", src.shape(), " and ", dst.shape(), " differ");
+  // Host memory only: copies on or between other devices are to_device and
+  // the table's identity, whose kernels that device's backend provides.
+  TG_CHECK(src.device().type == DeviceType::CPU && dst.device().type == DeviceType::CPU, NotImplementedError,
+           "copy from ", src.device().name(), " into ", dst.device().name(), ": in-place copies on ",
+           "a device other than the CPU are not supported yet");
   cpu::copy_strided(src.raw(), src.dtype(), src.strides(), dst.raw(), dst.dtype(), dst.strides(), src.shape());
 }
 

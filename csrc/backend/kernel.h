@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "device.h"
 #include "dtype.h"
 #include "index_spec.h"
 
@@ -40,6 +41,8 @@ struct OpAttrs {
   double value2 = 0;              // one_hot: off_value
   int64_t count = 0;              // one_hot: depth; flatnonzero: the number of true elements
   IndexSpec index;                // getitem: a basic index
+  Device device;                  // to_device: the target
+  Device from;                    // to_device: the source (where the gradient goes back)
 };
 
 constexpr int kMaxInputs = 5;

@@ -109,7 +109,18 @@ void bind_creation(py::module_& m) {
     MaybeReleaseGil gil(x.numel());
     return ops::cast(x, to);
   }, "x"_a, "dtype"_a, "name"_a = py::none());
-  m.def("identity", [](const Tensor& x, py::object) { return ops::identity(x); }, "input"_a, "name"_a = py::none());
+  // Under a tf.device scope, tf.identity is the copy to that device (TF's idiom).
+  m.def("identity", [](const Tensor& x, py::object) {
+    const std::optional<Device> scope = scope_device();
+    return scope && *scope != x.device() ? ops::to_device(x, *scope) : ops::identity(x);
+  }, "input"_a, "name"_a = py::none());
+  // tf.device's scope: enters `device` (None leaves); returns the previous one.
+  m.def("_set_scope_device", [](py::object device) -> py::object {
+    std::optional<Device> d;
+    if (!device.is_none()) d = parse_device(device.cast<std::string>());
+    const std::optional<Device> previous = set_scope_device(d);
+    return previous ? py::object(py::str(previous->name())) : py::object(py::none());
+  }, "device"_a);
 }
 
 }  // namespace tg::py_bind

@@ -58,6 +58,12 @@ void bind_tensor(py::module_& m) {
   cls.def_property_readonly("ndim", [](const std::shared_ptr<TensorImpl>& p) { return p->shape.size(); });
   cls.def_property_readonly("rank", [](const std::shared_ptr<TensorImpl>& p) { return p->shape.size(); });
   cls.def_property_readonly("size", [](const std::shared_ptr<TensorImpl>& p) { return self_of(p).numel(); });
+  // The one way between devices (ops::to_device: recorded, its gradient
+  // copies back): t.cpu(), t.to("GPU:0").
+  cls.def("cpu", [](const std::shared_ptr<TensorImpl>& p) { return ops::to_device(self_of(p), Device{}); });
+  cls.def("to", [](const std::shared_ptr<TensorImpl>& p, const std::string& device) {
+    return ops::to_device(self_of(p), parse_device(device));
+  }, py::arg("device"));
   cls.def_property_readonly("device", [](const std::shared_ptr<TensorImpl>& p) {
     return "/job:localhost/replica:0/task:0/device:" + self_of(p).device().name();
   });

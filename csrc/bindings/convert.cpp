@@ -239,9 +239,9 @@ ops::Axes parse_axes(py::handle obj) {
   return parse_shape(obj, "axis");
 }
 
-py::array to_numpy(const Tensor& t) {
-  TG_CHECK(t.device().type == DeviceType::CPU, ValueError, "numpy(): the tensor is on ", t.device().name(),
-           "; copy it to the CPU first with .cpu()");
+py::array to_numpy(const Tensor& t_in) {
+  // A host sync point: a device tensor is copied to the CPU first (to_device).
+  const Tensor t = ops::to_device(t_in, Device{});
   const size_t isz = itemsize(t.dtype());
   std::vector<py::ssize_t> shape(t.shape().begin(), t.shape().end());
   std::vector<py::ssize_t> strides;

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "bindings/common.h"
+#include "backend/host_gpu.h"
 #include "op/registry.h"
 #include "parallel.h"
 #include "simd/dispatch.h"
@@ -60,6 +61,13 @@ void bind_system(py::module_& m) {
       table[tg::op::name(tg::op::OpId(i))] = e;
     }
     return table;
+  });
+  m.def("_install_host_gpu_for_tests", []() {
+    // Test hook: a stand-in GPU:0 backed by host memory (backend/host_gpu.cpp),
+    // refused where a CUDA backend already owns the device type.
+    TG_CHECK(!tg::has_allocator(tg::DeviceType::CUDA), ValueError,
+             "_install_host_gpu_for_tests: a CUDA backend is loaded; test on the real GPU");
+    tg::host_gpu::install();
   });
   m.def("_kernel_for_probe", [](const std::string& op_name, const std::string& device, py::handle dtype) {
     // Test hook: looks up the kernel slot of (op, device, dtype) as the

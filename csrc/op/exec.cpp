@@ -128,8 +128,8 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   // A dtype the op does not accept is the caller's error; an accepted one
   // without a kernel on this device is ours (NotImplementedError).
   TG_CHECK(d.dtypes & dtype_bit(r.kernel), TypeError, d.name, ": not defined for ", r.kernel, " tensors");
-  const Device device = in[0]->device();
-  const KernelFn kernel = kernel_for(id, device, r.kernel);
+  const Device device = r.device.value_or(in[0]->device());
+  const KernelFn kernel = kernel_for(id, r.kernel_device.value_or(device), r.kernel);
   Tensor out = Tensor::empty(r.shape, r.out, device);
   Tensor aux[kMaxAux];
   for (int i = 0; i < r.n_aux; ++i) aux[i] = Tensor::empty(r.aux_shape[i], r.aux_dtype[i], device);

@@ -58,8 +58,9 @@
   X(SigmoidXent, "sigmoid_cross_entropy_with_logits", SigmoidXent, sigmoid_cross_entropy_with_logits)      \
   X(SigmoidXentGrad, "sigmoid_cross_entropy_grad", SigmoidXentBwd, sigmoid_xent_grad)
 
-// Copies (backend/cpu/copy.cpp).
-#define TG_OPS_COPY(X) X(Cast, "cast", Copy, cast) X(Identity, "identity", Copy, identity)
+// Copies (backend/cpu/copy.cpp); to_device's kernel is the non-CPU side's.
+#define TG_OPS_COPY(X) \
+  X(Cast, "cast", Copy, cast) X(Identity, "identity", Copy, identity) X(ToDevice, "to_device", Copy, to_device)
 
 // Views: no kernel on any device, a new layout of the input's memory
 // (ops_shape.cpp, indexing.cpp).

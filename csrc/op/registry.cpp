@@ -59,6 +59,7 @@ void define_elementwise();  // ops_elementwise.cpp
 void define_reduce();       // ops_reduce.cpp
 void define_nn();           // ops_nn.cpp
 void define_copy();         // ops_creation.cpp
+void define_device();       // ops_device.cpp
 void define_shape();        // ops_shape.cpp
 void define_indexing();     // indexing.cpp
 void define_gather();       // ops_index.cpp
@@ -70,6 +71,7 @@ void init() {
     define_reduce();
     define_nn();
     define_copy();
+    define_device();
     define_shape();
     define_indexing();
     define_gather();

@@ -9,6 +9,7 @@
 // through one path, exec() in op/exec.h.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "backend/kernel.h"
@@ -48,6 +49,9 @@ struct Inferred {
   // dtype instead of reading inputs[].
   bool uniform_inputs = false;
   DType all_inputs = DType::Float32;
+  // Where the output is allocated and whose kernel column runs (both
+  // default to the inputs' device; to_device sets them).
+  std::optional<Device> device, kernel_device;
   int n_aux = 0;  // auxiliary outputs, kept for the gradient rule
   Shape aux_shape[kMaxAux];
   DType aux_dtype[kMaxAux] = {};

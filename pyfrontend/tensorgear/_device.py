@@ -1,7 +1,10 @@
 """tg.device(name): the device scope of TensorFlow's API.
 
-Only the CPU has kernels in this build; asking for a GPU that is not there is
-an error rather than a silent fallback, so a script learns where it runs.
+Inside the scope, tensors made from Python values and by creation ops go to
+that device and tf.identity copies there; ops on existing tensors run where
+their inputs are. Only the CPU has kernels in this build; asking for a GPU
+that is not there is an error rather than a silent fallback, so a script
+learns where it runs.
 """
 
 import contextlib
@@ -20,7 +23,11 @@ def device(device_name):
                          f"(CUDA kernels built: {_C.cuda_built()})")
     if kind != "CPU":
         raise ValueError(f"device '{device_name}': GPU kernels are not available in this release yet")
-    yield
+    previous = _C._set_scope_device(device_name)
+    try:
+        yield
+    finally:
+        _C._set_scope_device(previous)
 
 
 def function(func=None, **kwargs):

@@ -164,6 +164,9 @@ REFERENCE = {
     # has the exhaustive table); the gradient of a float cast is the cast back.
     "cast": {"kind": "cast", "dtypes": FLOATS + ["int32", "int64", "uint8", "bool"]},
     "identity": _unary(lambda x: x.copy(), dtypes=FLOATS + ["int32", "int64", "uint8", "bool"]),
+    # Between devices: CPU to CPU is the tensor itself; the transfers and the
+    # gradient that copies back run on a stand-in GPU in test_devices.py.
+    "to_device": _layout(lambda t: t.to("CPU:0"), lambda x: x),
     # Views: a strided input takes the copy path where no view exists (reshape).
     "reshape": _layout(lambda t: [tg.reshape(t, [-1]), tg.reshape(t, [t.shape[1], 1, -1])],
                        lambda x: [x.reshape(-1), x.reshape(x.shape[1], 1, -1)]),

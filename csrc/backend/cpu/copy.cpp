@@ -68,6 +68,7 @@ void register_copy() {
   for (int d = 0; d < kNumDTypes; ++d) {
     op::register_kernel(op::OpId::Cast, DeviceType::CPU, DType(d), &copy_kernel);
     op::register_kernel(op::OpId::Identity, DeviceType::CPU, DType(d), &copy_kernel);
+    op::register_kernel(op::OpId::ToDevice, DeviceType::CPU, DType(d), &copy_kernel);  // CPU to CPU
   }
 }
 

@@ -1,0 +1,103 @@
+"""Devices in the core: allocators per device type, the tf.device scope, and
+to_device, the one (differentiable) way between devices.
+
+A machine without a GPU still runs the device machinery end to end on a
+stand-in GPU:0 whose memory is host memory (csrc/backend/host_gpu.cpp); its
+kernel column holds only the transfers and float32 add and multiply. It is
+installed in a subprocess so the rest of the suite never sees it."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import tensorgear as tg
+from tensorgear import _C
+
+
+def test_a_device_without_a_backend_is_a_clear_error():
+    x = tg.constant([1.0, 2.0])
+    if _C.cuda_device_count():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match=r"no memory allocator for device GPU:0"):
+        x.to("GPU:0")
+    with pytest.raises(ValueError, match="unknown device"):
+        x.to("TPU:0")
+
+
+def test_cpu_and_to_the_same_device_are_the_tensor_itself():
+    x = tg.constant([1.0, 2.0])
+    assert x.cpu() is x or x.cpu().numpy().tolist() == [1.0, 2.0]
+    assert x.to("CPU:0").device.endswith("CPU:0")
+
+
+def test_cpu_device_scope_places_identity_and_restores_on_exit():
+    x = tg.constant([1.0, 2.0])
+    with tg.device("CPU:0"):
+        y = tg.identity(x)
+    assert y.device.endswith("CPU:0")
+    np.testing.assert_array_equal(y.numpy(), [1.0, 2.0])
+    assert _C._set_scope_device(None) is None  # the scope was left
+
+
+STAND_IN = textwrap.dedent(r"""
+    import numpy as np
+    import tensorgear as tg
+    from tensorgear import _C
+
+    _C._install_host_gpu_for_tests()
+    x = tg.constant([[1.0, -2.0], [3.0, 4.0]])
+    y = x.to("GPU:0")
+    assert y.device.endswith("GPU:0"), y.device
+    np.testing.assert_array_equal(y.numpy(), x.numpy())  # numpy() copies back (a host sync)
+    assert float(y[1, 1]) == 4.0  # views need no kernel; item reads through the host
+
+    # A kernel the device has, and one it has not.
+    z = y * y + y
+    assert z.device.endswith("GPU:0")
+    np.testing.assert_array_equal(z.cpu().numpy(), x.numpy() ** 2 + x.numpy())
+    try:
+        tg.exp(y)
+    except NotImplementedError as e:
+        assert "op 'exp' has no CUDA kernel for float32" in str(e), e
+    else:
+        raise AssertionError("exp ran on a device without its kernel")
+    try:
+        tg.exp(tg.cast(x, tg.float64).to("GPU:0"))
+    except NotImplementedError as e:
+        assert "op 'exp' has no CUDA kernel for float64" in str(e), e
+
+    # Mixing devices is the caller's error, with one message for every op.
+    try:
+        y + x
+    except ValueError as e:
+        assert "add: tensors on different devices (GPU:0 and CPU:0)" in str(e), e
+    else:
+        raise AssertionError("mixed devices were accepted")
+
+    # The copy is differentiable: the gradient comes back to the CPU.
+    with tg.GradientTape() as tape:
+        tape.watch(x)
+        g_in = x.to("GPU:0")
+        out = (g_in * g_in).cpu()
+        loss = tg.reduce_sum(out)
+    g = tape.gradient(loss, x)
+    assert g.device.endswith("CPU:0"), g.device
+    np.testing.assert_array_equal(g.numpy(), 2 * x.numpy())
+
+    # tf.identity under a device scope is the copy to that device.
+    _C._set_scope_device("GPU:0")
+    w = tg.identity(x)
+    _C._set_scope_device(None)
+    assert w.device.endswith("GPU:0"), w.device
+    print("ok")
+""")
+
+
+def test_the_device_machinery_on_a_stand_in_gpu():
+    if _C.cuda_device_count():
+        pytest.skip("a GPU is present: the GPU tests run on the real device")
+    r = subprocess.run([sys.executable, "-c", STAND_IN], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
