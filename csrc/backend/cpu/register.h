@@ -9,12 +9,14 @@ void register_elementwise();  // backend/cpu/elementwise.cpp
 void register_reduce();       // backend/cpu/reduce.cpp
 void register_softmax();      // backend/cpu/softmax.cpp
 void register_copy();         // backend/cpu/copy.cpp
+void register_optim();        // backend/cpu/optim.cpp (the optimizer updates' registry, backend/update.h)
 
 inline void register_all() {
   register_elementwise();
   register_reduce();
   register_softmax();
   register_copy();
+  register_optim();
 }
 
 }  // namespace tg::cpu
