@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "device.h"
 #include "dtype.h"
 
 namespace tg {
@@ -25,7 +26,17 @@ struct OpAttrs {
   bool keepdims = false;          // reductions
   std::vector<int64_t> shape;     // sum_to: the target shape
   int64_t axis = 0;               // arg reductions, softmax: non-negative
-  DType dtype = DType::Int64;     // arg reductions: the index dtype
+  DType dtype = DType::Int64;     // arg reductions: the index dtype; creation and random: the output's
+  // Creation and random ops. An op with no input makes its output on `device`.
+  // Their numbers: fill: real[0] the value; range: real = {start, delta}, or
+  // whole = {start, delta} for integer dtypes; linspace: real = {start, stop};
+  // normals: real = {mean, stddev}; uniform: real = {minval, maxval}, or whole
+  // = the bounds for integer dtypes; dropout: real[0] the rate. A random op's
+  // stream: philox = {key word 0, key word 1, call counter} (random.cpp).
+  Device device;
+  double real[2] = {};
+  int64_t whole[2] = {};
+  uint32_t philox[3] = {};
 };
 
 constexpr int kMaxInputs = 5;

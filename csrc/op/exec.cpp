@@ -107,7 +107,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   // A dtype the op does not accept is the caller's error; an accepted one
   // without a kernel on this device is ours (NotImplementedError).
   TG_CHECK(d.dtypes & dtype_bit(r.kernel), TypeError, d.name, ": not defined for ", r.kernel, " tensors");
-  const Device device = in[0]->device();
+  const Device device = n > 0 ? in[0]->device() : attrs.device;  // no input: the attrs say where
   const KernelFn kernel = kernel_for(id, device, r.kernel);
   Tensor out = Tensor::empty(r.shape, r.out, device);
   Tensor aux[kMaxAux];
@@ -172,6 +172,7 @@ Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c) {
   const Tensor* in[3] = {&a, &b, &c};
   return run(id, in, 3, no_attrs());
 }
+Tensor exec_nullary(OpId id, const OpAttrs& attrs) { return run(id, nullptr, 0, attrs); }
 Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs) {
   TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),
            " inputs (the execution path takes 1 to ", kMaxInputs, ")");

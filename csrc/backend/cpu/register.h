@@ -9,6 +9,8 @@ void register_elementwise();  // backend/cpu/elementwise.cpp
 void register_reduce();       // backend/cpu/reduce.cpp
 void register_softmax();      // backend/cpu/softmax.cpp
 void register_copy();         // backend/cpu/copy.cpp
+void register_fill();         // backend/cpu/fill.cpp
+void register_random();       // backend/cpu/random.cpp
 void register_optim();        // backend/cpu/optim.cpp (the optimizer updates' registry, backend/update.h)
 
 inline void register_all() {
@@ -16,6 +18,8 @@ inline void register_all() {
   register_reduce();
   register_softmax();
   register_copy();
+  register_fill();
+  register_random();
   register_optim();
 }
 
