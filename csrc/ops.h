@@ -25,17 +25,20 @@ DType result_dtype(const Tensor& a, const Tensor& b);
 Strides broadcast_strides(const Tensor& t, const Shape& shape);
 
 // ---- creation and conversion (ops_creation.cpp) -----------------------------
-Tensor full(const Shape& shape, double value, DType dtype);
-Tensor zeros(const Shape& shape, DType dtype = DType::Float32);
-Tensor ones(const Shape& shape, DType dtype = DType::Float32);
+// Made on `device` (the CPU unless given). The _like functions keep making
+// their result on the CPU, as before devices had kernels.
+Tensor full(const Shape& shape, double value, DType dtype, Device device = Device{});
+Tensor zeros(const Shape& shape, DType dtype = DType::Float32, Device device = Device{});
+Tensor ones(const Shape& shape, DType dtype = DType::Float32, Device device = Device{});
 Tensor zeros_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor ones_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor full_like(const Tensor& t, double value, std::optional<DType> dtype = std::nullopt);
-Tensor scalar(double value, DType dtype);
-Tensor eye(int64_t rows, int64_t cols, DType dtype);
-Tensor arange(double start, double limit, double delta, DType dtype);
-Tensor arange_int(int64_t start, int64_t limit, int64_t delta, DType dtype);  // exact, integer dtypes
-Tensor linspace(double start, double stop, int64_t num, DType dtype);
+Tensor scalar(double value, DType dtype, Device device = Device{});
+Tensor eye(int64_t rows, int64_t cols, DType dtype, Device device = Device{});
+Tensor arange(double start, double limit, double delta, DType dtype, Device device = Device{});
+// exact, integer dtypes
+Tensor arange_int(int64_t start, int64_t limit, int64_t delta, DType dtype, Device device = Device{});
+Tensor linspace(double start, double stop, int64_t num, DType dtype, Device device = Device{});
 Tensor cast(const Tensor& t, DType dtype);      // differentiable between float dtypes
 Tensor identity(const Tensor& t);               // a recorded copy (tf.identity)
 // The tensor on another device (a recorded copy whose gradient copies back);
@@ -46,20 +49,30 @@ Tensor stop_gradient(const Tensor& t);          // same data, never recorded
 
 // ---- random (random.cpp): Philox-4x32-10, counter based ----------------------
 void set_global_seed(std::optional<int64_t> seed);
-Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed);
-Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed);
-Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed);
+// Made on `device` (the CPU unless given); the numbers do not depend on it.
+Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed,
+                     Device device = Device{});
+Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed,
+                      Device device = Device{});
+Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed,
+                        Device device = Device{});
 Tensor random_shuffle(const Tensor& t, std::optional<int64_t> seed);  // permutes the first axis
 // (tensor) bernoulli mask helper for dropout: 1/(1-rate) with prob 1-rate else 0
-Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed);
+Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed,
+                    Device device = Device{});
 // Integers in [minval, maxval), exact for any int64 bounds (int32/int64 dtypes).
-Tensor random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, std::optional<int64_t> seed);
+Tensor random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, std::optional<int64_t> seed,
+                          Device device = Device{});
 // tf.random.stateless_*: the numbers depend only on the two seeds (no call counter).
 using SeedPair = std::pair<int64_t, int64_t>;
-Tensor stateless_random_normal(const Shape& shape, double mean, double stddev, DType dtype, SeedPair seed);
-Tensor stateless_truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, SeedPair seed);
-Tensor stateless_random_uniform(const Shape& shape, double minval, double maxval, DType dtype, SeedPair seed);
-Tensor stateless_random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, SeedPair seed);
+Tensor stateless_random_normal(const Shape& shape, double mean, double stddev, DType dtype, SeedPair seed,
+                               Device device = Device{});
+Tensor stateless_truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, SeedPair seed,
+                                  Device device = Device{});
+Tensor stateless_random_uniform(const Shape& shape, double minval, double maxval, DType dtype, SeedPair seed,
+                                Device device = Device{});
+Tensor stateless_random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, SeedPair seed,
+                                    Device device = Device{});
 
 // ---- element-wise (ops_elementwise.cpp) -----------------------------------
 // NumPy broadcasting, Array-API promotion of the two dtypes.

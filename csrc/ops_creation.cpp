@@ -1,4 +1,5 @@
-// Creation and conversion ops.
+// Creation and conversion ops: their checks and definitions; the kernels are
+// in backend/cpu/fill.cpp and backend/cpu/copy.cpp.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -6,12 +7,12 @@
 #include "autograd.h"
 #include "op/exec.h"
 #include "ops.h"
-#include "parallel.h"
 
 namespace tg::ops {
 
 using autograd::Grads;
 using op::Inferred;
+using op::OpId;
 
 namespace {
 
@@ -29,39 +30,47 @@ T checked_value(double value, const char* op) {
 
 }  // namespace
 
-Tensor full(const Shape& shape, double value, DType dtype) {
-  Tensor out = Tensor::empty(shape, dtype);
-  const int64_t n = out.numel();
-  TG_DISPATCH_ALL(dtype, {
-    const T v = checked_value<T>(value, "fill");
-    T* p = out.data<T>();
-    parallel_for(n, kParallelElems, [&](int64_t s, int64_t e) {
-      for (int64_t i = s; i < e; ++i) p[i] = v;
-    });
-  });
-  return out;
+namespace {
+
+// The output of a creation op: the shape, dtype and device in the attrs, made
+// by the op's kernel through the one execution path.
+Tensor create(OpId id, const Shape& shape, DType dtype, Device device, OpAttrs& a) {
+  a.shape = shape;
+  a.dtype = dtype;
+  a.device = device;
+  return op::exec_nullary(id, a);
 }
 
-Tensor zeros(const Shape& shape, DType dtype) { return full(shape, 0.0, dtype); }
-Tensor ones(const Shape& shape, DType dtype) { return full(shape, 1.0, dtype); }
-Tensor zeros_like(const Tensor& t, std::optional<DType> dtype) { return full(t.shape(), 0.0, dtype.value_or(t.dtype())); }
-Tensor ones_like(const Tensor& t, std::optional<DType> dtype) { return full(t.shape(), 1.0, dtype.value_or(t.dtype())); }
+}  // namespace
+
+Tensor full(const Shape& shape, double value, DType dtype, Device device) {
+  shape_numel(shape);  // a bad shape is reported before a bad value, as ever
+  TG_DISPATCH_ALL(dtype, checked_value<T>(value, "fill"));
+  OpAttrs a;
+  a.real[0] = value;
+  return create(OpId::Fill, shape, dtype, device, a);
+}
+
+Tensor zeros(const Shape& shape, DType dtype, Device device) { return full(shape, 0.0, dtype, device); }
+Tensor ones(const Shape& shape, DType dtype, Device device) { return full(shape, 1.0, dtype, device); }
+Tensor zeros_like(const Tensor& t, std::optional<DType> dtype) {
+  return full(t.shape(), 0.0, dtype.value_or(t.dtype()), t.device());
+}
+Tensor ones_like(const Tensor& t, std::optional<DType> dtype) {
+  return full(t.shape(), 1.0, dtype.value_or(t.dtype()), t.device());
+}
 Tensor full_like(const Tensor& t, double value, std::optional<DType> dtype) {
-  return full(t.shape(), value, dtype.value_or(t.dtype()));
+  return full(t.shape(), value, dtype.value_or(t.dtype()), t.device());
 }
-Tensor scalar(double value, DType dtype) { return full({}, value, dtype); }
+Tensor scalar(double value, DType dtype, Device device) { return full({}, value, dtype, device); }
 
-Tensor eye(int64_t rows, int64_t cols, DType dtype) {
+Tensor eye(int64_t rows, int64_t cols, DType dtype, Device device) {
   TG_CHECK(rows >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got (", rows, ", ", cols, ")");
-  Tensor out = zeros({rows, cols}, dtype);
-  TG_DISPATCH_ALL(dtype, {
-    T* p = out.data<T>();
-    for (int64_t i = 0; i < std::min(rows, cols); ++i) p[i * cols + i] = T(1);
-  });
-  return out;
+  OpAttrs a;
+  return create(OpId::Eye, {rows, cols}, dtype, device, a);
 }
 
-Tensor arange(double start, double limit, double delta, DType dtype) {
+Tensor arange(double start, double limit, double delta, DType dtype, Device device) {
   TG_CHECK(dtype != DType::Bool, TypeError, "range: unsupported dtype bool");
   TG_CHECK(std::isfinite(start) && std::isfinite(limit) && std::isfinite(delta), ValueError,
            "range: start, limit and delta must be finite, got ", start, ", ", limit, ", ", delta);
@@ -74,24 +83,20 @@ Tensor arange(double start, double limit, double delta, DType dtype) {
       d = int64_t(checked_value<T>(delta, "range"));
     });
     TG_CHECK(d != 0, ValueError, "range: delta must not be zero (delta=", delta, " as ", dtype, ")");
-    return arange_int(s, l, d, dtype);
+    return arange_int(s, l, d, dtype, device);
   }
   TG_CHECK(delta != 0, ValueError, "range: delta must not be zero");
   const double count = std::ceil((limit - start) / delta);
   TG_CHECK(!(count > 4.6e18), OutOfMemory, "range(", start, ", ", limit, ", ", delta, ") would have ", count,
            " elements");
-  const int64_t n = count > 0 ? int64_t(count) : 0;
-  Tensor out = Tensor::empty({n}, dtype);
-  TG_DISPATCH_FLOAT(dtype, "range", {
-    T* p = out.data<T>();
-    parallel_for(n, kParallelElems, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(start + double(i) * delta);
-    });
-  });
-  return out;
+  TG_CHECK(is_floating(dtype), TypeError, "range: unsupported dtype ", dtype);
+  OpAttrs a;
+  a.real[0] = start;
+  a.real[1] = delta;
+  return create(OpId::Range, {count > 0 ? int64_t(count) : 0}, dtype, device, a);
 }
 
-Tensor arange_int(int64_t s, int64_t l, int64_t d, DType dtype) {
+Tensor arange_int(int64_t s, int64_t l, int64_t d, DType dtype, Device device) {
   TG_CHECK(is_integer(dtype), TypeError, "range: expected an integer dtype, got ", dtype);
   TG_CHECK(d != 0, ValueError, "range: delta must not be zero");
   TG_DISPATCH_NUMERIC(dtype, "range", {
@@ -105,39 +110,28 @@ Tensor arange_int(int64_t s, int64_t l, int64_t d, DType dtype) {
   const uint64_t count = span / ad + (span % ad != 0);
   TG_CHECK(count <= (uint64_t(1) << 62), OutOfMemory, "range(", s, ", ", l, ", ", d, ") would have ", count,
            " elements");
-  const int64_t n = int64_t(count);
-  Tensor out = Tensor::empty({n}, dtype);
-  TG_DISPATCH_NUMERIC(dtype, "range", {
-    T* p = out.data<T>();
-    parallel_for(n, kParallelElems, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(int64_t(uint64_t(s) + uint64_t(i) * uint64_t(d)));
-    });
-  });
-  return out;
+  OpAttrs a;
+  a.whole[0] = s;
+  a.whole[1] = d;
+  return create(OpId::Range, {int64_t(count)}, dtype, device, a);
 }
 
-Tensor linspace(double start, double stop, int64_t num, DType dtype) {
+Tensor linspace(double start, double stop, int64_t num, DType dtype, Device device) {
   TG_CHECK(num >= 0, ValueError, "linspace: num must be non-negative, got ", num);
   TG_CHECK(dtype != DType::Bool, TypeError, "linspace: unsupported dtype bool");
   TG_CHECK(std::isfinite(start) && std::isfinite(stop), ValueError, "linspace: start and stop must be finite, got ",
            start, " and ", stop);
-  Tensor out = Tensor::empty({num}, dtype);
-  const double step = num > 1 ? (stop - start) / double(num - 1) : 0.0;
-  auto value = [&](int64_t i) { return i + 1 == num && num > 1 ? stop : start + double(i) * step; };
   TG_DISPATCH_NUMERIC(dtype, "linspace", {
-    T* p = out.data<T>();
     if constexpr (std::is_integral_v<T>) {
-      // Integer results round down, as NumPy's do.
+      // Integer results round down, as NumPy's do; both ends must fit.
       checked_value<T>(std::floor(start), "linspace");
       checked_value<T>(std::floor(stop), "linspace");
-      for (int64_t i = 0; i < num; ++i) p[i] = static_cast<T>(std::floor(value(i)));
-    } else {
-      parallel_for(num, kParallelElems, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) p[i] = static_cast<T>(value(i));
-      });
     }
   });
-  return out;
+  OpAttrs a;
+  a.real[0] = start;
+  a.real[1] = stop;
+  return create(OpId::Linspace, {num}, dtype, device, a);
 }
 
 namespace {
@@ -184,6 +178,24 @@ Tensor stop_gradient(const Tensor& t) {
 }  // namespace tg::ops
 
 namespace tg::op {
+
+namespace {
+// fill, eye, range, linspace: the shape and dtype their public function put
+// in the attrs; nothing to differentiate.
+void infer_creation(const char*, const Tensor* const*, int, const OpAttrs& a, Inferred& r) {
+  r.shape = a.shape;
+  r.out = r.kernel = a.dtype;
+  r.differentiable = false;
+}
+}  // namespace
+
+void define_creation() {
+  constexpr uint32_t kAll = kNumericDTypes | kBoolDType;
+  define(OpId::Fill, 0, infer_creation, nullptr, kSaveNothing, kAll);
+  define(OpId::Eye, 0, infer_creation, nullptr, kSaveNothing, kAll);
+  define(OpId::Range, 0, infer_creation, nullptr, kSaveNothing, kNumericDTypes);
+  define(OpId::Linspace, 0, infer_creation, nullptr, kSaveNothing, kNumericDTypes);
+}
 
 void define_copy() {
   using namespace tg::ops;

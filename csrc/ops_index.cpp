@@ -98,8 +98,8 @@ Tensor one_hot(const Tensor& indices, int64_t depth, double on, double off, int6
   OpAttrs a;
   a.count = depth;
   a.axis = axis == -1 ? nd : axis;
-  a.value = on;
-  a.value2 = off;
+  a.real[0] = on;
+  a.real[1] = off;
   a.dtype = dtype;
   return exec(OpId::OneHot, indices, a);
 }

@@ -3,34 +3,22 @@
 // Per variable: check the gradient and slots against the variable, make every
 // operand contiguous memory that may be written in place (Variable::writable
 // applies copy-on-write when someone else still holds the old value), then run
-// one element loop that reads g and updates w and its slots together. The loop
-// bodies are templates inlined into small per-dtype entry points that GCC
-// compiles once per instruction-set level (target_clones) and picks at load
-// time, so the same wheel uses AVX-512 where the CPU has it.
+// the update's kernel (op/update.h: the kernel registry of backend/update.h)
+// over the operands' pointers. The CPU kernels are the loops of
+// simd/optim_impl.h, compiled once per instruction-set level and picked at
+// load time with the element-wise loops.
 #include "ops_optim.h"
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cmath>
 #include <string>
 
+#include "op/update.h"
 #include "ops.h"
-#include "parallel.h"
 
 namespace tg::optim {
 namespace {
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-// By CPU feature, not CPU model: "arch=skylake-avx512" would only match Intel
-// parts, so an AMD CPU with AVX-512 would get the SSE2 default.
-#define TG_OPTIM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TG_OPTIM_CLONES
-#endif
-#define TG_OPTIM_INLINE inline __attribute__((always_inline))
-
-constexpr int kMaxSlots = 3;
 
 // An update streams ~28 bytes per element at memory speed. The pool's caller
 // claims chunks too and a parked worker holds back one chunk only (parallel.h),
@@ -39,157 +27,8 @@ constexpr int kMaxSlots = 3;
 constexpr int64_t kDefaultOptimParallelElems = int64_t(1) << 16;
 std::atomic<int64_t> g_parallel_elems{kDefaultOptimParallelElems};
 
-// Hyper-parameters of one call, already reduced to per-step scalars.
-struct Params {
-  double lr = 0, decay = 0;  // decay = weight_decay * lr (0: none)
-  double a = 0, b = 0, c = 0;  // optimizer-specific (see each loop)
-  bool flag1 = false, flag2 = false;
-};
-
-// ---- element loops ------------------------------------------------------------
-// w: variable, g: gradient, s[k]: slot k; all contiguous, n elements.
-
-template <class T, bool Momentum, bool Nesterov>
-TG_OPTIM_INLINE void sgd_loop(T* __restrict w, const T* __restrict g, T* __restrict m, int64_t n,
-                              const Params& p) {
-  const T lr = T(p.lr), decay = T(p.decay), mom = T(p.a);
-  for (int64_t i = 0; i < n; ++i) {
-    T wi = w[i] - w[i] * decay;
-    if constexpr (Momentum) {
-      T mi = m[i] * mom - g[i] * lr;
-      m[i] = mi;
-      if constexpr (Nesterov) wi += mi * mom - g[i] * lr;
-      else wi += mi;
-    } else {
-      wi -= g[i] * lr;
-    }
-    w[i] = wi;
-  }
-}
-
-template <class T, bool Centered, bool Momentum>
-TG_OPTIM_INLINE void rmsprop_loop(T* __restrict w, const T* __restrict g, T* __restrict v, T* __restrict avg,
-                                  T* __restrict m, int64_t n, const Params& p) {
-  const T lr = T(p.lr), decay = T(p.decay), rho = T(p.a), one_minus_rho = T(1 - p.a), mom = T(p.b),
-          eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    T wi = w[i] - w[i] * decay;
-    const T vi = rho * v[i] + one_minus_rho * (gi * gi);
-    v[i] = vi;
-    T denom;
-    if constexpr (Centered) {
-      const T ai = rho * avg[i] + one_minus_rho * gi;
-      avg[i] = ai;
-      denom = vi - ai * ai + eps;
-    } else {
-      denom = vi + eps;
-    }
-    const T inc = (lr * gi) / std::sqrt(denom);
-    if constexpr (Momentum) {
-      const T mi = mom * m[i] + inc;
-      m[i] = mi;
-      wi -= mi;
-    } else {
-      wi -= inc;
-    }
-    w[i] = wi;
-  }
-}
-
-template <class T, bool Amsgrad>
-TG_OPTIM_INLINE void adam_loop(T* __restrict w, const T* __restrict g, T* __restrict m, T* __restrict v,
-                               T* __restrict vhat, int64_t n, const Params& p) {
-  // p.lr holds alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); p.decay uses the raw lr.
-  const T alpha = T(p.lr), decay = T(p.decay), one_minus_b1 = T(1 - p.a), one_minus_b2 = T(1 - p.b),
-          eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    T wi = w[i] - w[i] * decay;
-    const T mi = m[i] + (gi - m[i]) * one_minus_b1;
-    T vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
-    m[i] = mi;
-    v[i] = vi;
-    if constexpr (Amsgrad) {
-      vi = std::max(vhat[i], vi);
-      vhat[i] = vi;
-    }
-    wi -= (mi * alpha) / (std::sqrt(vi) + eps);
-    w[i] = wi;
-  }
-}
-
-template <class T>
-TG_OPTIM_INLINE void adagrad_loop(T* __restrict w, const T* __restrict g, T* __restrict acc, int64_t n,
-                                  const Params& p) {
-  const T lr = T(p.lr), decay = T(p.decay), eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    const T ai = acc[i] + gi * gi;
-    acc[i] = ai;
-    w[i] = (w[i] - w[i] * decay) - (lr * gi) / std::sqrt(ai + eps);
-  }
-}
-
-template <class T>
-TG_OPTIM_INLINE void adadelta_loop(T* __restrict w, const T* __restrict g, T* __restrict acc_g,
-                                   T* __restrict acc_d, int64_t n, const Params& p) {
-  const T lr = T(p.lr), decay = T(p.decay), rho = T(p.a), one_minus_rho = T(1 - p.a), eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    const T ag = rho * acc_g[i] + one_minus_rho * (gi * gi);
-    acc_g[i] = ag;
-    const T d = -(std::sqrt(acc_d[i] + eps) * gi) / std::sqrt(ag + eps);
-    acc_d[i] = rho * acc_d[i] + one_minus_rho * (d * d);
-    w[i] = (w[i] - w[i] * decay) + lr * d;
-  }
-}
-
-// ---- per-dtype entry points, one clone per ISA level -----------------------------
-// Signature shared by every kernel: slots s[0..2] (unused ones are null).
-
-template <class T>
-TG_OPTIM_INLINE void sgd_body(T* w, const T* g, T* const* s, int64_t n, const Params& p) {
-  if (!p.flag1) sgd_loop<T, false, false>(w, g, nullptr, n, p);
-  else if (p.flag2) sgd_loop<T, true, true>(w, g, s[0], n, p);
-  else sgd_loop<T, true, false>(w, g, s[0], n, p);
-}
-template <class T>
-TG_OPTIM_INLINE void rmsprop_body(T* w, const T* g, T* const* s, int64_t n, const Params& p) {
-  const bool centered = p.flag1, momentum = p.flag2;
-  if (centered && momentum) rmsprop_loop<T, true, true>(w, g, s[0], s[1], s[2], n, p);
-  else if (centered) rmsprop_loop<T, true, false>(w, g, s[0], s[1], nullptr, n, p);
-  else if (momentum) rmsprop_loop<T, false, true>(w, g, s[0], nullptr, s[2], n, p);
-  else rmsprop_loop<T, false, false>(w, g, s[0], nullptr, nullptr, n, p);
-}
-template <class T>
-TG_OPTIM_INLINE void adam_body(T* w, const T* g, T* const* s, int64_t n, const Params& p) {
-  if (p.flag1) adam_loop<T, true>(w, g, s[0], s[1], s[2], n, p);
-  else adam_loop<T, false>(w, g, s[0], s[1], nullptr, n, p);
-}
-template <class T>
-TG_OPTIM_INLINE void adagrad_body(T* w, const T* g, T* const* s, int64_t n, const Params& p) {
-  adagrad_loop<T>(w, g, s[0], n, p);
-}
-template <class T>
-TG_OPTIM_INLINE void adadelta_body(T* w, const T* g, T* const* s, int64_t n, const Params& p) {
-  adadelta_loop<T>(w, g, s[0], s[1], n, p);
-}
-
-#define TG_OPTIM_ENTRY(NAME)                                                                          \
-  TG_OPTIM_CLONES void NAME##_run(float* w, const float* g, float* const* s, int64_t n, const Params& p) { \
-    NAME##_body<float>(w, g, s, n, p);                                                                 \
-  }                                                                                                    \
-  TG_OPTIM_CLONES void NAME##_run(double* w, const double* g, double* const* s, int64_t n,              \
-                                  const Params& p) {                                                   \
-    NAME##_body<double>(w, g, s, n, p);                                                                \
-  }
-TG_OPTIM_ENTRY(sgd)
-TG_OPTIM_ENTRY(rmsprop)
-TG_OPTIM_ENTRY(adam)
-TG_OPTIM_ENTRY(adagrad)
-TG_OPTIM_ENTRY(adadelta)
-#undef TG_OPTIM_ENTRY
+using Params = UpdateParams;
+constexpr int kMaxSlots = kMaxUpdateSlots;
 
 // ---- operand checks ------------------------------------------------------------------
 
@@ -210,8 +49,6 @@ void check_lengths(const char* opt, const VarList& vars, const TensorList& grads
 Tensor checked_gradient(const char* opt, size_t i, const Variable& var, const Tensor& grad) {
   TG_CHECK(is_floating(var.dtype()), TypeError, opt, ": variable ", var_label(var, i), " has dtype ", var.dtype(),
            "; optimizers update float32 or float64 variables only");
-  TG_CHECK(var.value().device().type == DeviceType::CPU, ValueError, opt, ": variable ", var_label(var, i),
-           " lives on ", var.value().device().name(), "; the fused optimizer kernels run on the CPU");
   TG_CHECK(grad.defined(), ValueError, opt, ": the gradient for variable ", var_label(var, i), " is None");
   TG_CHECK(grad.shape() == var.shape(), ValueError, opt, ": gradient of shape ", shape_str(grad.shape()),
            " does not match variable ", var_label(var, i), " of shape ", shape_str(var.shape()));
@@ -235,12 +72,12 @@ void check_slot(const char* opt, const char* slot_name, size_t i, const Variable
            " has shape ", shape_str(var.shape()), " and dtype ", var.dtype());
 }
 
-// Runs `run` (an overloaded *_run entry point) over every variable, splitting
-// large ones across the thread pool. slot_lists[k] may be null (slot unused).
-template <class Run>
-void apply_all(const char* opt, const VarList& vars, const TensorList& grads,
+// Runs the update `kind` over every variable; the kernel splits large ones
+// over its threads in chunks of the parallel_elems() grain. slot_lists[k] may
+// be null (slot unused).
+void apply_all(const char* opt, UpdateKind kind, const VarList& vars, const TensorList& grads,
                std::array<const VarList*, kMaxSlots> slot_lists, std::array<const char*, kMaxSlots> slot_names,
-               const Params& p, Run&& run) {
+               const Params& p) {
   for (size_t i = 0; i < vars.size(); ++i) {
     TG_CHECK(vars[i] != nullptr, ValueError, opt, ": variable #", i, " is None");
     Variable& var = *vars[i];
@@ -254,22 +91,10 @@ void apply_all(const char* opt, const VarList& vars, const TensorList& grads,
       check_slot(opt, slot_names[k], i, var, slot_vars[k]);
     }
     Tensor& w = writable_contiguous(var);
-    std::array<Tensor*, kMaxSlots> slot_vals{};
+    std::array<const Tensor*, kMaxSlots> slot_vals{};
     for (int k = 0; k < kMaxSlots; ++k)
       if (slot_vars[k]) slot_vals[k] = &writable_contiguous(*slot_vars[k]);
-
-    const int64_t n = w.numel();
-    TG_DISPATCH_FLOAT(var.dtype(), opt, {
-      T* wp = w.data<T>();
-      const T* gp = g.data<T>();
-      std::array<T*, kMaxSlots> sp{};
-      for (int k = 0; k < kMaxSlots; ++k) sp[k] = slot_vals[k] ? slot_vals[k]->template data<T>() : nullptr;
-      parallel_for(n, g_parallel_elems.load(std::memory_order_relaxed), [&](int64_t b, int64_t e) {
-        std::array<T*, kMaxSlots> chunk{};
-        for (int k = 0; k < kMaxSlots; ++k) chunk[k] = sp[k] ? sp[k] + b : nullptr;
-        run(wp + b, gp + b, chunk.data(), e - b, p);
-      });
-    });
+    op::run_update(kind, w, g, slot_vals, p, g_parallel_elems.load(std::memory_order_relaxed));
   }
 }
 
@@ -292,9 +117,8 @@ void sgd_update(const VarList& vars, const TensorList& grads, const VarList& mom
   p.a = momentum;
   p.flag1 = use_momentum;
   p.flag2 = nesterov;
-  apply_all(opt, vars, grads, {use_momentum ? &momentums : nullptr, nullptr, nullptr},
-            {"momentum", nullptr, nullptr}, p,
-            [](auto* w, auto* g, auto* const* s, int64_t n, const Params& q) { sgd_run(w, g, s, n, q); });
+  apply_all(opt, UpdateKind::Sgd, vars, grads, {use_momentum ? &momentums : nullptr, nullptr, nullptr},
+            {"momentum", nullptr, nullptr}, p);
 }
 
 void rmsprop_update(const VarList& vars, const TensorList& grads, const VarList& velocities,
@@ -313,10 +137,9 @@ void rmsprop_update(const VarList& vars, const TensorList& grads, const VarList&
   p.c = epsilon;
   p.flag1 = centered;
   p.flag2 = use_momentum;
-  apply_all(opt, vars, grads,
+  apply_all(opt, UpdateKind::RmsProp, vars, grads,
             {&velocities, centered ? &average_grads : nullptr, use_momentum ? &momentums : nullptr},
-            {"velocity", "average_gradient", "momentum"}, p,
-            [](auto* w, auto* g, auto* const* s, int64_t n, const Params& q) { rmsprop_run(w, g, s, n, q); });
+            {"velocity", "average_gradient", "momentum"}, p);
 }
 
 void adam_update(const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& vs,
@@ -335,8 +158,8 @@ void adam_update(const VarList& vars, const TensorList& grads, const VarList& ms
   p.b = beta_2;
   p.c = epsilon;
   p.flag1 = amsgrad;
-  apply_all(opt, vars, grads, {&ms, &vs, amsgrad ? &v_hats : nullptr}, {"momentum", "velocity", "velocity_hat"}, p,
-            [](auto* w, auto* g, auto* const* s, int64_t n, const Params& q) { adam_run(w, g, s, n, q); });
+  apply_all(opt, UpdateKind::Adam, vars, grads, {&ms, &vs, amsgrad ? &v_hats : nullptr},
+            {"momentum", "velocity", "velocity_hat"}, p);
 }
 
 void adagrad_update(const VarList& vars, const TensorList& grads, const VarList& accumulators, double lr,
@@ -347,8 +170,8 @@ void adagrad_update(const VarList& vars, const TensorList& grads, const VarList&
   p.lr = checked_lr(opt, lr);
   p.decay = weight_decay * lr;
   p.c = epsilon;
-  apply_all(opt, vars, grads, {&accumulators, nullptr, nullptr}, {"accumulator", nullptr, nullptr}, p,
-            [](auto* w, auto* g, auto* const* s, int64_t n, const Params& q) { adagrad_run(w, g, s, n, q); });
+  apply_all(opt, UpdateKind::Adagrad, vars, grads, {&accumulators, nullptr, nullptr},
+            {"accumulator", nullptr, nullptr}, p);
 }
 
 void adadelta_update(const VarList& vars, const TensorList& grads, const VarList& accumulated_grads,
@@ -362,9 +185,8 @@ void adadelta_update(const VarList& vars, const TensorList& grads, const VarList
   p.decay = weight_decay * lr;
   p.a = rho;
   p.c = epsilon;
-  apply_all(opt, vars, grads, {&accumulated_grads, &accumulated_deltas, nullptr},
-            {"accumulated_grad", "accumulated_delta_var", nullptr}, p,
-            [](auto* w, auto* g, auto* const* s, int64_t n, const Params& q) { adadelta_run(w, g, s, n, q); });
+  apply_all(opt, UpdateKind::Adadelta, vars, grads, {&accumulated_grads, &accumulated_deltas, nullptr},
+            {"accumulated_grad", "accumulated_delta_var", nullptr}, p);
 }
 
 void set_parallel_elems(int64_t n) { g_parallel_elems.store(n > 0 ? n : kDefaultOptimParallelElems); }

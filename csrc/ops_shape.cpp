@@ -430,7 +430,7 @@ Tensor pad(const Tensor& t, const std::vector<std::pair<int64_t, int64_t>>& padd
     a.paddings.push_back(b);
     a.paddings.push_back(e);
   }
-  a.value = constant;
+  a.real[0] = constant;
   return exec(OpId::Pad, t, a);
 }
 

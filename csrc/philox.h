@@ -1,7 +1,8 @@
 // Philox-4x32-10, the counter-based generator of Salmon, Moraes, Dror and
 // Shaw ("Parallel random numbers: as easy as 1, 2, 3", SC'11): ten rounds of
-// a multiply-xor bijection keyed by a Weyl sequence. Header-only so kernels
-// that need random bits (dropout) can make them in their own loops.
+// a multiply-xor bijection keyed by a Weyl sequence. Header-only and
+// device-neutral: the random kernels (backend/<device>/random.*) make their
+// bits in their own loops.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -30,6 +31,13 @@ inline Block philox4x32_10(Block c, uint32_t k0, uint32_t k1) {
     c = {hi1 ^ c[1] ^ k0, lo1, hi0 ^ c[3] ^ k1, lo0};
   }
   return c;
+}
+
+// Block `i` of sub-stream `sub` (sub > 0: resampling rounds) of the stream
+// with key (k0, k1) and call counter `call`: the counter layout of every random
+// kernel, so a seeded tensor is the same whatever device or thread made it.
+inline Block stream_block(uint32_t k0, uint32_t k1, uint32_t call, uint64_t i, uint32_t sub = 0) {
+  return philox4x32_10({uint32_t(i), uint32_t(i >> 32), call, sub}, k0, k1);
 }
 
 }  // namespace philox

@@ -14,34 +14,29 @@
 //    counter: repeating the call gives new numbers (TF's "A1, A2"), and
 //    set_seed starts every counter again. No global seed means TF's default
 //    global seed.
-#include <algorithm>
-#include <array>
+//
+// This file keeps that seed state, the argument checks and the op
+// definitions; each call picks its stream here and hands it to its kernel
+// (backend/cpu/random.cpp) in the attrs, through the one execution path.
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
-#include <type_traits>
 #include <unordered_map>
 
+#include "op/exec.h"
 #include "ops.h"
-#include "parallel.h"
-#include "philox.h"
-#include "random_math.h"
 
 namespace tg {
 
-
 namespace {
 
-// Where one call's numbers come from.
+// Where one call's numbers come from: the Philox key and the call counter
+// (philox::stream_block lays out the counter).
 struct Stream {
   uint32_t k0 = 0, k1 = 0;
   uint32_t call = 0;
-  // Block `i` of sub-stream `sub` (sub > 0: resampling rounds).
-  philox::Block block(uint64_t i, uint32_t sub = 0) const {
-    return philox::philox4x32_10({uint32_t(i), uint32_t(i >> 32), call, sub}, k0, k1);
-  }
 };
 
 uint64_t mix64(uint64_t x) {  // splitmix64's finaliser: spreads seeds over the key space
@@ -97,47 +92,6 @@ Stream stateless_stream(std::pair<int64_t, int64_t> seed) {
   return make_stream(kDomainStateless, uint64_t(seed.first), uint64_t(seed.second), 0);
 }
 
-// ---- bits to numbers -----------------------------------------------------------
-inline float u01f(uint32_t x) { return float(x >> 8) * 0x1p-24f; }  // [0, 1)
-inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
-inline double u01d(uint32_t hi, uint32_t lo) { return double(bits64(hi, lo) >> 11) * 0x1p-53; }
-inline double u01d_open0(uint32_t hi, uint32_t lo) { return double((bits64(hi, lo) >> 11) + 1) * 0x1p-53; }
-inline double u32_open0(uint32_t x) { return (double(x) + 1.0) * 0x1p-32; }  // (0, 1]
-inline double u32(uint32_t x) { return double(x) * 0x1p-32; }               // [0, 1)
-
-// Standard normals of one block, computed in double with random_math's
-// deterministic functions: four from 32-bit uniforms for float32 results,
-// two from 53-bit uniforms for float64.
-template <class T> constexpr int kPerBlock = std::is_same_v<T, float> ? 4 : 2;
-
-template <class T>
-void normals_of(const philox::Block& b, double* z) {
-  if constexpr (std::is_same_v<T, float>) {
-    random_math::box_muller(u32_open0(b[0]), u32(b[1]), z[0], z[1]);
-    random_math::box_muller(u32_open0(b[2]), u32(b[3]), z[2], z[3]);
-  } else {
-    random_math::box_muller(u01d_open0(b[0], b[1]), u01d(b[2], b[3]), z[0], z[1]);
-  }
-}
-
-// out[i] = f(i-th value), values produced kPer at a time from block i / kPer.
-// Each thread takes whole blocks, so the split never changes the numbers.
-template <int kPer, class T, class F>
-void fill_blocks(T* out, int64_t n, int64_t cost_per_block, F&& make_block) {
-  const int64_t nblocks = (n + kPer - 1) / kPer;
-  const int64_t grain = std::max<int64_t>(1, kParallelElems / (kPer * cost_per_block));
-  const int64_t full = n / kPer;  // blocks written in place; a last partial one goes through vals
-  parallel_for(nblocks, grain, [&](int64_t b0, int64_t b1) {
-    const int64_t e = std::min(b1, full);
-    for (int64_t blk = b0; blk < e; ++blk) make_block(uint64_t(blk), out + blk * kPer);
-    if (b1 > full) {
-      T vals[kPer];
-      make_block(uint64_t(full), vals);
-      for (int64_t j = 0; j < n - full * kPer; ++j) out[full * kPer + j] = vals[j];
-    }
-  });
-}
-
 // ---- checks ---------------------------------------------------------------------
 void check_float(DType dt, const char* op) {
   TG_CHECK(is_floating(dt), TypeError, op, ": dtype must be float32 or float64, got ", dt);
@@ -150,91 +104,6 @@ void check_normal_args(double mean, double stddev, DType dt, const char* op) {
   check_finite(mean, "mean", op);
   check_finite(stddev, "stddev", op);
   TG_CHECK(stddev >= 0, ValueError, op, ": stddev must be non-negative, got ", stddev);
-}
-
-// ---- generators on a stream -------------------------------------------------------
-Tensor gen_normal(Tensor out, double mean, double stddev, const Stream& s) {
-  const DType dt = out.dtype();
-  TG_DISPATCH_FLOAT(dt, "random.normal", {
-    fill_blocks<kPerBlock<T>>(out.data<T>(), out.numel(), 8, [&](uint64_t blk, T* v) {
-      double z[kPerBlock<T>];
-      normals_of<T>(s.block(blk), z);
-      for (int j = 0; j < kPerBlock<T>; ++j) v[j] = T(random_math::shift_scale(mean, stddev, z[j]));
-    });
-  });
-  return out;
-}
-
-// Values beyond two standard deviations are drawn again, from further
-// sub-streams of the same element, so each element is still a pure function
-// of its index.
-Tensor gen_truncated(Tensor out, double mean, double stddev, const Stream& s) {
-  const DType dt = out.dtype();
-  TG_DISPATCH_FLOAT(dt, "random.truncated_normal", {
-    fill_blocks<1>(out.data<T>(), out.numel(), 8, [&](uint64_t i, T* v) {
-      for (uint32_t sub = 0; sub < 64; ++sub) {  // 64 misses in a row: p < 1e-80
-        const philox::Block b = s.block(i, sub);
-        // The block's normals in normals_of's order, a pair at a time: the
-        // first is kept 95% of the time.
-        for (int pair = 0; pair < kPerBlock<T> / 2; ++pair) {
-          double z[2];
-          if constexpr (std::is_same_v<T, float>)
-            random_math::box_muller(u32_open0(b[size_t(2 * pair)]), u32(b[size_t(2 * pair + 1)]), z[0], z[1]);
-          else
-            random_math::box_muller(u01d_open0(b[0], b[1]), u01d(b[2], b[3]), z[0], z[1]);
-          for (double x : z)
-            if (std::abs(x) <= 2.0) { v[0] = T(random_math::shift_scale(mean, stddev, x)); return; }
-        }
-      }
-      v[0] = T(mean);
-    });
-  });
-  return out;
-}
-
-Tensor gen_uniform(Tensor out, double minval, double maxval, const Stream& s) {
-  const DType dt = out.dtype();
-  TG_DISPATCH_FLOAT(dt, "random.uniform", {
-    const T lo = T(minval), hi = T(maxval), range = T(maxval - minval);
-    // lo + u * range can round up to hi; the interval is half-open.
-    const T top = lo < hi ? std::nextafter(hi, lo) : hi;
-    auto scale = [&](T u) { T x = random_math::shift_scale(lo, range, u); return lo < hi && x > top ? top : x; };
-    if constexpr (std::is_same_v<T, float>) {
-      fill_blocks<4>(out.data<T>(), out.numel(), 1, [&](uint64_t blk, T* v) {
-        const philox::Block b = s.block(blk);
-        for (int j = 0; j < 4; ++j) v[j] = scale(u01f(b[size_t(j)]));
-      });
-    } else {
-      fill_blocks<2>(out.data<T>(), out.numel(), 1, [&](uint64_t blk, T* v) {
-        const philox::Block b = s.block(blk);
-        v[0] = scale(u01d(b[0], b[1]));
-        v[1] = scale(u01d(b[2], b[3]));
-      });
-    }
-  });
-  return out;
-}
-
-// Integers in [minval, maxval): 64 random bits per value scaled by
-// multiply-shift (Lemire), so the bias is below range / 2^64.
-Tensor gen_uniform_int(Tensor out, int64_t minval, int64_t maxval, const Stream& s) {
-  const DType dt = out.dtype();
-  const uint64_t range = uint64_t(maxval) - uint64_t(minval);
-  auto draw = [&](uint32_t hi, uint32_t lo) {
-    const uint64_t r = uint64_t((unsigned __int128)bits64(hi, lo) * range >> 64);
-    return int64_t(uint64_t(minval) + r);
-  };
-  auto run = [&](auto* p) {
-    using T = std::remove_pointer_t<decltype(p)>;
-    fill_blocks<2>(p, out.numel(), 1, [&](uint64_t blk, T* v) {
-      const philox::Block b = s.block(blk);
-      v[0] = T(draw(b[0], b[1]));
-      v[1] = T(draw(b[2], b[3]));
-    });
-  };
-  if (dt == DType::Int32) run(out.data<int32_t>());
-  else run(out.data<int64_t>());
-  return out;
 }
 
 void check_uniform_int(int64_t minval, int64_t maxval, DType dt, const char* op) {
@@ -266,9 +135,58 @@ void check_uniform(double minval, double maxval, DType dt, const char* op) {
   check_finite(maxval, "maxval", op);
 }
 
-Tensor gen_uniform_any(Tensor out, double minval, double maxval, const Stream& s) {
-  if (is_floating(out.dtype())) return gen_uniform(out, minval, maxval, s);
-  return gen_uniform_int(out, int64_t(minval), int64_t(maxval), s);
+// The stream as the kernels read it.
+void put_stream(OpAttrs& a, const Stream& s) {
+  a.philox[0] = s.k0;
+  a.philox[1] = s.k1;
+  a.philox[2] = s.call;
+}
+
+// The output of a random op with no input, on `device`: the stream goes into
+// the attrs with the distribution's numbers.
+Tensor generate(op::OpId id, const Shape& shape, DType dtype, Device device, const Stream& s, OpAttrs& a) {
+  a.shape = shape;
+  a.dtype = dtype;
+  a.device = device;
+  put_stream(a, s);
+  return op::exec_nullary(id, a);
+}
+
+OpAttrs reals(double x0, double x1) {
+  OpAttrs a;
+  a.real[0] = x0;
+  a.real[1] = x1;
+  return a;
+}
+
+// A uniform draw's bounds: real for float dtypes, whole for integer ones.
+OpAttrs uniform_bounds(double minval, double maxval, DType dt) {
+  if (is_floating(dt)) return reals(minval, maxval);
+  OpAttrs a;
+  a.whole[0] = int64_t(minval);
+  a.whole[1] = int64_t(maxval);
+  return a;
+}
+OpAttrs int_bounds(int64_t minval, int64_t maxval) {
+  OpAttrs a;
+  a.whole[0] = minval;
+  a.whole[1] = maxval;
+  return a;
+}
+
+// random ops with no input: the shape and dtype in the attrs.
+void infer_generated(const char*, const Tensor* const*, int, const OpAttrs& a, op::Inferred& r) {
+  r.shape = a.shape;
+  r.out = r.kernel = a.dtype;
+  r.differentiable = false;
+}
+
+// random_shuffle: the input's shape and dtype, dense (its rows are copied whole).
+void infer_shuffle(const char*, const Tensor* const* in, int, const OpAttrs&, op::Inferred& r) {
+  r.shape = in[0]->shape();
+  r.out = r.kernel = r.inputs[0] = in[0]->dtype();
+  r.dense_inputs = true;
+  r.differentiable = false;
 }
 
 }  // namespace
@@ -283,109 +201,99 @@ void set_global_seed(std::optional<int64_t> seed) {
   s.calls.clear();
 }
 
-// Each public op checks its arguments and allocates its result before it
-// takes a stream, so a failed call leaves the seeded sequence untouched.
-Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed) {
+// Each public op checks its arguments and its shape before it takes a stream,
+// so a bad call leaves the seeded sequence untouched. (The allocation comes
+// after: a call that runs out of memory has used its stream.)
+Tensor random_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed,
+                     Device device) {
   check_normal_args(mean, stddev, dtype, "random.normal");
-  Tensor out = Tensor::empty(shape, dtype);
-  return gen_normal(out, mean, stddev, next_stream(seed));
+  shape_numel(shape);
+  OpAttrs a = reals(mean, stddev);
+  return generate(op::OpId::RandomNormal, shape, dtype, device, next_stream(seed), a);
 }
 
-Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed) {
+Tensor truncated_normal(const Shape& shape, double mean, double stddev, DType dtype, std::optional<int64_t> seed,
+                        Device device) {
   check_normal_args(mean, stddev, dtype, "random.truncated_normal");
-  Tensor out = Tensor::empty(shape, dtype);
-  return gen_truncated(out, mean, stddev, next_stream(seed));
+  shape_numel(shape);
+  OpAttrs a = reals(mean, stddev);
+  return generate(op::OpId::TruncatedNormal, shape, dtype, device, next_stream(seed), a);
 }
 
-Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed) {
+Tensor random_uniform(const Shape& shape, double minval, double maxval, DType dtype, std::optional<int64_t> seed,
+                      Device device) {
   check_uniform(minval, maxval, dtype, "random.uniform");
-  Tensor out = Tensor::empty(shape, dtype);
-  return gen_uniform_any(out, minval, maxval, next_stream(seed));
+  shape_numel(shape);
+  OpAttrs a = uniform_bounds(minval, maxval, dtype);
+  return generate(op::OpId::RandomUniform, shape, dtype, device, next_stream(seed), a);
 }
 
 Tensor random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype,
-                          std::optional<int64_t> seed) {
+                          std::optional<int64_t> seed, Device device) {
   check_uniform_int(minval, maxval, dtype, "random.uniform");
-  Tensor out = Tensor::empty(shape, dtype);
-  return gen_uniform_int(out, minval, maxval, next_stream(seed));
+  shape_numel(shape);
+  OpAttrs a = int_bounds(minval, maxval);
+  return generate(op::OpId::RandomUniform, shape, dtype, device, next_stream(seed), a);
 }
 
 Tensor stateless_random_normal(const Shape& shape, double mean, double stddev, DType dtype,
-                               std::pair<int64_t, int64_t> seed) {
+                               std::pair<int64_t, int64_t> seed, Device device) {
   check_normal_args(mean, stddev, dtype, "random.stateless_normal");
-  return gen_normal(Tensor::empty(shape, dtype), mean, stddev, stateless_stream(seed));
+  OpAttrs a = reals(mean, stddev);
+  return generate(op::OpId::RandomNormal, shape, dtype, device, stateless_stream(seed), a);
 }
 
 Tensor stateless_truncated_normal(const Shape& shape, double mean, double stddev, DType dtype,
-                                  std::pair<int64_t, int64_t> seed) {
+                                  std::pair<int64_t, int64_t> seed, Device device) {
   check_normal_args(mean, stddev, dtype, "random.stateless_truncated_normal");
-  return gen_truncated(Tensor::empty(shape, dtype), mean, stddev, stateless_stream(seed));
+  OpAttrs a = reals(mean, stddev);
+  return generate(op::OpId::TruncatedNormal, shape, dtype, device, stateless_stream(seed), a);
 }
 
 Tensor stateless_random_uniform(const Shape& shape, double minval, double maxval, DType dtype,
-                                std::pair<int64_t, int64_t> seed) {
+                                std::pair<int64_t, int64_t> seed, Device device) {
   check_uniform(minval, maxval, dtype, "random.stateless_uniform");
-  return gen_uniform_any(Tensor::empty(shape, dtype), minval, maxval, stateless_stream(seed));
+  OpAttrs a = uniform_bounds(minval, maxval, dtype);
+  return generate(op::OpId::RandomUniform, shape, dtype, device, stateless_stream(seed), a);
 }
 
 Tensor stateless_random_uniform_int(const Shape& shape, int64_t minval, int64_t maxval, DType dtype,
-                                    std::pair<int64_t, int64_t> seed) {
+                                    std::pair<int64_t, int64_t> seed, Device device) {
   check_uniform_int(minval, maxval, dtype, "random.stateless_uniform");
-  return gen_uniform_int(Tensor::empty(shape, dtype), minval, maxval, stateless_stream(seed));
+  OpAttrs a = int_bounds(minval, maxval);
+  return generate(op::OpId::RandomUniform, shape, dtype, device, stateless_stream(seed), a);
 }
 
-Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed) {
+Tensor dropout_mask(const Shape& shape, double rate, DType dtype, std::optional<int64_t> seed, Device device) {
   check_float(dtype, "dropout");
   TG_CHECK(rate >= 0 && rate < 1, ValueError, "dropout: rate must be in [0, 1), got ", rate);
-  Tensor out = Tensor::empty(shape, dtype);
-  const Stream s = next_stream(seed);
-  // Keep an element when its 32 random bits are >= rate * 2^32: exact in integers.
-  const uint32_t threshold = uint32_t(std::min<uint64_t>(uint64_t(std::ldexp(rate, 32)), 0xFFFFFFFFull));
-  TG_DISPATCH_FLOAT(dtype, "dropout", {
-    // Select by bit mask: a data-dependent branch (or a cmov the compiler
-    // turns back into one) mispredicts half the time at rate 0.5.
-    using Bits = std::conditional_t<std::is_same_v<T, float>, uint32_t, uint64_t>;
-    const T keep = T(1.0 / (1.0 - rate));
-    Bits keep_bits;
-    std::memcpy(&keep_bits, &keep, sizeof(T));
-    fill_blocks<4>(out.data<T>(), out.numel(), 1, [&](uint64_t blk, T* v) {
-      const philox::Block b = s.block(blk);
-      for (int j = 0; j < 4; ++j) {
-        const Bits bits = keep_bits & (Bits(0) - Bits(b[size_t(j)] >= threshold));
-        std::memcpy(v + j, &bits, sizeof(T));
-      }
-    });
-  });
-  return out;
+  shape_numel(shape);
+  OpAttrs a = reals(rate, 0.0);
+  return generate(op::OpId::DropoutMask, shape, dtype, device, next_stream(seed), a);
 }
 
+// The rows (first axis) in a random order: a new tensor on t's device, never
+// recorded (TF's RandomShuffle has no gradient).
 Tensor random_shuffle(const Tensor& t, std::optional<int64_t> seed) {
   const Stream s = next_stream(seed);  // used up even when there is nothing to permute, as in TF
-  if (t.ndim() == 0 || t.dim(0) <= 1) {  // still a new, unrecorded tensor
-    Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
-    copy_into(t, out);
-    return out;
-  }
-  const int64_t n = t.dim(0);
-  // Fisher–Yates; draw i takes block i, so the permutation depends on the seed only.
-  std::vector<int64_t> perm(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) perm[size_t(i)] = i;
-  for (int64_t i = n - 1; i > 0; --i) {
-    const philox::Block b = s.block(uint64_t(i));
-    const int64_t j = int64_t((unsigned __int128)bits64(b[0], b[1]) * uint64_t(i + 1) >> 64);
-    std::swap(perm[size_t(i)], perm[size_t(j)]);
-  }
-  const Tensor src = t.contiguous();
-  Tensor out = Tensor::empty(t.shape(), t.dtype(), t.device());
-  const size_t row = size_t(t.numel() / n) * itemsize(t.dtype());
-  const char* ps = static_cast<const char*>(src.raw());
-  char* po = static_cast<char*>(out.raw());
-  const int64_t grain = std::max<int64_t>(1, kParallelBytes / int64_t(std::max<size_t>(row, 1)));
-  parallel_for(n, grain, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) std::memcpy(po + size_t(r) * row, ps + size_t(perm[size_t(r)]) * row, row);
-  });
-  return out;
+  OpAttrs a;
+  put_stream(a, s);
+  // Made dense here, unrecorded, rather than by the execution path's recorded copy.
+  return op::exec(op::OpId::RandomShuffle, t.contiguous(), a);
 }
 
 }  // namespace ops
 }  // namespace tg
+
+namespace tg::op {
+
+void define_random() {
+  define(OpId::RandomNormal, 0, infer_generated, nullptr, kSaveNothing, kFloatDTypes);
+  define(OpId::TruncatedNormal, 0, infer_generated, nullptr, kSaveNothing, kFloatDTypes);
+  define(OpId::RandomUniform, 0, infer_generated, nullptr, kSaveNothing,
+         kFloatDTypes | dtype_bit(DType::Int32) | dtype_bit(DType::Int64));
+  define(OpId::DropoutMask, 0, infer_generated, nullptr, kSaveNothing, kFloatDTypes);
+  define(OpId::RandomShuffle, 1, infer_shuffle, nullptr, kSaveNothing, kNumericDTypes | kBoolDType);
+}
+
+}  // namespace tg::op

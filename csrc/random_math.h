@@ -84,6 +84,14 @@ inline void box_muller(double u1, double u2, double& z0, double& z1) {
   z1 = r * s;
 }
 
+// ---- bits to numbers -------------------------------------------------------------
+inline float u01f(uint32_t x) { return float(x >> 8) * 0x1p-24f; }  // [0, 1)
+inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
+inline double u01d(uint32_t hi, uint32_t lo) { return double(bits64(hi, lo) >> 11) * 0x1p-53; }
+inline double u01d_open0(uint32_t hi, uint32_t lo) { return double((bits64(hi, lo) >> 11) + 1) * 0x1p-53; }
+inline double u32_open0(uint32_t x) { return (double(x) + 1.0) * 0x1p-32; }  // (0, 1]
+inline double u32(uint32_t x) { return double(x) * 0x1p-32; }               // [0, 1)
+
 // shift + scale * x, rounded twice (never fused), for the final affine maps.
 template <class T>
 inline T shift_scale(T shift, T scale, T x) {

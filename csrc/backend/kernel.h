@@ -33,16 +33,24 @@ struct OpAttrs {
   std::vector<int64_t> shape;     // sum_to, reshape, broadcast_to: the target shape;
                                   // getitem_backward, gather_backward: the input's
   int64_t axis = 0;               // arg reductions, softmax: non-negative
-  DType dtype = DType::Int64;     // arg reductions: the index dtype
+  DType dtype = DType::Int64;     // arg reductions: the index dtype; creation and random: the output's
   std::vector<int64_t> perm;      // transpose: a permutation, non-negative
   std::vector<int64_t> sizes;     // split: sizes along axis; tile: multiples
   std::vector<int64_t> paddings;  // pad: [before, after] per dimension, flattened
-  double value = 0;               // pad: the constant; one_hot: on_value
-  double value2 = 0;              // one_hot: off_value
   int64_t count = 0;              // one_hot: depth; flatnonzero: the number of true elements
   IndexSpec index;                // getitem: a basic index
-  Device device;                  // to_device: the target
   Device from;                    // to_device: the source (where the gradient goes back)
+  // to_device: the target. Creation and random ops: where their output goes.
+  // Their numbers (and pad's constant, one_hot's on and off values in
+  // real[0], real[1]): fill: real[0] the value; range: real = {start, delta}, or
+  // whole = {start, delta} for integer dtypes; linspace: real = {start, stop};
+  // normals: real = {mean, stddev}; uniform: real = {minval, maxval}, or whole
+  // = the bounds for integer dtypes; dropout: real[0] the rate. A random op's
+  // stream: philox = {key word 0, key word 1, call counter} (random.cpp).
+  Device device;
+  double real[2] = {};
+  int64_t whole[2] = {};
+  uint32_t philox[3] = {};
 };
 
 constexpr int kMaxInputs = 5;

@@ -26,7 +26,8 @@ void bind_creation(py::module_& m) {
         t = ops::identity(ops::broadcast_to(ops::reshape(t, {}), s));
       }
     }
-    return t;
+    // Python data lands on the tf.device scope's device (through the host).
+    return ops::to_device(t, default_device());
   }, "value"_a, "dtype"_a = py::none(), "shape"_a = py::none(), "name"_a = py::none());
   m.def("convert_to_tensor", [](py::handle value, py::object dtype, py::object, py::object) {
     auto dt = parse_optional_dtype(dtype);
@@ -41,10 +42,10 @@ void bind_creation(py::module_& m) {
     return t;
   }, "value"_a, "dtype"_a = py::none(), "dtype_hint"_a = py::none(), "name"_a = py::none());
   m.def("zeros", [](py::handle shape, py::object dtype, py::object) {
-    return ops::zeros(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32));
+    return ops::zeros(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32), default_device());
   }, "shape"_a, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("ones", [](py::handle shape, py::object dtype, py::object) {
-    return ops::ones(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32));
+    return ops::ones(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32), default_device());
   }, "shape"_a, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("zeros_like", [](const Tensor& t, py::object dtype, py::object) {
     return ops::zeros_like(t, parse_optional_dtype(dtype));
@@ -65,7 +66,7 @@ void bind_creation(py::module_& m) {
   }, "dims"_a, "value"_a, "name"_a = py::none());
   m.def("eye", [](int64_t num_rows, py::object num_columns, py::object batch_shape, py::object dtype, py::object) {
     const int64_t cols = num_columns.is_none() ? num_rows : num_columns.cast<int64_t>();
-    Tensor e = ops::eye(num_rows, cols, parse_optional_dtype(dtype).value_or(DType::Float32));
+    Tensor e = ops::eye(num_rows, cols, parse_optional_dtype(dtype).value_or(DType::Float32), default_device());
     if (batch_shape.is_none()) return e;
     Shape s = parse_shape(batch_shape, "batch_shape");
     for (int64_t d : s) TG_CHECK(d >= 0, ValueError, "eye: batch_shape must be non-negative, got ", s);
@@ -96,13 +97,13 @@ void bind_creation(py::module_& m) {
           throw ValueError(str("range: value ", std::string(py::str(v)), " is out of range for dtype int64"));
         }
       };
-      return ops::arange_int(integer(s), integer(l), integer(delta), dt);
+      return ops::arange_int(integer(s), integer(l), integer(delta), dt, default_device());
     }
     auto num = [](py::handle h) { return py::float_(py::reinterpret_borrow<py::object>(h)).cast<double>(); };
-    return ops::arange(num(s), num(l), num(delta), dt);
+    return ops::arange(num(s), num(l), num(delta), dt, default_device());
   }, "start"_a, "limit"_a = py::none(), "delta"_a = 1, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("linspace", [](double start, double stop, int64_t num, py::object dtype, py::object) {
-    return ops::linspace(start, stop, num, parse_optional_dtype(dtype).value_or(DType::Float32));
+    return ops::linspace(start, stop, num, parse_optional_dtype(dtype).value_or(DType::Float32), default_device());
   }, "start"_a, "stop"_a, "num"_a, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("cast", [](const Tensor& x, py::handle dtype, py::object) {
     const DType to = parse_dtype(dtype);  // a Python object: read before the GIL goes

@@ -3,6 +3,7 @@
 // updates a whole list of variables, so one optimizer step is one crossing
 // from Python. The lists are converted with the GIL held; the element loops
 // run without it when the step is large enough to be worth it.
+#include "backend/update.h"
 #include "bindings/common.h"
 #include "ops_optim.h"
 
@@ -26,6 +27,18 @@ void bind_optim(py::module_& m) {
   o.def("_set_parallel_elems", &optim::set_parallel_elems, "n"_a,
         "Elements per chunk when an update is split over the thread pool (<= 0: the default); for benchmarks");
   o.def("_parallel_elems", &optim::parallel_elems);
+  o.def("_update_kernel_probe", [](const std::string& update, const std::string& device, py::handle dtype) {
+    // Test hook: looks up the kernel slot of (update, device, dtype) as the
+    // updates do, raising their NotImplementedError when it is empty.
+    const DType dt = parse_dtype(dtype);
+    for (int k = 0; k < kNumUpdateKinds; ++k) {
+      if (update == update_name(UpdateKind(k))) {
+        update_kernel_for(UpdateKind(k), parse_device(device), dt);
+        return true;
+      }
+    }
+    throw ValueError("no optimizer update named '" + update + "'");
+  }, "update"_a, "device"_a, "dtype"_a);
 
   o.def(
       "sgd_update",

@@ -114,7 +114,7 @@ void bind_random(py::module_& m) {
     auto s = parse_seed(seed);
     return normal_like("random.normal", shape, mean, stddev, float_dtype(dtype),
                        [&](const Shape& sh, double mu, double sd, DType dt) {
-                         return ops::random_normal(sh, mu, sd, dt, s);
+                         return ops::random_normal(sh, mu, sd, dt, s, default_device());
                        });
   }, "shape"_a, "mean"_a = 0.0, "stddev"_a = 1.0, "dtype"_a = py::none(), "seed"_a = py::none(),
      "name"_a = py::none());
@@ -123,7 +123,7 @@ void bind_random(py::module_& m) {
     auto s = parse_seed(seed);
     return normal_like("random.truncated_normal", shape, mean, stddev, float_dtype(dtype),
                        [&](const Shape& sh, double mu, double sd, DType dt) {
-                         return ops::truncated_normal(sh, mu, sd, dt, s);
+                         return ops::truncated_normal(sh, mu, sd, dt, s, default_device());
                        });
   }, "shape"_a, "mean"_a = 0.0, "stddev"_a = 1.0, "dtype"_a = py::none(), "seed"_a = py::none(),
      "name"_a = py::none());
@@ -132,9 +132,9 @@ void bind_random(py::module_& m) {
     auto s = parse_seed(seed);
     return uniform_like(
         shape, minval, maxval, dtype,
-        [&](const Shape& sh, double lo, double hi, DType dt) { return ops::random_uniform(sh, lo, hi, dt, s); },
+        [&](const Shape& sh, double lo, double hi, DType dt) { return ops::random_uniform(sh, lo, hi, dt, s, default_device()); },
         [&](const Shape& sh, int64_t lo, int64_t hi, DType dt) {
-          return ops::random_uniform_int(sh, lo, hi, dt, s);
+          return ops::random_uniform_int(sh, lo, hi, dt, s, default_device());
         });
   }, "shape"_a, "minval"_a = 0, "maxval"_a = py::none(), "dtype"_a = py::none(), "seed"_a = py::none(),
      "name"_a = py::none());
@@ -149,7 +149,7 @@ void bind_random(py::module_& m) {
     const auto s = parse_seed_pair(seed);
     return normal_like("random.stateless_normal", shape, mean, stddev, float_dtype(dtype),
                        [&](const Shape& sh, double mu, double sd, DType dt) {
-                         return ops::stateless_random_normal(sh, mu, sd, dt, s);
+                         return ops::stateless_random_normal(sh, mu, sd, dt, s, default_device());
                        });
   }, "shape"_a, "seed"_a, "mean"_a = 0.0, "stddev"_a = 1.0, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("random_stateless_truncated_normal", [](py::handle shape, py::handle seed, const Tensor& mean,
@@ -157,7 +157,7 @@ void bind_random(py::module_& m) {
     const auto s = parse_seed_pair(seed);
     return normal_like("random.stateless_truncated_normal", shape, mean, stddev, float_dtype(dtype),
                        [&](const Shape& sh, double mu, double sd, DType dt) {
-                         return ops::stateless_truncated_normal(sh, mu, sd, dt, s);
+                         return ops::stateless_truncated_normal(sh, mu, sd, dt, s, default_device());
                        });
   }, "shape"_a, "seed"_a, "mean"_a = 0.0, "stddev"_a = 1.0, "dtype"_a = py::none(), "name"_a = py::none());
   m.def("random_stateless_uniform", [](py::handle shape, py::handle seed, py::handle minval, py::handle maxval,
@@ -166,10 +166,10 @@ void bind_random(py::module_& m) {
     return uniform_like(
         shape, minval, maxval, dtype,
         [&](const Shape& sh, double lo, double hi, DType dt) {
-          return ops::stateless_random_uniform(sh, lo, hi, dt, s);
+          return ops::stateless_random_uniform(sh, lo, hi, dt, s, default_device());
         },
         [&](const Shape& sh, int64_t lo, int64_t hi, DType dt) {
-          return ops::stateless_random_uniform_int(sh, lo, hi, dt, s);
+          return ops::stateless_random_uniform_int(sh, lo, hi, dt, s, default_device());
         });
   }, "shape"_a, "seed"_a, "minval"_a = 0, "maxval"_a = py::none(), "dtype"_a = py::none(), "name"_a = py::none());
 
@@ -184,7 +184,7 @@ void bind_random(py::module_& m) {
     const auto s = parse_seed(seed);
     const DType dt = float_dtype(dtype);
     MaybeReleaseGil gil(shape_numel(sh));
-    return ops::dropout_mask(sh, rate, dt, s);
+    return ops::dropout_mask(sh, rate, dt, s, default_device());
   }, "shape"_a, "rate"_a, "dtype"_a = py::none(), "seed"_a = py::none());
 }
 

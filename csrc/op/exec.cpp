@@ -66,10 +66,22 @@ void describe_own(const Tensor& t, ArrayArg& arg) {
   if (!arg.contiguous) arg.strides = t.strides().data();
 }
 
-void same_device(const OpDef& d, const Tensor* const* in, int n) {
-  for (int i = 1; i < n; ++i)
-    TG_CHECK(in[i]->device() == in[0]->device(), ValueError, d.name, ": tensors on different devices (",
-             in[0]->device().name(), " and ", in[i]->device().name(), "); copy one explicitly");
+// A Python scalar (weak, made on the CPU) joins the other operands' device;
+// any other mix of devices is the caller's to resolve.
+void same_device(const OpDef& d, const Tensor* const* in, int n, Tensor* moved, const Tensor** out) {
+  for (int i = 0; i < n; ++i) out[i] = in[i];
+  for (int i = 0; i < n; ++i) {
+    if (in[i]->device() == in[0]->device()) continue;
+    const int weak = in[i]->get()->weak ? i : in[0]->get()->weak ? 0 : -1;
+    if (weak >= 0) {
+      const Device target = in[weak == 0 ? i : 0]->device();
+      moved[weak] = ops::to_device(*in[weak], target);
+      out[weak] = &moved[weak];
+      continue;
+    }
+    throw ValueError(str(d.name, ": tensors on different devices (", in[0]->device().name(), " and ",
+                         in[i]->device().name(), "); copy one explicitly"));
+  }
 }
 
 void record(const OpDef& d, const Tensor* const* conv, int n, std::vector<Tensor> outs, const OpAttrs& attrs,
@@ -104,7 +116,11 @@ bool watched(const Tensor* const* in, int n) {
 
 Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   const OpDef& d = def(id);
-  same_device(d, in, n);
+  SmallBuf<Tensor, kMaxInputs> moved_buf;
+  SmallBuf<const Tensor*, kMaxInputs> placed_buf;
+  const Tensor** placed = placed_buf.get(size_t(n));
+  same_device(d, in, n, moved_buf.get(size_t(n)), placed);
+  in = placed;
   Inferred r;
   d.infer(d.name, in, n, attrs, r);
   // The inputs in their compute dtypes (and dense when the kernel wants
@@ -128,7 +144,9 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   // A dtype the op does not accept is the caller's error; an accepted one
   // without a kernel on this device is ours (NotImplementedError).
   TG_CHECK(d.dtypes & dtype_bit(r.kernel), TypeError, d.name, ": not defined for ", r.kernel, " tensors");
-  const Device device = r.device.value_or(in[0]->device());
+  // The output goes to the inputs' device, the attrs' for an op with no input,
+  // or where inference says (to_device).
+  const Device device = r.device.value_or(n > 0 ? in[0]->device() : attrs.device);
   const KernelFn kernel = kernel_for(id, r.kernel_device.value_or(device), r.kernel);
   Tensor out = Tensor::empty(r.shape, r.out, device);
   Tensor aux[kMaxAux];
@@ -216,6 +234,7 @@ Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c) {
   const Tensor* in[3] = {&a, &b, &c};
   return run(id, in, 3, no_attrs());
 }
+Tensor exec_nullary(OpId id, const OpAttrs& attrs) { return run(id, nullptr, 0, attrs); }
 Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs) {
   TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),
            " inputs (the execution path takes 1 to ", kMaxInputs, ")");

@@ -19,6 +19,8 @@ Tensor exec(OpId id, const Tensor& a);
 Tensor exec(OpId id, const Tensor& a, const OpAttrs& attrs);
 Tensor exec(OpId id, const Tensor& a, const Tensor& b);
 Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c);
+// An op with no inputs (creation, random): made on attrs.device.
+Tensor exec_nullary(OpId id, const OpAttrs& attrs);
 // Any number of inputs (up to kMaxInputs).
 Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs);
 // A list of inputs (the joins: any number when the op's arity is -1).

@@ -2,8 +2,9 @@
 // op's name as errors, tape nodes and Python read it, and its kernel family
 // with the loop of that family that computes it on the CPU (simd/elementwise.h).
 //
-// Ops not yet in the table (linalg, the fused Dense, creation, random,
-// optimizer updates) still define themselves in their ops_*.cpp file;
+// Ops not yet in the table (linalg, the fused Dense) still define themselves
+// in their ops_*.cpp file (optimizer updates have a registry of their own,
+// backend/update.h);
 // docs/architecture.md tracks the migration.
 #pragma once
 
@@ -81,6 +82,21 @@
   X(GatherBackward, "gather_backward", Gather, gather_backward) X(OneHot, "one_hot", Gather, one_hot)       \
   X(FlatNonzero, "flatnonzero", Gather, flatnonzero)
 
+// Creation (backend/cpu/fill.cpp): no inputs; the shape, dtype and device
+// come from the attrs.
+#define TG_OPS_CREATION(X) \
+  X(Fill, "fill", Fill, full) X(Eye, "eye", Eye, eye) X(Range, "range", Range, arange) \
+  X(Linspace, "linspace", Linspace, linspace)
+
+// Random (backend/cpu/random.cpp): no inputs except random_shuffle's; the
+// stateful and stateless variants of a distribution share its op and differ
+// only in the Philox stream random.cpp puts in the attrs.
+#define TG_OPS_RANDOM(X)                                                                                  \
+  X(RandomNormal, "random_normal", Normal, random_normal)                                                  \
+  X(TruncatedNormal, "truncated_normal", TruncatedNormal, truncated_normal)                                \
+  X(RandomUniform, "random_uniform", Uniform, random_uniform) X(DropoutMask, "dropout_mask", Dropout, dropout_mask) \
+  X(RandomShuffle, "random_shuffle", Shuffle, random_shuffle)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
-  TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X)
+  TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X)

@@ -63,6 +63,8 @@ void define_device();       // ops_device.cpp
 void define_shape();        // ops_shape.cpp
 void define_indexing();     // indexing.cpp
 void define_gather();       // ops_index.cpp
+void define_creation();     // ops_creation.cpp
+void define_random();       // random.cpp
 
 void init() {
   static std::once_flag once;
@@ -75,6 +77,8 @@ void init() {
     define_shape();
     define_indexing();
     define_gather();
+    define_creation();
+    define_random();
     cpu::register_all();
   });
 }

@@ -2,6 +2,7 @@
 // the best instruction-set level the CPU supports (see loops_arch.cpp).
 #pragma once
 #include "simd/elementwise.h"
+#include "simd/optim.h"
 #include "simd/reduce.h"
 
 namespace tg::simd {
@@ -9,6 +10,7 @@ namespace tg::simd {
 struct KernelTable {
   ElementwiseLoops ew;
   ReduceLoops red;
+  UpdateLoops updates;  // the optimizer updates
   const char* level = "base";
 };
 

@@ -7,6 +7,7 @@
 
 #include "simd/dispatch.h"
 #include "simd/elementwise_impl.h"
+#include "simd/optim_impl.h"
 #include "simd/reduce_impl.h"
 
 namespace tg::simd::TG_ARCH {
@@ -14,6 +15,7 @@ namespace tg::simd::TG_ARCH {
 void fill(KernelTable& t) {
   fill_elementwise(t.ew);
   fill_reduce(t.red);
+  fill_updates(t.updates);
 }
 
 }  // namespace tg::simd::TG_ARCH

@@ -87,11 +87,25 @@ STAND_IN = textwrap.dedent(r"""
     assert g.device.endswith("CPU:0"), g.device
     np.testing.assert_array_equal(g.numpy(), 2 * x.numpy())
 
-    # tf.identity under a device scope is the copy to that device.
+    # A Python scalar joins the tensor's device.
+    np.testing.assert_array_equal((y * 2.0).cpu().numpy(), 2 * x.numpy())
+    assert (3.0 + y).device.endswith("GPU:0")
+
+    # Under a device scope: tf.identity copies there, Python data and
+    # creation ops are made there (zeros has no kernel on the stand-in).
     _C._set_scope_device("GPU:0")
     w = tg.identity(x)
+    c = tg.constant([1.0, 2.0])
+    try:
+        tg.zeros([2])
+    except NotImplementedError as e:
+        assert "op 'fill' has no CUDA kernel" in str(e), e
+    else:
+        raise AssertionError("zeros ran on a device without a fill kernel")
     _C._set_scope_device(None)
     assert w.device.endswith("GPU:0"), w.device
+    assert c.device.endswith("GPU:0"), c.device
+    assert tg.constant([1.0]).device.endswith("CPU:0")
     print("ok")
 """)
 

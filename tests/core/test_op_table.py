@@ -25,7 +25,11 @@ FLOATS = ["float32", "float64"]
 # reductions have no gradient (TF neither).
 NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "logical_and",
                       "logical_or", "logical_xor", "logical_not", "is_nan", "is_finite", "is_inf", "floor_divide",
-                      "reduce_any", "reduce_all", "argmax", "argmin", "one_hot", "flatnonzero"}
+                      "reduce_any", "reduce_all", "argmax", "argmin", "one_hot", "flatnonzero",
+                      # Creation and random ops make values from numbers, not from differentiable
+                      # inputs (random_shuffle's input has no gradient in TF either).
+                      "fill", "eye", "range", "linspace", "random_normal", "truncated_normal", "random_uniform",
+                      "dropout_mask", "random_shuffle"}
 
 
 def _erf(x):
@@ -82,6 +86,63 @@ def _scatter_ref(x):
 
 
 GATHER_COLUMNS = [-1, 0, 0, 3]  # a repeat and a negative index
+
+
+def _creation(make, ref, dtypes):
+    # make(n, dtype) and ref(n, dtype): lists of tensors and of the NumPy arrays they must equal.
+    return {"kind": "creation", "make": make, "ref": ref, "dtypes": dtypes}
+
+
+def _random(make, check, dtypes=FLOATS):
+    # make(n, dtype): a tensor of n values after tg.random.set_seed; check(values, dtype) asserts what a
+    # large sample of the op must satisfy (its distribution, its bounds).
+    return {"kind": "random", "make": make, "check": check, "dtypes": dtypes}
+
+
+def _linspace_ref(n, dt):
+    x = np.linspace(-2.25, 5.5, n)
+    return [(np.floor(x) if np.dtype(dt).kind in "iu" else x).astype(dt)]
+
+
+def _moments(mean, std, tol=0.03):
+    def check(v, dtype):
+        assert abs(v.mean() - mean) < 6 * std / math.sqrt(v.size), v.mean()
+        assert abs(v.std() / std - 1) < tol, v.std()
+    return check
+
+
+def _uniform_check(v, dtype):
+    if np.dtype(dtype).kind == "f":
+        assert v.min() >= -1 and v.max() < 3
+        _moments(1.0, 4 / math.sqrt(12))(v, dtype)
+    else:
+        assert set(np.unique(v)) == set(range(-5, 7))  # every value of [minval, maxval), nothing else
+        _moments(0.5, math.sqrt((12 ** 2 - 1) / 12))(v, dtype)
+
+
+def _truncated_check(v, dtype):
+    assert np.abs(v).max() <= 2.0 + 1e-6
+    _moments(0.0, 0.879596)(v, dtype)  # the standard normal cut at +-2 sd
+
+
+def _dropout_check(v, dtype):
+    keep = np.dtype(dtype).type(1 / 0.75)
+    assert set(np.unique(v)) == {0, keep}
+    kept = np.mean(v != 0)
+    assert abs(kept - 0.75) < 6 * math.sqrt(0.75 * 0.25 / v.size), kept
+
+
+def _shuffle_rows(n, dt):
+    return np.arange(n).reshape(-1, 1).repeat(3, axis=1).astype(dt) if dt != "bool" else np.arange(n)[:, None] % 2 == 0
+
+
+def _shuffle_check(v, dtype):
+    rows = _shuffle_rows(len(v), dtype)
+    assert np.array_equal(v[np.lexsort(v.T[::-1])], rows[np.lexsort(rows.T[::-1])])  # the same rows
+    if dtype != "bool":
+        assert not np.array_equal(v, rows)  # in another order
+
+
 REFERENCE = {
     "negative": _unary(np.negative, dtypes=FLOATS + ["int32", "int64"]),
     "abs": _unary(np.abs, "away", FLOATS + ["int32", "int64"]),
@@ -202,6 +263,29 @@ REFERENCE = {
                        ["int32", "int64", "uint8"]),
     "flatnonzero": _layout(lambda m: tg.boolean_mask(tg.reshape(tg.range(m.shape[0] * m.shape[1]), m.shape), m),
                            lambda x: np.flatnonzero(x), ["bool"]),
+    # Creation: no inputs; checked through their public functions at both sizes.
+    "fill": _creation(lambda n, dt: [tg.zeros(shape_of(n), dt), tg.ones(shape_of(n), dt)],
+                      lambda n, dt: [np.zeros(shape_of(n), dt), np.ones(shape_of(n), dt)], ALL_DTYPES),
+    "eye": _creation(lambda n, dt: [tg.eye(*shape_of(n), dtype=dt), tg.eye(*shape_of(n)[::-1], dtype=dt)],
+                     lambda n, dt: [np.eye(*shape_of(n), dtype=dt), np.eye(*shape_of(n)[::-1], dtype=dt)],
+                     ALL_DTYPES),
+    "range": _creation(lambda n, dt: [tg.range(-3, 2 * n - 3, 2, dtype=dt)] + (
+                           [tg.range(-1.5, 0.25 * n - 1.5, 0.25, dtype=dt)] if dt in FLOATS else []),
+                       lambda n, dt: [np.arange(-3, 2 * n - 3, 2, dtype=dt)] + (
+                           [np.arange(-1.5, 0.25 * n - 1.5, 0.25, dtype=dt)] if dt in FLOATS else []),
+                       FLOATS + ["int32", "int64"]),
+    "linspace": _creation(lambda n, dt: [tg.linspace(-2.25, 5.5, n, dtype=dt)], _linspace_ref,
+                          FLOATS + ["int32", "int64"]),
+    # Random: shape, dtype, determinism under a seed, and the distribution of a large sample.
+    "random_normal": _random(lambda n, dt: tg.random.normal([n], mean=1.5, stddev=2.0, dtype=dt),
+                             _moments(1.5, 2.0)),
+    "truncated_normal": _random(lambda n, dt: tg.random.truncated_normal([n], dtype=dt), _truncated_check),
+    "random_uniform": _random(lambda n, dt: tg.random.uniform([n], minval=-1 if dt in FLOATS else -5,
+                                                              maxval=3 if dt in FLOATS else 7, dtype=dt),
+                              _uniform_check, FLOATS + ["int32", "int64"]),
+    "dropout_mask": _random(lambda n, dt: tg._C.dropout_mask([n], 0.25, dt), _dropout_check),
+    "random_shuffle": _random(lambda n, dt: tg.random.shuffle(tg.constant(_shuffle_rows(n, dt))), _shuffle_check,
+                              FLOATS + ["int32", "uint8", "bool"]),
 }
 
 
@@ -299,6 +383,34 @@ def test_values_match_numpy(name, dtype, n):
             for layout_b, tb, xb in layouts(xs[1]):
                 with np.errstate(all="ignore"):
                     assert_close(_call(name, ta, tb), ref["ref"](xa, xb), dtype)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"creation"})))
+def test_creation_matches_numpy(name, dtype, n):
+    ref = REFERENCE[name]
+    for got, expected in zip(ref["make"](n, dtype), ref["ref"](n, dtype), strict=True):
+        assert got.dtype == tg.as_dtype(dtype) and got.shape == expected.shape
+        assert_close(got, expected, dtype)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("name,dtype", list(_cases({"random"})))
+def test_random_ops_are_seeded_and_follow_their_distribution(name, dtype, n):
+    ref = REFERENCE[name]
+
+    def sample(seed):
+        tg.random.set_seed(seed)
+        return ref["make"](n, dtype)
+
+    a, again, other = sample(1), sample(1), sample(2)
+    assert a.dtype == tg.as_dtype(dtype) and a.shape[0] == n
+    np.testing.assert_array_equal(a.numpy(), again.numpy())
+    if n > 7:
+        assert not np.array_equal(a.numpy(), other.numpy())
+        ref["check"](a.numpy(), dtype)
+    with pytest.raises(NotImplementedError, match=f"op '{name}' has no CUDA kernel for {dtype}"):
+        _C._kernel_for_probe(name, "GPU:0", dtype)
 
 
 REDUCE_AXES = [None, 0, -1, (0, 1)]

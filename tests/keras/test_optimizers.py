@@ -3,6 +3,10 @@ Keras 3's update rules (several steps, float32 and float64), the op-based fallba
 learning-rate handling and schedules, and apply_gradients edge cases."""
 
 import math
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -177,6 +181,62 @@ def test_large_variable_update_uses_threads_correctly():
     got, _ = _run(lambda: optimizers.RMSprop(), w0, grads, "float32")
     np.testing.assert_allclose(got, ref_rmsprop(w0.astype(np.float64), [g.astype(np.float64) for g in grads]),
                                rtol=1e-5, atol=1e-6)
+
+
+UPDATES = ["sgd", "rmsprop", "adam", "adagrad", "adadelta"]
+
+
+def test_every_update_has_cpu_kernels_and_a_missing_one_is_not_implemented():
+    for update in UPDATES:
+        for dtype in ("float32", "float64"):
+            assert tf._C.optim._update_kernel_probe(update, "CPU:0", dtype)
+        with pytest.raises(NotImplementedError, match=f"optimizer update '{update}' has no CPU kernel for int32"):
+            tf._C.optim._update_kernel_probe(update, "CPU:0", "int32")
+    with pytest.raises(NotImplementedError, match="optimizer update 'adam' has no CUDA kernel for float32"):
+        tf._C.optim._update_kernel_probe("adam", "GPU:0", "float32")
+    with pytest.raises(ValueError, match="no_such_update"):
+        tf._C.optim._update_kernel_probe("no_such_update", "CPU:0", "float32")
+
+
+LEVEL_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tensorgear as tf
+    sys.path.insert(0, sys.argv[2])
+    from test_optimizers import CASES, _run
+    rng = np.random.default_rng(4)
+    out = {}
+    for name, make_opt, _ in CASES:
+        for dtype in ("float32", "float64"):
+            w0 = rng.normal(size=(37, 29))
+            grads = [rng.normal(size=w0.shape) for _ in range(3)]
+            out[f"{name}-{dtype}"] = _run(make_opt, w0, grads, dtype)[0]
+    np.savez(sys.argv[1], level=tf._C.simd_level(), **out)
+""")
+
+
+def test_every_simd_level_gives_the_same_updates(tmp_path):
+    # The update loops are compiled per instruction-set level with the
+    # element-wise loops and follow the same TENSORGEAR_SIMD cap.
+    best = tf._C.simd_level()
+    levels = ["base", "avx2", "avx512"]
+    results = {}
+    for lv in levels:
+        path = tmp_path / f"{lv}.npz"
+        subprocess.run([sys.executable, "-c", LEVEL_SCRIPT, str(path), os.path.dirname(__file__)], check=True,
+                       env=dict(os.environ, TENSORGEAR_SIMD=lv), timeout=120)
+        results[lv] = np.load(path)
+    for i, lv in enumerate(levels):
+        assert str(results[lv]["level"]) == levels[min(i, levels.index(best))]
+    ref = results["base"]
+    for lv in levels[1:]:
+        for key in ref.files:
+            if key == "level":
+                continue
+            # FMA contraction differs between levels: an ulp or two of the largest weight.
+            eps = np.finfo(ref[key].dtype).eps
+            np.testing.assert_allclose(results[lv][key], ref[key], rtol=0, atol=4 * eps * np.abs(ref[key]).max(),
+                                       err_msg=f"{key} at {lv}")
 
 
 def test_keras_default_hyperparameters():

@@ -185,7 +185,7 @@ void one_hot_kernel(const KernelCall& c) {
   const int64_t inner = prod_dims(is, axis, is.size());
   TG_DISPATCH_ALL(c.out.dtype, {
     T* dst = static_cast<T*>(c.out.data);
-    const T on = static_cast<T>(c.attrs->value), off = static_cast<T>(c.attrs->value2);
+    const T on = static_cast<T>(c.attrs->real[0]), off = static_cast<T>(c.attrs->real[1]);
     parallel_for(c.numel, kParallelElems, [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, off); });
     parallel_for(int64_t(idx.size()), kParallelElems, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {

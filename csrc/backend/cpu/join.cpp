@@ -91,7 +91,7 @@ void fill_with(void* out, int64_t n, T v) {
 // The constant everywhere, then the input into its region.
 void pad_kernel(const KernelCall& c) {
   const Shape out_shape = shape_of(c);
-  const double v = c.attrs->value;
+  const double v = c.attrs->real[0];
   TG_DISPATCH_ALL(c.out.dtype, fill_with<T>(c.out.data, c.numel, static_cast<T>(v)));
   const Shape s = own_shape(c.in[0]);
   if (shape_numel(s) == 0) return;

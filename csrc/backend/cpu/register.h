@@ -11,6 +11,9 @@ void register_softmax();      // backend/cpu/softmax.cpp
 void register_copy();         // backend/cpu/copy.cpp
 void register_join();         // backend/cpu/join.cpp
 void register_gather();       // backend/cpu/gather.cpp
+void register_fill();         // backend/cpu/fill.cpp
+void register_random();       // backend/cpu/random.cpp
+void register_optim();        // backend/cpu/optim.cpp (the optimizer updates' registry, backend/update.h)
 
 inline void register_all() {
   register_elementwise();
@@ -19,6 +22,9 @@ inline void register_all() {
   register_copy();
   register_join();
   register_gather();
+  register_fill();
+  register_random();
+  register_optim();
 }
 
 }  // namespace tg::cpu
