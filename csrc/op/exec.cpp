@@ -55,6 +55,16 @@ void describe(const Tensor& t, const Shape& shape, ArrayArg& arg, StrideBuf& buf
   arg.strides = s;
 }
 
+// An operand in its own shape and strides (the tensor outlives the call).
+void describe_own(const Tensor& t, ArrayArg& arg) {
+  arg.data = t.raw();
+  arg.dtype = t.dtype();
+  arg.shape = t.shape().data();
+  arg.ndim = int(t.ndim());
+  arg.strides = t.strides().data();
+  arg.contiguous = t.is_contiguous();
+}
+
 void same_device(const OpDef& d, const Tensor* const* in, int n) {
   for (int i = 1; i < n; ++i)
     TG_CHECK(in[i]->device() == in[0]->device(), ValueError, d.name, ": tensors on different devices (",
@@ -99,7 +109,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
       cast_storage[i] = ops::cast(*in[i], r.inputs[i]);
       cv[i] = &cast_storage[i];
     }
-    if (r.dense_inputs && !cv[i]->is_contiguous()) {
+    if ((r.dense_inputs || r.dense_input[i]) && !cv[i]->is_contiguous()) {
       cast_storage[i] = ops::identity(*cv[i]);
       cv[i] = &cast_storage[i];
     }
@@ -125,7 +135,9 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
     call.attrs = &attrs;
     StrideBuf bufs[kMaxInputs];
     for (int i = 0; i < n; ++i) {
-      if (r.dense_inputs) {
+      if (r.own_shapes) {
+        describe_own(*cv[i], call.in[i]);
+      } else if (r.dense_inputs) {
         call.in[i].data = cv[i]->raw();
         call.in[i].dtype = cv[i]->dtype();
         call.in[i].contiguous = true;

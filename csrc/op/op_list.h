@@ -2,8 +2,8 @@
 // op's name as errors, tape nodes and Python read it, and its kernel family
 // with the loop of that family that computes it on the CPU (simd/elementwise.h).
 //
-// Ops not yet in the table (shape, indexing, linalg, the fused Dense,
-// creation, random, optimizer updates) still define themselves in their ops_*.cpp file;
+// Ops not yet in the table (shape, indexing, creation, random, optimizer
+// updates) still define themselves in their ops_*.cpp file;
 // docs/architecture.md tracks the migration.
 #pragma once
 
@@ -61,6 +61,12 @@
 // Copies (backend/cpu/copy.cpp).
 #define TG_OPS_COPY(X) X(Cast, "cast", Copy, cast) X(Identity, "identity", Copy, identity)
 
+// Matrix products (backend/cpu/gemm.cpp): matmul, and the Dense layer's
+// forward, the GEMM followed by a bias + activation epilogue
+// (backend/cpu/dense.cpp). tensordot is a composition (transpose, reshape,
+// matmul), not an entry.
+#define TG_OPS_LINALG(X) X(MatMul, "matmul", Gemm, matmul) X(Dense, "dense", GemmEpilogue, dense)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
-  TG_OPS_COPY(X)
+  TG_OPS_COPY(X) TG_OPS_LINALG(X)

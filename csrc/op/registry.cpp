@@ -49,6 +49,8 @@ void define_elementwise();  // ops_elementwise.cpp
 void define_reduce();       // ops_reduce.cpp
 void define_nn();           // ops_nn.cpp
 void define_copy();         // ops_creation.cpp
+void define_linalg();       // ops_linalg.cpp
+void define_dense();        // ops_dense.cpp
 
 void init() {
   static std::once_flag once;
@@ -57,6 +59,8 @@ void init() {
     define_reduce();
     define_nn();
     define_copy();
+    define_linalg();
+    define_dense();
     cpu::register_all();
   });
 }

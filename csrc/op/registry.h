@@ -37,6 +37,14 @@ struct Inferred {
   // Every input dense in its own shape (a recorded copy makes it so); the
   // kernel knows each operand's shape from the op's contract.
   bool dense_inputs = false;
+  // Only these inputs dense (the others keep their strides): matmul and
+  // dense ask for it for a GEMM operand whose layout BLAS cannot read in
+  // place, dense also for a strided bias.
+  bool dense_input[kMaxInputs] = {};
+  // Each input described by its own shape and strides (ArrayArg::shape)
+  // instead of strides over the call's shape: for operands that are not
+  // broadcast against each other element by element (matmul, dense).
+  bool own_shapes = false;
   bool differentiable = true;  // false: this call is not recorded (e.g. a cast to int)
   DType out = DType::Float32;
   DType kernel = DType::Float32;
@@ -63,7 +71,7 @@ enum : uint8_t { kSaveNothing = 0, kSaveInputs = 1, kSaveOutput = 2 };
 
 struct OpDef {
   const char* name = nullptr;
-  int arity = 0;
+  int arity = 0;               // inputs (dense may be called without its last, the optional bias)
   InferFn infer = nullptr;
   GradRule grad = nullptr;     // null: not differentiable (never recorded)
   uint8_t saves = kSaveNothing;

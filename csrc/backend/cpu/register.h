@@ -9,12 +9,16 @@ void register_elementwise();  // backend/cpu/elementwise.cpp
 void register_reduce();       // backend/cpu/reduce.cpp
 void register_softmax();      // backend/cpu/softmax.cpp
 void register_copy();         // backend/cpu/copy.cpp
+void register_gemm();         // backend/cpu/gemm.cpp (matmul)
+void register_dense();        // backend/cpu/dense.cpp
 
 inline void register_all() {
   register_elementwise();
   register_reduce();
   register_softmax();
   register_copy();
+  register_gemm();
+  register_dense();
 }
 
 }  // namespace tg::cpu
