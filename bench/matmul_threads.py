@@ -1,6 +1,6 @@
 """One GEMM on one thread vs split over the thread pool (single-threaded BLAS
 per block), at the MNIST training shapes and squares, to place linalg's
-parallel_gemm_threshold (csrc/ops_linalg.cpp).
+parallel_gemm_threshold (csrc/backend/cpu/gemm.cpp).
 
     python bench/matmul_threads.py [--repeat N]
 

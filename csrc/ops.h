@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "backend/kernel.h"
 #include "tensor.h"
 
 namespace tg::ops {
@@ -170,15 +171,15 @@ Tensor boolean_mask(const Tensor& t, const Tensor& mask, int64_t axis = 0);
 // The flat positions of the true elements of a bool tensor, as int64 (NumPy's flatnonzero).
 Tensor flatnonzero(const Tensor& mask);
 
-// ---- linear algebra (ops_linalg.cpp) --------------------------------------
+// ---- linear algebra (ops_linalg.cpp; kernel backend/cpu/gemm.cpp) ---------
 // NumPy matmul semantics (1-D, 2-D, batched with broadcast batch dims);
-// transposes are folded into the BLAS call.
+// transposes are folded into the BLAS call. tensordot is a composition.
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
 Tensor tensordot(const Tensor& a, const Tensor& b, const std::vector<int64_t>& axes_a,
                  const std::vector<int64_t>& axes_b);
 
-// ---- the Dense layer's forward in one op (ops_dense.cpp) ---------------------
-enum class DenseActivation { None, Relu };
+// ---- the Dense layer's forward in one op (ops_dense.cpp; kernel backend/cpu/dense.cpp)
+using DenseActivation = Activation;  // None or Relu (backend/kernel.h)
 // activation(x @ kernel + bias); x of rank >= 1 (leading dims are batch dims),
 // kernel (in, units), bias (units,) or undefined.
 Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, DenseActivation activation);

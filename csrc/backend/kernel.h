@@ -14,16 +14,20 @@ namespace tg {
 struct ArrayArg {
   void* data = nullptr;
   DType dtype = DType::Float32;
-  // Element strides over the call's shape (0 along broadcast dimensions).
+  // Element strides over the call's shape (0 along broadcast dimensions), or
+  // over the operand's own shape when that is given (below).
   const int64_t* strides = nullptr;
-  bool contiguous = false;  // dense over the whole call shape
-  bool scalar = false;      // one element, broadcast everywhere
-  // Set when the op's inference asks for operands in their own shapes (the
-  // joins, gathers): the operand's dims, and its strides over them (null
-  // when contiguous).
+  // The operand's own shape, for ops whose operands are not broadcast over
+  // one call shape (matmul, dense, the joins, gathers:
+  // Inferred::own_shapes); null otherwise.
   const int64_t* shape = nullptr;
   int ndim = 0;
+  bool contiguous = false;  // dense over the whole call shape (or over its own shape, when given)
+  bool scalar = false;      // one element, broadcast everywhere
 };
+
+// An activation fused into an op's epilogue (dense).
+enum class Activation : uint8_t { None, Relu };
 
 // The attributes of an op call, parsed and normalised by the op's public
 // function. Each family reads the fields it has.
@@ -51,6 +55,10 @@ struct OpAttrs {
   double real[2] = {};
   int64_t whole[2] = {};
   uint32_t philox[3] = {};
+  // matmul, dense: the last two dims of input 0 / input 1 are read
+  // transposed (never set for a 1-D operand, which has no transpose).
+  bool transpose_a = false, transpose_b = false;
+  Activation activation = Activation::None;  // dense: applied after the bias
 };
 
 constexpr int kMaxInputs = 5;

@@ -56,14 +56,14 @@ void describe(const Tensor& t, const Shape& shape, ArrayArg& arg, SmallBuf<int64
   arg.strides = s;
 }
 
-// An operand in its own shape: dims and strides straight from the tensor.
+// An operand in its own shape and strides (the tensor outlives the call).
 void describe_own(const Tensor& t, ArrayArg& arg) {
   arg.data = t.raw();
   arg.dtype = t.dtype();
   arg.shape = t.shape().data();
   arg.ndim = int(t.ndim());
+  arg.strides = t.strides().data();
   arg.contiguous = t.is_contiguous();
-  if (!arg.contiguous) arg.strides = t.strides().data();
 }
 
 // A Python scalar (weak, made on the CPU) joins the other operands' device;
@@ -136,7 +136,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
       conv_storage[i] = ops::cast(*in[i], want);
       cv[i] = &conv_storage[i];
     }
-    if (r.dense_inputs && !cv[i]->is_contiguous()) {
+    if ((r.dense_inputs || r.dense_input[i]) && !cv[i]->is_contiguous()) {
       conv_storage[i] = ops::identity(*cv[i]);
       cv[i] = &conv_storage[i];
     }

@@ -2,8 +2,8 @@
 // op's name as errors, tape nodes and Python read it, and its kernel family
 // with the loop of that family that computes it on the CPU (simd/elementwise.h).
 //
-// Ops not yet in the table (linalg, the fused Dense) still define themselves
-// in their ops_*.cpp file (optimizer updates have a registry of their own,
+// Every op of the engine is here (optimizer updates, which write Variables
+// in place and are never taped, have a registry of their own,
 // backend/update.h);
 // docs/architecture.md tracks the migration.
 #pragma once
@@ -97,6 +97,13 @@
   X(RandomUniform, "random_uniform", Uniform, random_uniform) X(DropoutMask, "dropout_mask", Dropout, dropout_mask) \
   X(RandomShuffle, "random_shuffle", Shuffle, random_shuffle)
 
+// Matrix products (backend/cpu/gemm.cpp): matmul, and the Dense layer's
+// forward, the GEMM followed by a bias + activation epilogue
+// (backend/cpu/dense.cpp). tensordot is a composition (transpose, reshape,
+// matmul), not an entry.
+#define TG_OPS_LINALG(X) X(MatMul, "matmul", Gemm, matmul) X(Dense, "dense", GemmEpilogue, dense)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
-  TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X)
+  TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X) \
+  TG_OPS_LINALG(X)

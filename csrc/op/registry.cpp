@@ -65,6 +65,8 @@ void define_indexing();     // indexing.cpp
 void define_gather();       // ops_index.cpp
 void define_creation();     // ops_creation.cpp
 void define_random();       // random.cpp
+void define_linalg();       // ops_linalg.cpp
+void define_dense();        // ops_dense.cpp
 
 void init() {
   static std::once_flag once;
@@ -79,6 +81,8 @@ void init() {
     define_gather();
     define_creation();
     define_random();
+    define_linalg();
+    define_dense();
     cpu::register_all();
   });
 }

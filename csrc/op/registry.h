@@ -38,6 +38,10 @@ struct Inferred {
   // Every input dense in its own shape (a recorded copy makes it so); the
   // kernel knows each operand's shape from the op's contract.
   bool dense_inputs = false;
+  // Only these inputs dense (the others keep their strides): matmul and
+  // dense ask for it for a GEMM operand whose layout BLAS cannot read in
+  // place, dense also for a strided bias.
+  bool dense_input[kMaxInputs] = {};
   // Each operand described in its own shape (ArrayArg::shape), not over the
   // call's: the joins and gathers, whose operands differ in shape.
   bool own_shapes = false;
@@ -87,7 +91,7 @@ enum : uint8_t { kSaveNothing = 0, kSaveInputs = 1, kSaveOutput = 2 };
 
 struct OpDef {
   const char* name = nullptr;
-  int arity = 0;
+  int arity = 0;               // inputs (dense may be called without its last, the optional bias)
   InferFn infer = nullptr;
   ViewFn view = nullptr;       // set for view ops (then infer and kernels are unused)
   GradRule grad = nullptr;     // null: not differentiable (never recorded)

@@ -226,7 +226,7 @@ def test_only_unreadable_layouts_are_copied():
 def test_big_gemms_split_over_the_pool_with_single_threaded_blas():
     stats = _C._matmul_stats()
     default = stats["parallel_gemm_threshold"]
-    # the MNIST step's smallest GEMMs ((128,512)@(512,10)) are split too (see ops_linalg.cpp)
+    # the MNIST step's smallest GEMMs ((128,512)@(512,10)) are split too (see backend/cpu/gemm.cpp)
     assert 64 ** 3 <= default <= 128 * 512 * 10
     rng = np.random.default_rng(3)
     tg.matmul(np.ones((8, 8), np.float32), np.ones((8, 8), np.float32))

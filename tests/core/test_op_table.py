@@ -286,6 +286,11 @@ REFERENCE = {
     "dropout_mask": _random(lambda n, dt: tg._C.dropout_mask([n], 0.25, dt), _dropout_check),
     "random_shuffle": _random(lambda n, dt: tg.random.shuffle(tg.constant(_shuffle_rows(n, dt))), _shuffle_check,
                               FLOATS + ["int32", "uint8", "bool"]),
+    # Matrix products over the GEMM kernel (backend/cpu/gemm.cpp): NumPy's
+    # matmul with the transpose flags, and the fused Dense forward. tensordot
+    # is a composition (transpose, reshape, matmul), not a table entry.
+    "matmul": {"kind": "matmul", "dtypes": FLOATS + ["int32", "int64", "uint8"]},
+    "dense": {"kind": "dense", "dtypes": FLOATS},
 }
 
 
@@ -555,6 +560,81 @@ def _flat_concat(outs):
     return outs[0] if len(outs) == 1 else tg.concat([tg.reshape(o, [-1]) for o in outs], axis=0)
 
 
+# ---- matrix products ----------------------------------------------------------------
+
+MATMUL_SIZES = [(3, 4, 5), (300, 200, 100)]  # (m, k, n): one BLAS call, and a GEMM split over the pool
+
+
+def matrix_layouts(x):
+    """layouts(x), plus a transposed view (column-major last two dims), which
+    BLAS reads in place with a transpose flag; the strided view (a column
+    step) it cannot read, so matmul copies it."""
+    yield from layouts(x)
+    stored = np.ascontiguousarray(np.swapaxes(x, -1, -2))
+    perm = list(range(x.ndim - 2)) + [x.ndim - 1, x.ndim - 2]
+    yield "transposed", tg.transpose(tg.constant(stored), perm), x
+
+
+def _operand(shape, trans, dtype, seed):
+    """A matmul operand of logical shape `shape`, stored transposed when trans."""
+    x = data("any", shape, dtype, seed)
+    return np.ascontiguousarray(np.swapaxes(x, -1, -2)) if trans else x
+
+
+def _copies():
+    return _C._matmul_stats()["operand_copies"]
+
+
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("mkn", MATMUL_SIZES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("dtype", REFERENCE["matmul"]["dtypes"])
+def test_matmul_matches_numpy(dtype, mkn, batched):
+    m, k, n = mkn
+    lead = (2,) if batched else ()
+    for ta, tb in [(False, False), (True, True)] if m > 10 else [(False, False), (True, False), (False, True),
+                                                                 (True, True)]:
+        a = _operand(lead + (m, k), ta, dtype, 0)  # stored as op(a)^T when ta
+        b = _operand((k, n), tb, dtype, 1)        # shared by the batch
+        a64, b64 = (v.astype(np.float64) if v.dtype.kind == "f" else v for v in (a, b))
+        with np.errstate(over="ignore"):
+            expected = np.matmul(np.swapaxes(a64, -1, -2) if ta else a64, b64.T if tb else b64)
+        for (layout_a, xa, _), (layout_b, xb, _) in [(la, lb) for la in matrix_layouts(a) for lb in matrix_layouts(b)]:
+            before = _copies()
+            got = tg.matmul(xa, xb, transpose_a=ta, transpose_b=tb)
+            assert got.shape == expected.shape, (layout_a, layout_b, ta, tb)
+            if np.dtype(dtype).kind == "f":
+                tol = 1e-4 if dtype == "float32" else 1e-12
+                np.testing.assert_allclose(got.numpy(), expected.astype(dtype), rtol=tol, atol=tol * k,
+                                           err_msg=f"{layout_a} @ {layout_b}, ta={ta}, tb={tb}")
+                # Only the strided views (a column step) are copied before BLAS.
+                assert _copies() - before == [layout_a, layout_b].count("strided"), (layout_a, layout_b)
+            else:
+                np.testing.assert_array_equal(got.numpy(), expected.astype(dtype))
+                assert _copies() == before  # the integer loops read any strides
+
+
+@pytest.mark.parametrize("activation", [None, "relu"])
+@pytest.mark.parametrize("batched", [False, True])
+@pytest.mark.parametrize("mkn", MATMUL_SIZES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_dense_matches_numpy(dtype, mkn, batched, activation):
+    m, k, n = mkn
+    x = data("any", ((2,) if batched else ()) + (m, k), dtype, 0)
+    w, b = data("any", (k, n), dtype, 1), data("any", (n,), dtype, 2)
+    z = x.astype(np.float64) @ w.astype(np.float64) + b
+    expected = np.maximum(z, 0) if activation == "relu" else z
+    tol = 1e-4 if dtype == "float32" else 1e-12
+    for (layout_x, tx, _), (layout_w, tw, _) in [(lx, lw) for lx in matrix_layouts(x) for lw in matrix_layouts(w)]:
+        before = _copies()
+        got = _C.dense(tx, tw, tg.constant(b), activation)
+        assert got.shape == expected.shape and got.dtype == tg.as_dtype(dtype)
+        np.testing.assert_allclose(got.numpy(), expected.astype(dtype), rtol=tol, atol=tol * k,
+                                   err_msg=f"{layout_x} x {layout_w}")
+        assert _copies() - before == [layout_x, layout_w].count("strided"), (layout_x, layout_w)
+    np.testing.assert_allclose(_C.dense(tg.constant(x), tg.constant(w)).numpy(), (x.astype(np.float64) @ w)
+                               .astype(dtype), rtol=tol, atol=tol * k)  # without a bias
+
+
 # cast has its own test above (a float cast is not finite-difference friendly).
 DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"] and n != "cast")
 
@@ -651,6 +731,31 @@ def test_gradient_matches_finite_differences(name, shape, layout):
     elif ref["kind"] == "layout":
         x = data(ref["domain"], wide, "float64", 0)
         check_grad(lambda t: _flat_concat(ref["fn"](pick(t))), x, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "matmul":
+        # (m, k) @ (k, 5), every pair of transpose flags, on stored operands
+        # picked as the layout says; and a batch times a shared matrix.
+        m, k = shape
+        for ta, tb in [(False, False), (True, False), (False, True), (True, True)]:
+            sa = (k, m) if ta else (m, k)
+            sb = (5, k) if tb else (k, 5)
+            a = data("any", (sa[0], sa[1] * (1 if layout == "contiguous" else 2)), "float64", 0)
+            b = data("any", (sb[0], sb[1] * (1 if layout == "contiguous" else 2)), "float64", 1)
+            check_grad(lambda x, y: tg.matmul(pick(x), pick(y), transpose_a=ta, transpose_b=tb), a, b,
+                       rtol=1e-5, atol=1e-7)
+        a3 = data("any", (2, 3, 4 * (1 if layout == "contiguous" else 2)), "float64", 2)
+        b2 = data("any", (4, 3 * (1 if layout == "contiguous" else 2)), "float64", 3)
+        check_grad(lambda x, y: tg.matmul(x[..., ::(1 if layout == "contiguous" else 2)], pick(y)), a3, b2,
+                   rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "dense":
+        m, k = shape
+        step = 1 if layout == "contiguous" else 2
+        x = data("any", (m, k * step), "float64", 0)
+        w = data("any", (k, 5 * step), "float64", 1)
+        b = data("any", (5,), "float64", 2)
+        for activation in (None, "relu"):  # random pre-activations: clear of relu's kink
+            check_grad(lambda t, u, v: _C.dense(pick(t), pick(u), v, activation), x, w, b, rtol=1e-5, atol=1e-7)
+        x3 = data("any", (2, 3, k * step), "float64", 3)
+        check_grad(lambda t, u: _C.dense(t[..., ::step], pick(u), None, "relu"), x3, w, rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "where":
         c = data("bool", wide, "bool", 0)
         x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)

@@ -14,6 +14,8 @@ void register_gather();       // backend/cpu/gather.cpp
 void register_fill();         // backend/cpu/fill.cpp
 void register_random();       // backend/cpu/random.cpp
 void register_optim();        // backend/cpu/optim.cpp (the optimizer updates' registry, backend/update.h)
+void register_gemm();         // backend/cpu/gemm.cpp (matmul)
+void register_dense();        // backend/cpu/dense.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -25,6 +27,8 @@ inline void register_all() {
   register_fill();
   register_random();
   register_optim();
+  register_gemm();
+  register_dense();
 }
 
 }  // namespace tg::cpu
