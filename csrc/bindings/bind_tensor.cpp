@@ -11,8 +11,10 @@ using TensorClass = py::class_<TensorImpl, std::shared_ptr<TensorImpl>>;
 Tensor self_of(const std::shared_ptr<TensorImpl>& p) { return Tensor(p); }
 
 py::object tensor_shape_type() {
-  static py::object cls = py::module_::import("tensorgear._shape").attr("TensorShape");
-  return cls;
+  // Leaked on purpose: a static py::object would be released by a C++ exit
+  // handler after the interpreter is gone (a crash at exit).
+  static py::handle cls = py::object(py::module_::import("tensorgear._shape").attr("TensorShape")).release();
+  return py::reinterpret_borrow<py::object>(cls);
 }
 
 std::string value_str(const Tensor& t) {

@@ -9,9 +9,11 @@ namespace tg::py_bind {
 
 namespace {
 
-py::module_& numpy() {
-  static py::module_ np = py::module_::import("numpy");
-  return np;
+py::module_ numpy() {
+  // Leaked on purpose: a static py::module_ would be released by a C++ exit
+  // handler after the interpreter is gone (a crash at exit).
+  static py::handle np = py::module_::import("numpy").release();
+  return py::reinterpret_borrow<py::module_>(np);
 }
 
 // NumPy dtype -> ours. Narrow integer and half types widen losslessly; what
