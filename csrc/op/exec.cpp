@@ -136,7 +136,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
       conv_storage[i] = ops::cast(*in[i], want);
       cv[i] = &conv_storage[i];
     }
-    if ((r.dense_inputs || r.dense_input[i]) && !cv[i]->is_contiguous()) {
+    if ((r.dense_inputs || (i < kMaxInputs && r.dense_input[i])) && !cv[i]->is_contiguous()) {
       conv_storage[i] = ops::identity(*cv[i]);
       cv[i] = &conv_storage[i];
     }

@@ -40,7 +40,8 @@ struct Inferred {
   bool dense_inputs = false;
   // Only these inputs dense (the others keep their strides): matmul and
   // dense ask for it for a GEMM operand whose layout BLAS cannot read in
-  // place, dense also for a strided bias.
+  // place, dense also for a strided bias. Like inputs[], it covers the
+  // first kMaxInputs inputs; ops with more set uniform_inputs.
   bool dense_input[kMaxInputs] = {};
   // Each operand described in its own shape (ArrayArg::shape), not over the
   // call's: the joins and gathers, whose operands differ in shape.
