@@ -1,5 +1,6 @@
 #include "op/exec.h"
 
+#include <memory>
 #include <vector>
 
 #include "autograd.h"
@@ -84,6 +85,11 @@ void same_device(const OpDef& d, const Tensor* const* in, int n, Tensor* moved, 
   }
 }
 
+const OpAttrs& no_attrs() {
+  static const OpAttrs none;
+  return none;
+}
+
 void record(const OpDef& d, const Tensor* const* conv, int n, std::vector<Tensor> outs, const OpAttrs& attrs,
             std::vector<Tensor> aux) {
   std::vector<Tensor> inputs;
@@ -99,10 +105,15 @@ void record(const OpDef& d, const Tensor* const* conv, int n, std::vector<Tensor
   }
   std::vector<Tensor> saved = (d.saves & kSaveInputs) ? inputs : std::vector<Tensor>{};
   Tensor saved_out = (d.saves & kSaveOutput) ? outs[0] : Tensor();
+  // Calls without attributes (most element-wise ops) share the static empty
+  // set; only the others keep a copy alive with the record.
+  std::shared_ptr<const OpAttrs> kept;
+  if (&attrs != &no_attrs()) kept = std::make_shared<const OpAttrs>(attrs);
   autograd::record(d.name, inputs, outs,
                    [rule = d.grad, saved = std::move(saved), saved_out, shapes = std::move(shapes),
-                    dtypes = std::move(dtypes), attrs, aux = std::move(aux)](const Grads& g, const Needs& need) {
-                     const GradCtx ctx{saved, saved_out, shapes, dtypes, attrs, aux};
+                    dtypes = std::move(dtypes), kept = std::move(kept), aux = std::move(aux)](const Grads& g,
+                                                                                           const Needs& need) {
+                     const GradCtx ctx{saved, saved_out, shapes, dtypes, kept ? *kept : no_attrs(), aux};
                      return rule(ctx, g, need);
                    });
 }
@@ -212,11 +223,6 @@ std::vector<Tensor> run_view(OpId id, const Tensor& in, const OpAttrs& attrs) {
   for (ViewOut& v : layouts) outs.push_back(Tensor::view_of(*src, std::move(v.shape), std::move(v.strides), v.offset));
   if (d.grad && !outs.empty() && watched(&src, 1)) record(d, &src, 1, outs, attrs, {});
   return outs;
-}
-
-const OpAttrs& no_attrs() {
-  static const OpAttrs none;
-  return none;
 }
 
 }  // namespace
