@@ -133,8 +133,10 @@ Tensor apply_index(const Tensor& t, const ParsedIndex& p) {
   if (!p.adv.defined()) return view;
   const int64_t axis = out_dims_before(p.basic, p.adv_pos, t.ndim());
   MaybeReleaseGil gil(view.numel());
-  if (p.adv.dtype() == DType::Bool) return ops::boolean_mask(view, p.adv, axis);
-  return ops::gather(view, p.adv, axis);
+  // An index array written in Python (a list, NumPy) joins the tensor's device.
+  const Tensor adv = ops::to_device(p.adv, t.device());
+  if (adv.dtype() == DType::Bool) return ops::boolean_mask(view, adv, axis);
+  return ops::gather(view, adv, axis);
 }
 
 // A basic slice of a tensor that is itself a slice of a Variable stays assignable.

@@ -87,6 +87,27 @@ STAND_IN = textwrap.dedent(r"""
     assert g.device.endswith("CPU:0"), g.device
     np.testing.assert_array_equal(g.numpy(), 2 * x.numpy())
 
+    # An index list written in Python joins the tensor's device (gather has
+    # no kernel on the stand-in, so the error names that op, not the devices).
+    try:
+        y[[0, 1]]
+    except NotImplementedError as e:
+        assert "op 'gather' has no CUDA kernel for float32" in str(e), e
+
+    # Nothing a user does with a tensor on a device without most kernels
+    # crashes: each call returns or raises a typed error.
+    i, m = tg.constant([0, 1]).to("GPU:0"), tg.constant([True, False]).to("GPU:0")
+    calls = [lambda: tg.reduce_sum(y), lambda: tg.nn.softmax(y), lambda: tg.matmul(y, y), lambda: tg.concat([y, y], 0),
+             lambda: tg.gather(y, i), lambda: tg.boolean_mask(y, m), lambda: y[[True, False]], lambda: tg.cast(y, tg.int32),
+             lambda: repr(y), lambda: bool(y[0, 0]), lambda: np.asarray(y), lambda: np.from_dlpack(y),
+             lambda: tg.Variable(y), lambda: tg.reshape(tg.transpose(y), [-1]), lambda: tg.one_hot(i, 3),
+             lambda: tg.argmax(y, 1), lambda: tg.random.shuffle(y), lambda: tg.zeros_like(y), lambda: tg.tile(y, [2, 1])]
+    for call in calls:
+        try:
+            call()
+        except (NotImplementedError, ValueError, TypeError):
+            pass
+
     # A Python scalar joins the tensor's device.
     np.testing.assert_array_equal((y * 2.0).cpu().numpy(), 2 * x.numpy())
     assert (3.0 + y).device.endswith("GPU:0")
