@@ -158,12 +158,11 @@ bool view_unstack(const char*, const Tensor& t, const OpAttrs& a, std::vector<Vi
 
 // ---- joins: inference -------------------------------------------------------------
 
-void infer_join_common(const Tensor* const* in, int n, DType dt, Inferred& r) {
+// Every join: operands in their own shapes, all converted to the output's dtype.
+void infer_join_common(DType dt, Inferred& r) {
   r.own_shapes = true;
   r.uniform_inputs = true;
   r.all_inputs = r.out = r.kernel = dt;
-  (void)in;
-  (void)n;
 }
 
 // Result dtype of joining tensors: the pairwise rule of binary ops folded over
@@ -194,7 +193,7 @@ void infer_concat(const char*, const Tensor* const* in, int n, const OpAttrs& a,
              " of input 0 except along axis ", axis);
     r.shape[size_t(axis)] += t.shape()[size_t(axis)];
   }
-  infer_join_common(in, n, join_dtype(in, n), r);
+  infer_join_common(join_dtype(in, n), r);
 }
 
 // a.axis: in [0, rank] (checked by stack()).
@@ -205,7 +204,7 @@ void infer_stack(const char*, const Tensor* const* in, int n, const OpAttrs& a, 
              " differs from shape ", shape, " of input 0; all inputs must have the same shape");
   r.shape = shape;
   r.shape.insert(r.shape.begin() + a.axis, int64_t(n));
-  infer_join_common(in, n, join_dtype(in, n), r);
+  infer_join_common(join_dtype(in, n), r);
 }
 
 // a.sizes: the multiples, one per dimension (checked by tile()).
@@ -213,14 +212,14 @@ void infer_tile(const char*, const Tensor* const* in, int, const OpAttrs& a, Inf
   r.shape.clear();
   for (size_t i = 0; i < a.sizes.size(); ++i) r.shape.push_back(a.sizes[i] * in[0]->shape()[i]);
   shape_numel(r.shape);  // OutOfMemory on overflow, before allocating
-  infer_join_common(in, 1, in[0]->dtype(), r);
+  infer_join_common(in[0]->dtype(), r);
 }
 
 // a.paddings: [before, after] per dimension, non-negative (checked by pad()).
 void infer_pad(const char*, const Tensor* const* in, int, const OpAttrs& a, Inferred& r) {
   r.shape = in[0]->shape();
   for (size_t i = 0; i < r.shape.size(); ++i) r.shape[i] += a.paddings[2 * i] + a.paddings[2 * i + 1];
-  infer_join_common(in, 1, in[0]->dtype(), r);
+  infer_join_common(in[0]->dtype(), r);
 }
 
 // ---- gradient rules -----------------------------------------------------------------

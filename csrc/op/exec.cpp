@@ -67,21 +67,18 @@ void describe_own(const Tensor& t, ArrayArg& arg) {
   arg.contiguous = t.is_contiguous();
 }
 
-// A Python scalar (weak, made on the CPU) joins the other operands' device;
-// any other mix of devices is the caller's to resolve.
-void same_device(const OpDef& d, const Tensor* const* in, int n, Tensor* moved, const Tensor** out) {
-  for (int i = 0; i < n; ++i) out[i] = in[i];
-  for (int i = 0; i < n; ++i) {
-    if (in[i]->device() == in[0]->device()) continue;
+// Puts every operand on one device: cv[i] is in[i], or a Python scalar (weak,
+// made on the CPU) moved into held[i] to join the others' device. Any other
+// mix of devices is the caller's to resolve.
+void same_device(const OpDef& d, const Tensor* const* in, int n, Tensor* held, const Tensor** cv) {
+  for (int i = 0; i < n; ++i) cv[i] = in[i];
+  for (int i = 1; i < n; ++i) {
+    if (in[i]->device() == cv[0]->device()) continue;
     const int weak = in[i]->get()->weak ? i : in[0]->get()->weak ? 0 : -1;
-    if (weak >= 0) {
-      const Device target = in[weak == 0 ? i : 0]->device();
-      moved[weak] = ops::to_device(*in[weak], target);
-      out[weak] = &moved[weak];
-      continue;
-    }
-    throw ValueError(str(d.name, ": tensors on different devices (", in[0]->device().name(), " and ",
-                         in[i]->device().name(), "); copy one explicitly"));
+    TG_CHECK(weak >= 0, ValueError, d.name, ": tensors on different devices (", cv[0]->device().name(), " and ",
+             in[i]->device().name(), "); copy one explicitly");
+    held[weak] = ops::to_device(*in[weak], (weak == 0 ? in[i] : cv[0])->device());
+    cv[weak] = &held[weak];
   }
 }
 
@@ -127,29 +124,26 @@ bool watched(const Tensor* const* in, int n) {
 
 Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   const OpDef& d = def(id);
-  SmallBuf<Tensor, kMaxInputs> moved_buf;
-  SmallBuf<const Tensor*, kMaxInputs> placed_buf;
-  const Tensor** placed = placed_buf.get(size_t(n));
-  same_device(d, in, n, moved_buf.get(size_t(n)), placed);
-  in = placed;
-  Inferred r;
-  d.infer(d.name, in, n, attrs, r);
-  // The inputs in their compute dtypes (and dense when the kernel wants
-  // that); a handle is copied only for a cast or a copy, both recorded.
-  SmallBuf<Tensor, kMaxInputs> converted;
+  // The operands as the kernel gets them: on one device, in their compute
+  // dtypes, dense when the kernel wants that. held[i] keeps a moved, cast or
+  // copied operand alive (each of those a recorded op); cv[i] points at it
+  // or at the caller's tensor.
+  SmallBuf<Tensor, kMaxInputs> held_buf;
   SmallBuf<const Tensor*, kMaxInputs> cv_buf;
-  Tensor* conv_storage = converted.get(size_t(n));
+  Tensor* held = held_buf.get(size_t(n));
   const Tensor** cv = cv_buf.get(size_t(n));
+  same_device(d, in, n, held, cv);
+  Inferred r;
+  d.infer(d.name, cv, n, attrs, r);
   for (int i = 0; i < n; ++i) {
-    cv[i] = in[i];
     const DType want = r.uniform_inputs ? r.all_inputs : r.inputs[i];
-    if (in[i]->dtype() != want) {
-      conv_storage[i] = ops::cast(*in[i], want);
-      cv[i] = &conv_storage[i];
+    if (cv[i]->dtype() != want) {
+      held[i] = ops::cast(*cv[i], want);
+      cv[i] = &held[i];
     }
     if ((r.dense_inputs || (i < kMaxInputs && r.dense_input[i])) && !cv[i]->is_contiguous()) {
-      conv_storage[i] = ops::identity(*cv[i]);
-      cv[i] = &conv_storage[i];
+      held[i] = ops::identity(*cv[i]);
+      cv[i] = &held[i];
     }
   }
   // A dtype the op does not accept is the caller's error; an accepted one
@@ -157,7 +151,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   TG_CHECK(d.dtypes & dtype_bit(r.kernel), TypeError, d.name, ": not defined for ", r.kernel, " tensors");
   // The output goes to the inputs' device, the attrs' for an op with no input,
   // or where inference says (to_device).
-  const Device device = r.device.value_or(n > 0 ? in[0]->device() : attrs.device);
+  const Device device = r.device.value_or(n > 0 ? cv[0]->device() : attrs.device);
   const KernelFn kernel = kernel_for(id, r.kernel_device.value_or(device), r.kernel);
   Tensor out = Tensor::empty(r.shape, r.out, device);
   Tensor aux[kMaxAux];

@@ -18,12 +18,6 @@ namespace tg::cpu {
 
 namespace {
 
-int64_t prod_dims(const Shape& s, size_t b, size_t e) {
-  int64_t p = 1;
-  for (size_t i = b; i < e; ++i) p *= s[i];
-  return p;
-}
-
 // Any integer operand, any strides, as a dense int64 vector.
 std::vector<int64_t> as_int64(const ArrayArg& a) {
   const Shape s = own_shape(a);

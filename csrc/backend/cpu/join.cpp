@@ -14,12 +14,6 @@ namespace tg::cpu {
 
 namespace {
 
-int64_t prod_dims(const Shape& s, size_t b, size_t e) {
-  int64_t p = 1;
-  for (size_t i = b; i < e; ++i) p *= s[i];
-  return p;
-}
-
 // Per outer index, input k contributes one contiguous run of run_bytes[k], back to back.
 void interleave_runs(const KernelCall& c, int64_t outer, const std::vector<size_t>& run_bytes) {
   size_t row = 0;

@@ -15,6 +15,14 @@ inline Strides strides_of(const KernelCall& c, const ArrayArg& a) {
 
 inline Shape shape_of(const KernelCall& c) { return Shape(c.shape, c.shape + c.ndim); }
 
+// The product of dims [b, e) of a shape: the outer and inner extents around
+// an axis.
+inline int64_t prod_dims(const Shape& s, size_t b, size_t e) {
+  int64_t p = 1;
+  for (size_t i = b; i < e; ++i) p *= s[i];
+  return p;
+}
+
 // An operand described in its own shape (Inferred::own_shapes): its dims and
 // element strides.
 inline Shape own_shape(const ArrayArg& a) { return Shape(a.shape, a.shape + a.ndim); }
