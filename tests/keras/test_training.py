@@ -216,42 +216,85 @@ def test_sample_weight_and_class_weight(digits):
     del before
 
 
-def test_fused_softmax_crossentropy_matches_unfused(digits):
+def _carrying_models(activation):
+    """A model of each kind whose output comes from keras's `activation` (and so carries logits)."""
+    seq = keras.Sequential([layers.Dense(3, activation=activation)])
+    stacked = keras.Sequential([layers.Dense(3), layers.Activation(activation)])
+    inputs = keras.Input(shape=(4,))
+    functional = keras.Model(inputs, layers.Dense(3, activation=activation)(layers.Dense(5)(inputs)))
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3)
+
+        def call(self, x):
+            return keras.activations.get(activation)(self.dense(x))
+
+    models = [seq, stacked, functional, Subclassed()]
+    if activation == "softmax":
+        models.append(keras.Sequential([layers.Dense(3), layers.Softmax()]))
+    return models
+
+
+@pytest.mark.parametrize("activation", ["softmax", "sigmoid"])
+def test_activation_output_carries_its_logits_in_every_model_kind(activation):
+    x = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
+    apply = {"softmax": tf.nn.softmax, "sigmoid": tf.nn.sigmoid}[activation]
+    for model in _carrying_models(activation):
+        out = model(x)
+        logits = getattr(out, "_keras_logits", None)
+        assert logits is not None, type(model).__name__
+        np.testing.assert_allclose(apply(logits).numpy(), out.numpy(), rtol=1e-6)
+
+
+def test_softmax_over_another_axis_carries_no_logits():
+    x = tf.constant(np.ones((2, 3, 4), np.float32))
+    assert not hasattr(keras.activations.softmax(x, axis=1), "_keras_logits")
+    assert hasattr(keras.activations.softmax(x, axis=2), "_keras_logits")
+
+
+@pytest.mark.parametrize("loss, activation, y", [
+    (keras.losses.SparseCategoricalCrossentropy(), "softmax", np.array([2, 0])),
+    (keras.losses.CategoricalCrossentropy(), "softmax", np.array([[0, 0, 1], [1, 0, 0]], np.float32)),
+    (keras.losses.BinaryCrossentropy(), "sigmoid", np.array([[0, 1, 1], [1, 0, 0]], np.float32)),
+])
+def test_crossentropy_computes_from_carried_logits(loss, activation, y):
+    # Logits this far apart saturate the probabilities: from them, the clipped formula gives a
+    # different (wrong) value, so an exact match shows the logits were used.
+    z = tf.constant(np.array([[40.0, 0.0, -40.0], [-30.0, 5.0, 30.0]], np.float32))
+    probs = keras.activations.get(activation)(z)
+    exact = type(loss)(from_logits=True)(y, z).numpy()
+    np.testing.assert_allclose(loss(y, probs).numpy(), exact, rtol=1e-6)
+    plain = {"softmax": tf.nn.softmax, "sigmoid": tf.nn.sigmoid}[activation](z)  # carries nothing
+    assert abs(loss(y, plain).numpy() - exact) > 1.0
+    with tf.GradientTape() as tape:
+        tape.watch(z)
+        value = loss(y, keras.activations.get(activation)(z))
+    with tf.GradientTape() as tape2:
+        tape2.watch(z)
+        reference = type(loss)(from_logits=True)(y, z)
+    np.testing.assert_allclose(tape.gradient(value, z).numpy(), tape2.gradient(reference, z).numpy(), rtol=1e-6)
+
+
+def test_training_on_carried_logits_matches_training_from_logits(digits):
+    """A softmax model trained on probabilities follows the same path as the same model
+    trained from_logits on its logits: the loss reads the carried logits."""
     x, y = digits
-    weights = None
     results = []
-    for fuse in (True, False):
+    for from_logits in (False, True):
         keras.utils.set_random_seed(5)
-        model = classifier()
-        if not fuse:
-            model._logits_forward_plan = lambda: None
-        model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model = classifier(activation="linear" if from_logits else "softmax")
+        model.compile(keras.optimizers.SGD(0.1), keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
+                      metrics=["accuracy"])
         model.build((None, 20))
-        if weights is None:
-            weights = model.get_weights()
-        else:
+        if results:
             model.set_weights(weights)
+        weights = model.get_weights()
         h = model.fit(x, y, epochs=2, batch_size=50, shuffle=False, verbose=0)
         results.append(h.history)
-    np.testing.assert_allclose(results[0]["loss"], results[1]["loss"], rtol=1e-4)
+    np.testing.assert_allclose(results[0]["loss"], results[1]["loss"], rtol=1e-5)
     np.testing.assert_allclose(results[0]["accuracy"], results[1]["accuracy"], rtol=1e-6)
-
-
-def test_fused_path_is_taken_for_softmax_output():
-    model = classifier()
-    model.compile("rmsprop", "sparse_categorical_crossentropy")
-    model.build((None, 5))
-    plan = model._fused_plan()
-    assert plan is not None and plan[2] == "softmax"
-    model = keras.Sequential([layers.Dense(4), layers.Activation("softmax")])
-    model.compile("rmsprop", "categorical_crossentropy")
-    assert model._fused_plan() is not None
-    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
-    model.compile("rmsprop", "binary_crossentropy")
-    assert model._fused_plan()[2] == "sigmoid"
-    model = keras.Sequential([layers.Dense(4, activation="relu")])
-    model.compile("rmsprop", "sparse_categorical_crossentropy")
-    assert model._fused_plan() is None
 
 
 # ---- bad input ----------------------------------------------------------------------------------
@@ -365,7 +408,6 @@ def test_functional_model():
     out = model(np.ones((2, 6), np.float32))
     assert out.shape == (2, 3)
     model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
-    assert model._fused_plan() is not None
     x, y = synthetic_digits(200, classes=3, features=6)
     h = model.fit(x, y, epochs=2, verbose=0)
     assert h.history["loss"][-1] < h.history["loss"][0]
@@ -391,6 +433,95 @@ def test_subclassed_model_with_custom_train_step(digits):
     model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
     h = model.fit(x, y, batch_size=100, epochs=1, verbose=0)
     assert model.steps == 6 and sorted(h.history) == ["accuracy", "loss"]
+
+
+def test_step_functions_are_built_once_per_compile(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=1, verbose=0)
+    train_function = model.train_function
+    assert train_function is not None and model.make_train_function() is train_function
+    assert model.test_function is None  # no validation yet
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x[:50], y[:50]))
+    test_function = model.test_function
+    model.train_on_batch(x[:10], y[:10])
+    model.evaluate(x, y, verbose=0)
+    model.test_on_batch(x[:10], y[:10])
+    assert model.train_function is train_function and model.test_function is test_function
+    assert model.make_train_function(force=True) is not train_function
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert model.train_function is None and model.test_function is None and model.predict_function is None
+    model.fit(x, y, epochs=1, verbose=0)
+    assert model.train_function is not train_function
+
+
+def test_cached_step_follows_trainable_changes_and_new_layers(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, verbose=0)
+    model.layers[0].trainable = False
+    frozen = model.layers[0].get_weights()
+    trained = model.layers[1].get_weights()
+    model.fit(x, y, epochs=1, verbose=0)
+    for before, after in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(before, after)
+    assert any(np.any(b != a) for b, a in zip(trained, model.layers[1].get_weights()))
+    model.layers[0].trainable = True
+    model.train_on_batch(x[:32], y[:32])
+    assert any(np.any(b != a) for b, a in zip(frozen, model.layers[0].get_weights()))
+
+
+def test_overridden_steps_are_called_by_every_loop(digits):
+    x, y = digits
+    calls = {"train": 0, "test": 0, "predict": 0}
+
+    class Custom(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(10, activation="softmax")
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+        def train_step(self, data):
+            calls["train"] += 1
+            x, y = data
+            assert isinstance(x, tf.Tensor) and isinstance(y, tf.Tensor)
+            return super().train_step(data)
+
+        def test_step(self, data):
+            calls["test"] += 1
+            return super().test_step(data)
+
+        def predict_step(self, data):
+            calls["predict"] += 1
+            return super().predict_step(data)
+
+    model = Custom()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, batch_size=100, epochs=1, verbose=0, validation_data=(x[:200], y[:200]))
+    assert calls == {"train": 6, "test": 2, "predict": 0}
+    logs = model.train_on_batch(x[:10], y[:10], return_dict=True)
+    assert sorted(logs) == ["accuracy", "loss"] and isinstance(logs["loss"], float)
+    model.test_on_batch(x[:10], y[:10])
+    model.evaluate(x, y, batch_size=300, verbose=0)
+    model.predict(x, batch_size=300, verbose=0)
+    model.predict_on_batch(x[:5])
+    assert calls == {"train": 7, "test": 5, "predict": 3}
+
+
+def test_default_train_step_called_directly(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    logs = model.train_step((x[:50], y[:50]))
+    assert sorted(logs) == ["accuracy", "loss"] and np.isfinite(logs["loss"])
+    logs = model.test_step((x[:50], y[:50], np.ones(50, np.float32)))
+    assert np.isfinite(logs["loss"])
+    with pytest.raises(ValueError, match="length 4"):
+        model.train_step((x, y, None, None))
 
 
 def test_functional_and_subclassed_summaries(capsys):

@@ -2,6 +2,10 @@
 
 The common ones are the engine's own fused kernels (tg.nn.relu, softmax, ...);
 the rest are short compositions of tensorgear ops.
+
+``softmax`` and ``sigmoid`` leave the logits they were given on their output
+(``output._keras_logits``), as Keras 3 does: a cross-entropy loss on
+probabilities then computes from the logits instead, stable and fused.
 """
 
 
@@ -35,7 +39,9 @@ def relu6(x):
 
 
 def sigmoid(x):
-    return tg.nn.sigmoid(x)
+    output = tg.nn.sigmoid(x)
+    output._keras_logits = x  # read by the binary cross-entropy (see losses/losses.py)
+    return output
 
 
 def hard_sigmoid(x):
@@ -43,7 +49,11 @@ def hard_sigmoid(x):
 
 
 def softmax(x, axis=-1):
-    return tg.nn.softmax(x, axis=axis)
+    output = tg.nn.softmax(x, axis=axis)
+    if axis == -1 or axis == output.ndim - 1:
+        # The cross-entropies normalise over the last axis: they may use these logits.
+        output._keras_logits = x
+    return output
 
 
 def log_softmax(x, axis=-1):

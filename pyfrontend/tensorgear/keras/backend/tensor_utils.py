@@ -68,14 +68,12 @@ def to_numpy(x):
     return np.asarray(x)
 
 
-def shape_tuple(x):
-    """The shape of a tensor, array or KerasTensor as a plain tuple."""
-    return tuple(x.shape)
-
-
-def num_samples(x):
-    """Length of the first axis of an array-like (None for scalars)."""
+def shape_structure(x):
+    """The shapes of a tensor or a nest of them, as build() receives them: a tuple for
+    one tensor, a list for a list or tuple of several, a dict for a dict."""
+    if isinstance(x, (list, tuple)):
+        return [shape_structure(e) for e in x]
+    if isinstance(x, dict):
+        return {k: shape_structure(v) for k, v in x.items()}
     shape = getattr(x, "shape", None)
-    if shape is None:
-        return len(x)
-    return int(shape[0]) if len(shape) else None
+    return tuple(shape) if shape is not None else None

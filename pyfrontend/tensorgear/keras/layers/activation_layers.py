@@ -37,9 +37,6 @@ class Softmax(Layer):
     def call(self, inputs, mask=None):
         return activations.softmax(inputs, axis=self.axis)
 
-    def _output_activation(self):
-        return "softmax" if self.axis == -1 else None
-
     def compute_output_shape(self, input_shape):
         return input_shape
 

@@ -6,6 +6,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..backend import floatx
 from ..backend.keras_tensor import KerasTensor
 from ..backend.tensor_utils import dtype_name
+from ..ops.node import Node
 from .layer import Layer
 
 
@@ -91,10 +92,6 @@ class Dense(Layer):
             x = self._activation_fn(x)
         return x
 
-    def _output_activation(self):
-        """The final activation's name when it is one a fused loss can absorb."""
-        return _fusable_activation(self.activation)
-
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)[:-1] + (self.units,)
 
@@ -115,15 +112,6 @@ class Dense(Layer):
         return config
 
 
-def _fusable_activation(fn):
-    """'softmax' / 'sigmoid' when fn is that activation (Keras's or tg.nn's), else None."""
-    if fn is activations.softmax or fn is getattr(tg.nn, "softmax", None):
-        return "softmax"
-    if fn is activations.sigmoid or fn is getattr(tg.nn, "sigmoid", None):
-        return "sigmoid"
-    return None
-
-
 class Activation(Layer):
     """Applies an activation function (by name or callable) to its input."""
 
@@ -133,9 +121,6 @@ class Activation(Layer):
 
     def call(self, inputs):
         return self.activation(inputs)
-
-    def _output_activation(self):
-        return _fusable_activation(self.activation)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -200,8 +185,6 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.__dict__["_batch_input_shape"] = self.batch_shape
         self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
-        from ..models.functional import Node
-
         node = Node(self, (), {}, self.output)
         self._inbound_nodes.append(node)
         self.output._keras_history = (self, node, 0)

@@ -22,64 +22,13 @@ import numpy as np
 
 import tensorgear as tg
 
+from ... import nest
 from .. import backend, constraints, initializers, regularizers
+from ..backend.call_context import CALL_CONTEXT
 from ..backend.keras_tensor import KerasTensor, any_keras_tensor
-from ..backend.tensor_utils import dtype_name, is_float_dtype
-
-
-class _CallContext:
-    """The `training` flag of the enclosing layer call, and how deep we are.
-
-    A plain object rather than a threading.local: it is read and written several
-    times in every layer call, and thread-local attributes cost about 0.7 us more
-    per call. Calling one model from several threads at once is not supported.
-    """
-
-    __slots__ = ("training", "depth")
-
-    def __init__(self):
-        self.training = None
-        self.depth = 0
-
-
-_CTX = _CallContext()
-_ADD_LOSS_USED = [False]  # set once any layer calls add_loss: enables per-call loss clearing
-
-
-def _map_structure(fn, x):
-    if isinstance(x, (list, tuple)):
-        return type(x)(_map_structure(fn, e) for e in x)
-    if isinstance(x, dict):
-        return {k: _map_structure(fn, v) for k, v in x.items()}
-    return fn(x)
-
-
-def _flatten(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for e in x:
-            out.extend(_flatten(e))
-        return out
-    if isinstance(x, dict):
-        out = []
-        for k in sorted(x):
-            out.extend(_flatten(x[k]))
-        return out
-    return [x]
-
-
-def _shape_of(x):
-    shape = getattr(x, "shape", None)
-    return tuple(shape) if shape is not None else None
-
-
-def _shape_structure(x):
-    """The input shapes handed to build(): a tuple for one tensor, a list for several."""
-    if isinstance(x, (list, tuple)):
-        return [_shape_structure(e) for e in x]
-    if isinstance(x, dict):
-        return {k: _shape_structure(v) for k, v in x.items()}
-    return _shape_of(x)
+from ..backend.tensor_utils import dtype_name, is_float_dtype, shape_structure
+from ..ops.node import Node
+from ..saving import object_registry
 
 
 _SIGNATURES = {}
@@ -154,6 +103,9 @@ class Layer:
 
     # numpy inputs of any numeric dtype are converted to the layer's float dtype
     _cast_numpy_inputs = True
+    # Counts changes to any layer's structure (sublayers, weights, trainable flags, losses), so the
+    # trainer's cached step re-reads its variable list only when something changed.
+    structure_version = 0
 
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
@@ -162,6 +114,7 @@ class Layer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        object_registry.record_class(cls)
         build = cls.__dict__.get("build")
         if build is not None and not getattr(build, "_tg_build_wrapper", False):
             cls.build = _wrap_build(build)
@@ -227,6 +180,7 @@ class Layer:
             self._init_tracking()
         if name in ("activity_regularizer", "built", "dtype", "_autocast"):
             self.__dict__["_fast_call"] = False
+            Layer.structure_version += 1
         if not name.startswith("__"):
             self._track(value)
         object.__setattr__(self, name, value)
@@ -236,6 +190,7 @@ class Layer:
             if value is not self and id(value) not in self._layer_ids:
                 self._layer_ids.add(id(value))
                 self._layers.append(value)
+                Layer.structure_version += 1
         elif isinstance(value, tg.Variable):
             self._track_variable(value)
         elif isinstance(value, (list, tuple)):
@@ -251,6 +206,7 @@ class Layer:
         if id(var) not in self._variable_ids:
             self._variable_ids.add(id(var))
             self._own_variables.append(var)
+            Layer.structure_version += 1
             if name is None:
                 name = getattr(var, "name", None) or "variable"
                 name = name.split("/")[-1].split(":")[0]
@@ -323,6 +279,7 @@ class Layer:
     def trainable(self, value):
         value = bool(value)
         self.__dict__["_trainable"] = value
+        Layer.structure_version += 1
         for layer in self._layers:
             layer.trainable = value
 
@@ -405,7 +362,9 @@ class Layer:
 
     def add_loss(self, loss):
         """Adds a loss tensor (e.g. an activity penalty) to this layer's ``losses``."""
-        _ADD_LOSS_USED[0] = True
+        if not CALL_CONTEXT.add_loss_used:
+            CALL_CONTEXT.add_loss_used = True
+            Layer.structure_version += 1
         self._losses.append(loss)
 
     @property
@@ -424,7 +383,7 @@ class Layer:
 
     def _has_regularization(self):
         return any(layer._weight_regularizers or layer.activity_regularizer is not None or layer._losses
-                   for layer in self._flatten_layers()) or _ADD_LOSS_USED[0]
+                   for layer in self._flatten_layers()) or CALL_CONTEXT.add_loss_used
 
     # ---- building and calling -------------------------------------------------------
 
@@ -469,9 +428,9 @@ class Layer:
             d = self.__dict__
             x = args[0]
             if d.get("_fast_call") and type(x) is tg.Tensor and x.dtype is d["_dtype_obj"] \
-                    and not _ADD_LOSS_USED[0]:
-                if d["_call_has_training"] and _CTX.training is not None:
-                    return self.call(x, training=_CTX.training)
+                    and not CALL_CONTEXT.add_loss_used:
+                if d["_call_has_training"] and CALL_CONTEXT.training is not None:
+                    return self.call(x, training=CALL_CONTEXT.training)
                 return self.call(x)
         return self._call(args, kwargs)
 
@@ -492,7 +451,7 @@ class Layer:
         else:
             args = (self._convert_input(inputs),) + args[1:]
 
-        ctx = _CTX
+        ctx = CALL_CONTEXT
         if self._call_has_training:
             training = kwargs.get("training")
             if training is None:
@@ -503,7 +462,7 @@ class Layer:
             training = kwargs.pop("training", None)
             if training is None:
                 training = ctx.training
-        if ctx.depth == 0 and _ADD_LOSS_USED[0]:
+        if ctx.depth == 0 and CALL_CONTEXT.add_loss_used:
             self._clear_losses()
         prev_training = ctx.training
         ctx.training = training
@@ -512,14 +471,14 @@ class Layer:
             if not self.built:
                 self._build_on_call(args[0])
                 outputs = self.call(*args, **kwargs)
-                self.__dict__["_output_shape"] = _shape_structure(outputs)
+                self.__dict__["_output_shape"] = shape_structure(outputs)
             else:
                 outputs = self.call(*args, **kwargs)
         finally:
             ctx.training = prev_training
             ctx.depth -= 1
         if self.activity_regularizer is not None:
-            for out in _flatten(outputs):
+            for out in nest.flatten(outputs):
                 self.add_loss(self.activity_regularizer(out))
         else:
             d = self.__dict__
@@ -527,7 +486,7 @@ class Layer:
         return outputs
 
     def _build_on_call(self, inputs):
-        shape = _shape_structure(inputs)
+        shape = shape_structure(inputs)
         self.build(shape)
         d = self.__dict__
         d["built"] = True
@@ -537,10 +496,8 @@ class Layer:
     # ---- functional API (symbolic calls on KerasTensors) ------------------------------------
 
     def _symbolic_call(self, args, kwargs):
-        from ..models.functional import Node
-
         inputs = args[0]
-        batch_unknown = any(kt.shape and kt.shape[0] is None for kt in _flatten(inputs)
+        batch_unknown = any(kt.shape and kt.shape[0] is None for kt in nest.flatten(inputs)
                             if isinstance(kt, KerasTensor))
 
         def concrete(x):
@@ -550,32 +507,31 @@ class Layer:
             return x
 
         if not self.built:
-            self.build(_map_structure(lambda kt: kt.shape if isinstance(kt, KerasTensor) else _shape_of(kt),
-                                      inputs))
+            self.build(nest.map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs))
             self.__dict__["built"] = True
         call_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
         if self._call_has_training:
             call_kwargs["training"] = False
-        dummy_args = tuple(_map_structure(concrete, a) for a in args)
+        dummy_args = tuple(nest.map_structure(concrete, a) for a in args)
         # Shape inference by running the layer on a zero batch of one sample.
-        prev = _CTX.training
-        _CTX.training = False
+        prev = CALL_CONTEXT.training
+        CALL_CONTEXT.training = False
         try:
             outputs = self.call(*dummy_args, **call_kwargs)
         finally:
-            _CTX.training = prev
+            CALL_CONTEXT.training = prev
 
         def symbolic(t):
-            shape = _shape_of(t) or ()
+            shape = tuple(t.shape)
             if batch_unknown and shape:
                 shape = (None,) + shape[1:]
             return KerasTensor(shape, dtype=dtype_name(t.dtype))
 
-        out_kts = _map_structure(symbolic, outputs)
-        self.__dict__["_output_shape"] = _map_structure(lambda kt: kt.shape, out_kts)
+        out_kts = nest.map_structure(symbolic, outputs)
+        self.__dict__["_output_shape"] = nest.map_structure(lambda kt: kt.shape, out_kts)
         node = Node(self, args, kwargs, out_kts)
         self._inbound_nodes.append(node)
-        for i, kt in enumerate(_flatten(out_kts)):
+        for i, kt in enumerate(nest.flatten(out_kts)):
             kt._keras_history = (self, node, i)
             if kt.name is None:
                 kt.name = f"{self.name}_output_{i}" if i else f"{self.name}_output"
@@ -583,13 +539,11 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """The output shape for an input shape, found by running the layer on zeros."""
-        kt = _map_structure(lambda s: KerasTensor(s, dtype=self.dtype), input_shape) \
-            if not (isinstance(input_shape, tuple) and all(isinstance(d, (int, type(None))) for d in input_shape)) \
-            else KerasTensor(input_shape, dtype=self.dtype)
+        kt = _keras_tensors_of_shapes(input_shape, self.dtype)
         saved_nodes = list(self._inbound_nodes)
         out = self._symbolic_call((kt,), {})
         self.__dict__["_inbound_nodes"] = saved_nodes
-        return _map_structure(lambda t: t.shape, out)
+        return nest.map_structure(lambda t: t.shape, out)
 
     # ---- config ---------------------------------------------------------------------
 
@@ -610,6 +564,17 @@ class Layer:
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _keras_tensors_of_shapes(shapes, dtype):
+    """KerasTensors for a shape, or for a list/tuple/dict of shapes."""
+    if isinstance(shapes, tuple) and all(d is None or isinstance(d, int) for d in shapes):
+        return KerasTensor(shapes, dtype=dtype)
+    if isinstance(shapes, (list, tuple)):
+        return type(shapes)(_keras_tensors_of_shapes(s, dtype) for s in shapes)
+    if isinstance(shapes, dict):
+        return {k: _keras_tensors_of_shapes(s, dtype) for k, s in shapes.items()}
+    return KerasTensor(tuple(shapes), dtype=dtype)
 
 
 def _snake_case(name):

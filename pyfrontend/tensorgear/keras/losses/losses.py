@@ -3,9 +3,12 @@
 Cross-entropies on probabilities go through the engine's fused log-sum-exp
 kernels: log(clip(p)) are logits of the normalized distribution p, so
 softmax_cross_entropy_with_logits(labels, log(clip(p))) equals -sum(y log p)
-with the clip Keras applies (epsilon 1e-7). When the model's last layer is a
-softmax/sigmoid, the trainer skips it and feeds the raw logits to
-``fused_logits_loss`` instead (see trainers/compile_utils.py).
+with the clip Keras applies (epsilon 1e-7).
+
+Probabilities made by keras.activations.softmax / sigmoid (a Dense or
+Activation layer's, in any kind of model) carry the logits they came from as
+``_keras_logits``, as in Keras 3; the cross-entropies then compute from those
+logits: one fused, stable kernel, no clipping.
 """
 
 import tensorgear as tg
@@ -93,7 +96,17 @@ def _l2_normalize(x, axis):
 
 # ---- probabilistic ------------------------------------------------------------------
 
+def _with_logits(y_pred, from_logits, axis=-1):
+    """(the logits behind y_pred, True) when an activation left them on it, else as given."""
+    if not from_logits and axis == -1:
+        logits = getattr(y_pred, "_keras_logits", None)
+        if logits is not None:
+            return logits, True
+    return y_pred, from_logits
+
+
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_pred, from_logits = _with_logits(y_pred, from_logits)
     y_true, y_pred = prepare_targets(y_true, y_pred)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     if label_smoothing:
@@ -107,6 +120,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 
 
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    y_pred, from_logits = _with_logits(y_pred, from_logits, axis)
     y_true, y_pred = prepare_targets(y_true, y_pred)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         raise ValueError(
@@ -121,6 +135,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    y_pred, from_logits = _with_logits(y_pred, from_logits, axis)
+    if from_logits and ignore_class is None and type(y_true) is tg.Tensor and type(y_pred) is tg.Tensor \
+            and y_true.ndim == 1 and y_pred.ndim == 2 and y_true.dtype == tg.int64:
+        # the trainer's hot path: int64 class ids (the data adapter converts them) and a batch of logits
+        return _checked_sparse_xent(y_true, y_pred)
     y_pred = to_tensor(y_pred)
     if not is_float_dtype(y_pred.dtype):
         y_pred = tg.cast(y_pred, "float32")
@@ -247,14 +266,6 @@ class BinaryCrossentropy(LossFunctionWrapper):
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
-    def fused_logits_loss(self, activation):
-        """Per-sample loss straight from logits when the model ends in a sigmoid."""
-        if activation != "sigmoid" or self.from_logits:
-            return None
-        ls, axis = self.label_smoothing, self.axis
-        return lambda y_true, logits: binary_crossentropy(y_true, logits, from_logits=True, label_smoothing=ls,
-                                                          axis=axis)
-
 
 class CategoricalCrossentropy(LossFunctionWrapper):
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
@@ -262,12 +273,6 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(categorical_crossentropy, reduction=reduction, name=name, dtype=dtype,
                          from_logits=from_logits, label_smoothing=label_smoothing, axis=axis)
         self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
-
-    def fused_logits_loss(self, activation):
-        if activation != "softmax" or self.from_logits or self.axis != -1:
-            return None
-        ls = self.label_smoothing
-        return lambda y_true, logits: categorical_crossentropy(y_true, logits, from_logits=True, label_smoothing=ls)
 
 
 class SparseCategoricalCrossentropy(LossFunctionWrapper):
@@ -277,23 +282,8 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
                          from_logits=from_logits, ignore_class=ignore_class)
         self.from_logits, self.ignore_class = from_logits, ignore_class
 
-    def fused_logits_loss(self, activation):
-        if activation != "softmax" or self.from_logits:
-            return None
-        if self.ignore_class is not None:
-            ic = self.ignore_class
-            return lambda y_true, logits: sparse_categorical_crossentropy(y_true, logits, from_logits=True,
-                                                                          ignore_class=ic)
-        return _sparse_from_logits
-
-    # the trainer's hot path: labels are already int64 of the right shape
+    # the data adapter converts this loss's targets to int64 class ids once, up front
     is_sparse_categorical = True
-
-
-def _sparse_from_logits(labels, logits):
-    if labels.ndim != 1 or logits.ndim != 2:
-        return sparse_categorical_crossentropy(labels, logits, from_logits=True)
-    return _checked_sparse_xent(labels, logits)
 
 
 # aliases (Keras names)

@@ -104,7 +104,6 @@ class CategoricalAccuracy(MeanMetricWrapper):
     """How often argmax(y_pred) matches argmax of one-hot labels."""
 
     _direction = "up"
-    _argmax_invariant = True
 
     def __init__(self, name="categorical_accuracy", dtype=None):
         super().__init__(categorical_accuracy, name=name, dtype=dtype)
@@ -117,7 +116,6 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
     """How often argmax(y_pred) matches integer labels."""
 
     _direction = "up"
-    _argmax_invariant = True
 
     def __init__(self, name="sparse_categorical_accuracy", dtype=None):
         super().__init__(sparse_categorical_accuracy, name=name, dtype=dtype)
@@ -136,7 +134,6 @@ class SparseCategoricalAccuracy(MeanMetricWrapper):
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     _direction = "up"
-    _argmax_invariant = True
 
     def __init__(self, k=5, name="top_k_categorical_accuracy", dtype=None):
         super().__init__(top_k_categorical_accuracy, name=name, dtype=dtype, k=k)
@@ -145,7 +142,6 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     _direction = "up"
-    _argmax_invariant = True
 
     def __init__(self, k=5, name="sparse_top_k_categorical_accuracy", dtype=None):
         super().__init__(sparse_top_k_categorical_accuracy, name=name, dtype=dtype, k=k)

@@ -31,9 +31,6 @@ class Metric:
 
     # "up": larger is better (accuracy); "down": smaller is better (errors).
     _direction = None
-    # True when the result is unchanged if y_pred holds logits instead of probabilities
-    # (argmax-based metrics): the trainer may then skip the final softmax for them.
-    _argmax_invariant = False
 
     def __init__(self, dtype=None, name=None):
         self.name = name or _snake(type(self).__name__)

@@ -1,33 +1,16 @@
 """The functional API (minimal): ``keras.Model(inputs, outputs)`` over a graph of layer calls.
 
-Calling a layer on KerasTensors records a Node (the layer, its symbolic
-arguments, its symbolic outputs). A Functional model walks back from its
+Calling a layer on KerasTensors records a Node (ops/node.py: the layer, its
+symbolic arguments, its symbolic outputs). A Functional model walks back from its
 outputs to its inputs once, keeps the nodes in execution order, and replays
 them on real tensors in ``call``.
 """
 
+from ... import nest
 from ..backend.keras_tensor import KerasTensor
 from ..layers.core import InputLayer
-from ..layers.layer import _CTX, _flatten, _map_structure
+from ..saving.object_registry import get_registered_object
 from .model import Model
-
-
-class Node:
-    """One symbolic layer call: layer(*call_args, **call_kwargs) -> outputs."""
-
-    def __init__(self, layer, call_args, call_kwargs, outputs):
-        self.layer = layer
-        self.call_args = tuple(call_args)
-        self.call_kwargs = {k: v for k, v in call_kwargs.items() if k != "training"}
-        self.outputs = outputs
-
-    @property
-    def input_tensors(self):
-        return [t for t in _flatten(list(self.call_args)) if isinstance(t, KerasTensor)]
-
-    @property
-    def parent_nodes(self):
-        return [t._keras_history[1] for t in self.input_tensors if t._keras_history is not None]
 
 
 def _topological_nodes(inputs, outputs):
@@ -65,8 +48,8 @@ def _topological_nodes(inputs, outputs):
 class Functional(Model):
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
-        flat_inputs = _flatten(inputs)
-        flat_outputs = _flatten(outputs)
+        flat_inputs = nest.flatten(inputs)
+        flat_outputs = nest.flatten(outputs)
         for t in flat_inputs + flat_outputs:
             if not isinstance(t, KerasTensor):
                 raise TypeError(f"Functional model inputs and outputs must be KerasTensors (from keras.Input and "
@@ -87,7 +70,7 @@ class Functional(Model):
         d["built"] = True
         shapes = [t.shape for t in flat_inputs]
         d["_build_input_shape"] = shapes[0] if len(shapes) == 1 else shapes
-        d["_output_shape"] = _map_structure(lambda t: t.shape, outputs)
+        d["_output_shape"] = nest.map_structure(lambda t: t.shape, outputs)
 
     @property
     def inputs(self):
@@ -133,16 +116,16 @@ class Functional(Model):
                     f"Model {self.name}: the input dict is missing {', '.join(repr(n) for n in missing)}. The "
                     f"model expects the inputs {names}, matched by name; got the keys {list(inputs)}")
             if isinstance(struct, dict):
-                return _flatten({n: inputs[n] for n in names})
+                return nest.flatten({n: inputs[n] for n in names})
             return [inputs[n] for n in names]
         if isinstance(struct, dict) and isinstance(inputs, (list, tuple)) and list(struct) != sorted(struct):
             raise ValueError(
                 f"Model {self.name}: its inputs were declared as a dict with the keys {list(struct)}; pass a dict "
                 f"with those keys (a {type(inputs).__name__} would be matched to the sorted keys "
                 f"{sorted(struct)})")
-        return _flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        return nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
 
-    def _run(self, inputs, stop_before_last=False):
+    def _run(self, inputs):
         flat = self._flat_inputs(inputs)
         if len(flat) != len(self._inputs):
             raise ValueError(f"Model {self.name} expects {len(self._inputs)} input(s), but it received "
@@ -152,48 +135,15 @@ class Functional(Model):
         def lookup(a):
             return values[id(a)] if isinstance(a, KerasTensor) else a
 
-        nodes = self._nodes
-        last = nodes[-1] if stop_before_last else None
-        for node in nodes:
-            args = [_map_structure(lookup, a) for a in node.call_args]
-            if node is last:
-                return args
+        for node in self._nodes:
+            args = [nest.map_structure(lookup, a) for a in node.call_args]
             out = node.layer(*args, **node.call_kwargs)
-            for kt, value in zip(_flatten(node.outputs), _flatten(out)):
+            for kt, value in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = value
-        return _map_structure(lookup, self._outputs_struct)
+        return nest.map_structure(lookup, self._outputs_struct)
 
     def call(self, inputs, training=None, mask=None):
         return self._run(inputs)
-
-    def _logits_forward_plan(self):
-        if len(self._outputs) != 1 or not self._nodes:
-            return None
-        last_node = self._nodes[-1]
-        if last_node.outputs is not self._outputs_struct and _flatten(last_node.outputs) != self._outputs:
-            return None
-        layer = last_node.layer
-        get_act = getattr(layer, "_output_activation", None)
-        activation = get_act() if get_act is not None else None
-        if activation is None or len(last_node.call_args) != 1:
-            return None
-        from ..layers.core import Dense
-
-        linear = layer._linear if isinstance(layer, Dense) else None
-        ctx = _CTX
-
-        def forward(x, training):
-            prev = ctx.training
-            ctx.training = training
-            ctx.depth += 1
-            try:
-                (h,) = self._run(x, stop_before_last=True)
-                return linear(h) if linear is not None else h
-            finally:
-                ctx.training = prev
-                ctx.depth -= 1
-
-        return activation, forward
 
     # ---- config ---------------------------------------------------------------------------
 
@@ -216,7 +166,7 @@ class Functional(Model):
             return a
 
         nodes = [{"layer": node.layer.name, "args": [encode(a) for a in node.call_args],
-                  "kwargs": node.call_kwargs, "outputs": [ref(t) for t in _flatten(node.outputs)]}
+                  "kwargs": node.call_kwargs, "outputs": [ref(t) for t in nest.flatten(node.outputs)]}
                  for node in self._nodes]
         return {"name": self.name, "trainable": self.trainable, "layers": layers, "nodes": nodes,
                 "input_layers": [ref(t) for t in self._inputs], "output_layers": [ref(t) for t in self._outputs],
@@ -224,8 +174,6 @@ class Functional(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.object_registry import get_registered_object
-
         layers = {}
         for entry in config["layers"]:
             layer_cls = get_registered_object(entry["class_name"], custom_objects)
@@ -249,7 +197,7 @@ class Functional(Model):
             layer = layers[node["layer"]]
             args = [decode(a) for a in node["args"]]
             out = layer(*args, **node.get("kwargs", {}))
-            for ref, kt in zip(node["outputs"], _flatten(out)):
+            for ref, kt in zip(node["outputs"], nest.flatten(out)):
                 tensors[tuple(ref)] = kt
         inputs = [tensors[tuple(r)] for r in config["input_layers"]]
         outputs = [tensors[tuple(r)] for r in config["output_layers"]]

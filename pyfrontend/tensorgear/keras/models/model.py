@@ -8,8 +8,11 @@ to get a functional model.
 
 import tensorgear as tg
 
+from ..backend.call_context import inference_mode
 from ..backend.keras_tensor import any_keras_tensor
-from ..layers.layer import _CTX, Layer
+from ..backend.tensor_utils import shape_structure
+from ..layers.core import InputLayer
+from ..layers.layer import Layer
 from ..trainers.trainer import Trainer
 from .summary import print_summary
 
@@ -38,8 +41,6 @@ class Model(Trainer, Layer):
     @property
     def layers(self):
         """The model's direct sublayers, in the order they were tracked."""
-        from ..layers.core import InputLayer
-
         return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
 
     def get_layer(self, name=None, index=None):
@@ -68,11 +69,8 @@ class Model(Trainer, Layer):
             dummy = [tg.zeros(tuple(1 if d is None else d for d in s), dtype=self.dtype) for s in input_shape]
         else:
             dummy = tg.zeros(tuple(1 if d is None else d for d in input_shape), dtype=self.dtype)
-        prev = _CTX.training
-        try:
+        with inference_mode():
             self(dummy, training=False)
-        finally:
-            _CTX.training = prev
         self.__dict__["_build_input_shape"] = input_shape
 
     def _build_on_call(self, inputs):
@@ -84,9 +82,7 @@ class Model(Trainer, Layer):
         d = self.__dict__
         d["built"] = True
         if d.get("_build_input_shape") is None:
-            from ..layers.layer import _shape_structure
-
-            shape = _shape_structure(inputs)
+            shape = shape_structure(inputs)
             if isinstance(shape, tuple) and shape:
                 shape = (None,) + shape[1:]
             d["_build_input_shape"] = shape

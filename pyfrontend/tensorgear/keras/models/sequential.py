@@ -7,7 +7,8 @@ or the first batch), inferring every layer's shape in turn.
 
 from ..backend.keras_tensor import KerasTensor
 from ..layers.core import InputLayer
-from ..layers.layer import _CTX, Layer
+from ..layers.layer import Layer
+from ..saving.object_registry import get_registered_object
 from .model import Model
 
 
@@ -70,6 +71,7 @@ class Sequential(Model):
         layer = self._stack.pop()
         self._layers.remove(layer)
         self._layer_ids.discard(id(layer))
+        Layer.structure_version += 1
         return layer
 
     def _maybe_build(self):
@@ -112,42 +114,6 @@ class Sequential(Model):
             x = layer(x)
         return x
 
-    def _logits_forward_plan(self):
-        """('softmax' | 'sigmoid', forward(x, training) -> logits) when the last layer ends in an
-        activation a fused loss can take over, else None."""
-        if not self._stack:
-            return None
-        last = self._stack[-1]
-        get_act = getattr(last, "_output_activation", None)
-        activation = get_act() if get_act is not None else None
-        if activation is None:
-            return None
-        from ..layers.core import Dense
-
-        head = self._stack[:-1]
-        linear = last._linear if isinstance(last, Dense) else None
-        ctx = _CTX
-
-        def forward(x, training):
-            if not self.built:  # first batch of a dataset: infer the shapes as __call__ would
-                self._build_on_call(x)
-            prev = ctx.training
-            ctx.training = training
-            ctx.depth += 1
-            try:
-                for layer in head:
-                    x = layer(x)
-                if linear is not None:
-                    if not last.built:
-                        last._build_on_call(x)
-                    x = linear(x)
-            finally:
-                ctx.training = prev
-                ctx.depth -= 1
-            return x
-
-        return activation, forward
-
     def get_config(self):
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
                   "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
@@ -158,8 +124,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..saving.object_registry import get_registered_object
-
         config = dict(config)
         layer_configs = config.pop("layers", [])
         build_input_shape = config.pop("build_input_shape", None)

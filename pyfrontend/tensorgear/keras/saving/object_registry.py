@@ -5,12 +5,26 @@ Order: the `custom_objects` argument, objects registered with
 the built-in layers and models, and finally any Layer subclass defined in the
 running program with that class name (so a model subclass defined in the same
 script loads without ceremony).
+
+The classes fill the tables themselves: ``Layer.__init_subclass__`` calls
+``record_class`` for every subclass, so this module imports nothing above it.
 """
 
 import contextlib
+import weakref
 
 _REGISTERED = {}
 _SCOPES = []
+_BUILTIN = {}                             # tensorgear's own layers and models, by class name
+_DEFINED = weakref.WeakValueDictionary()  # every other Layer subclass: the latest of each name
+
+
+def record_class(cls):
+    """Called for each Layer subclass as it is defined."""
+    if cls.__module__.startswith("tensorgear.keras."):
+        _BUILTIN.setdefault(cls.__name__, cls)
+    else:
+        _DEFINED[cls.__name__] = cls
 
 
 def register_keras_serializable(package="Custom", name=None):
@@ -48,38 +62,15 @@ def custom_object_scope(custom_objects):
         yield scope
 
 
-def _builtin_classes():
-    from .. import layers, models
-
-    out = {name: getattr(layers, name) for name in layers.__all__ if isinstance(getattr(layers, name), type)}
-    out.update({"Sequential": models.Sequential, "Functional": models.Functional, "Model": models.Model})
-    return out
-
-
-def _all_subclasses(cls):
-    seen, stack = [], [cls]
-    while stack:
-        c = stack.pop()
-        for sub in c.__subclasses__():
-            if sub not in seen:
-                seen.append(sub)
-                stack.append(sub)
-    return seen
-
-
 def get_registered_object(name, custom_objects=None):
     """The class registered under `name`; ValueError naming it if none is known."""
     for source in [custom_objects or {}] + list(reversed(_SCOPES)) + [_REGISTERED]:
         if name in source:
             return source[name]
-    builtin = _builtin_classes()
-    if name in builtin:
-        return builtin[name]
-    from ..layers.layer import Layer
-
-    matches = [c for c in _all_subclasses(Layer) if c.__name__ == name]
-    if len(matches) >= 1:
-        return matches[-1]
+    for source in (_BUILTIN, _DEFINED):
+        cls = source.get(name)
+        if cls is not None:
+            return cls
     raise ValueError(
         f"Could not locate class '{name}'. Make sure custom classes are decorated with "
         f"`@keras.saving.register_keras_serializable()` or passed in `custom_objects={{'{name}': {name}}}`.")

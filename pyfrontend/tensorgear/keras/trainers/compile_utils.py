@@ -1,24 +1,44 @@
-"""What compile() sets up: the loss (with the fused logits path) and the metrics.
+"""What compile() sets up: the loss and the metrics.
 
-Fused path: when the model ends in a softmax (a Dense with activation
-"softmax", or an Activation/Softmax layer) and the loss is a categorical
-cross-entropy on probabilities, training computes the model up to the logits
-and calls the engine's fused, numerically stable softmax + cross-entropy kernel
-on them, instead of softmax followed by log. Sigmoid + binary cross-entropy is
-fused the same way. Metrics that only compare argmaxes (accuracy) read the
-logits directly; the others get probabilities computed from them.
+(A softmax/sigmoid output carries its logits, and the cross-entropies use
+them: see losses/losses.py. Nothing here needs to know the model's last layer.)
 
 "accuracy" (and "acc", "crossentropy", "ce") resolve from the shapes of the
 first batch, as Keras does: a 1-wide output means binary, integer labels with
 one axis less than the predictions mean sparse, otherwise categorical.
 """
 
-import tensorgear as tg
-
 from .. import losses as losses_module
 from .. import metrics as metrics_module
-from ..losses.loss import reduce_weighted_values
 from ..metrics.metric import Metric
+
+
+class LossTracker:
+    """The running, batch-size weighted mean of the loss (Keras's "loss" metric).
+
+    Kept as Python floats: reading a finished scalar costs less than updating two
+    tensor variables on every step.
+    """
+
+    name = "loss"
+    _direction = "down"
+
+    def __init__(self):
+        self.total = 0.0
+        self.count = 0
+
+    def update_state(self, loss, batch_size):
+        self.total += float(loss) * batch_size
+        self.count += batch_size
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self):
+        self.total = 0.0
+        self.count = 0
+
+    reset_states = reset_state
 
 
 class CompileLoss:
@@ -36,26 +56,6 @@ class CompileLoss:
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         return self.loss(y_true, y_pred, sample_weight)
-
-    def fused_loss(self, activation):
-        """loss(y_true, logits, sample_weight) when the model's final `activation` can be fused, else None."""
-        getter = getattr(self.loss, "fused_logits_loss", None)
-        if getter is None or activation is None:
-            return None
-        per_sample = getter(activation)
-        if per_sample is None:
-            return None
-        reduction = self.loss.reduction
-        if reduction == "sum_over_batch_size":
-            def fused(y_true, logits, sample_weight=None):
-                values = per_sample(y_true, logits)
-                if sample_weight is None:
-                    return tg.reduce_mean(values)
-                return reduce_weighted_values(values, sample_weight, reduction)
-        else:
-            def fused(y_true, logits, sample_weight=None):
-                return reduce_weighted_values(per_sample(y_true, logits), sample_weight, reduction)
-        return fused
 
 
 _ACCURACY = ("accuracy", "acc")
@@ -170,10 +170,6 @@ class CompileMetrics:
                 fn(y_true, y_pred, sample_weight=sample_weight)
 
         return update
-
-    def need_probabilities(self):
-        """Whether some metric needs probabilities rather than logits."""
-        return any(not getattr(m, "_argmax_invariant", False) for m in self.all_metrics())
 
     def update(self, y_true, y_pred, sample_weight=None):
         for m in self.metrics:

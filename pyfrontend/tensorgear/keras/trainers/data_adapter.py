@@ -10,6 +10,10 @@ permutation: no per-step conversion or copying from NumPy.
 
 tg.data.Dataset objects and other iterables of batches are consumed as they
 come, converting only what is not a tensor already.
+
+The checks made before training starts (the model accepts a sample; sparse
+labels are in range), class weights and single batches (``*_on_batch``,
+``train_step(data)``) are prepared here too, so the trainer only loops.
 """
 
 import math
@@ -18,10 +22,10 @@ import numpy as np
 
 import tensorgear as tg
 
+from ... import nest
 from ..backend import floatx
+from ..backend.call_context import inference_mode
 from ..backend.tensor_utils import dtype_name, is_float_dtype
-
-_ARRAY_TYPES = (np.ndarray,)
 
 
 def _is_array_like(x):
@@ -52,28 +56,6 @@ def is_array_data(x):
     if isinstance(x, dict):
         return len(x) > 0 and all(is_array_data(e) for e in x.values())
     return _is_array_like(x)
-
-
-def _map(fn, x):
-    if isinstance(x, (list, tuple)):
-        return type(x)(_map(fn, e) for e in x)
-    if isinstance(x, dict):
-        return {k: _map(fn, v) for k, v in x.items()}
-    return fn(x)
-
-
-def _leaves(x):
-    if isinstance(x, (list, tuple)):
-        out = []
-        for e in x:
-            out.extend(_leaves(e))
-        return out
-    if isinstance(x, dict):
-        out = []
-        for k in sorted(x):
-            out.extend(_leaves(x[k]))
-        return out
-    return [x]
 
 
 def _length(a):
@@ -121,7 +103,7 @@ def convert_inputs(x, dtype=None, borrow=False):
             a = a.astype(dtype)
         return _array_to_tensor(a, borrow)
 
-    return _map(conv, x)
+    return nest.map_structure(conv, x)
 
 
 def convert_targets(y, kind):
@@ -154,7 +136,7 @@ def convert_targets(y, kind):
             return a
         return tg.convert_to_tensor(np.asarray(np.asarray(a), order="C"))
 
-    return _map(conv, y)
+    return nest.map_structure(conv, y)
 
 
 def check_cardinality(x, y, sample_weight):
@@ -162,7 +144,7 @@ def check_cardinality(x, y, sample_weight):
     sizes = {}
     for label, data in (("x", x), ("y", y), ("sample_weight", sample_weight)):
         if data is not None:
-            sizes[label] = [_length(a) for a in _leaves(data)]
+            sizes[label] = [_length(a) for a in nest.flatten(data)]
     all_sizes = {s for v in sizes.values() for s in v}
     if len(all_sizes) > 1:
         detail = "\n".join(f"'{k}' sizes: {', '.join(str(s) for s in v)}" for k, v in sizes.items())
@@ -190,7 +172,7 @@ def split_for_validation(x, y, sample_weight, validation_split):
         return a[split_at:]
 
     def part(data, fn):
-        return None if data is None else _map(lambda a: fn(to_numpy_if_needed(a)), data)
+        return None if data is None else nest.map_structure(lambda a: fn(to_numpy_if_needed(a)), data)
 
     return ((part(x, head), part(y, head), part(sample_weight, head)),
             (part(x, tail), part(y, tail), part(sample_weight, tail)))
@@ -219,8 +201,8 @@ class ArrayBatches:
         if data is None:
             return None
         if idx is None:
-            return _map(lambda a: a[start:stop], data)
-        return _map(lambda a: tg.gather(a, idx), data)
+            return nest.map_structure(lambda a: a[start:stop], data)
+        return nest.map_structure(lambda a: tg.gather(a, idx), data)
 
     def __iter__(self):
         bs, n = self.batch_size, self.num_samples
@@ -247,7 +229,7 @@ class ArrayBatches:
                            self._take(sw, start, stop, idx), stop - start)
 
     def first_inputs(self, n=1):
-        return _map(lambda a: a[:n], self.x)
+        return nest.map_structure(lambda a: a[:n], self.x)
 
 
 class IterableBatches:
@@ -271,18 +253,6 @@ class IterableBatches:
         # a one-shot iterator (generator) continues across epochs instead of restarting
         self._one_shot = iter(data) is data if hasattr(data, "__iter__") else True
 
-    def _unpack(self, element):
-        if isinstance(element, (list, tuple)) and not isinstance(element, dict):
-            if len(element) == 1:
-                return element[0], None, None
-            if len(element) == 2:
-                return element[0], element[1], None
-            if len(element) == 3:
-                return element[0], element[1], element[2]
-            raise ValueError(f"Data elements must be x, (x,), (x, y) or (x, y, sample_weight); got a "
-                             f"{type(element).__name__} of length {len(element)}")
-        return element, None, None
-
     def __iter__(self):
         if self._one_shot:
             it = self._iterator if self._iterator is not None else iter(self.data)
@@ -296,12 +266,8 @@ class IterableBatches:
             except StopIteration:
                 self._iterator = None
                 return
-            x, y, sw = self._unpack(element)
-            x = convert_inputs(x)
-            y = convert_targets(y, self.target_kind)
-            sw = convert_targets(sw, "float")
-            first = _leaves(x)[0]
-            yield x, y, sw, int(first.shape[0]) if len(first.shape) else 1
+            x, y, sw = unpack_x_y_sample_weight(element)
+            yield prepare_batch(x, y, sw, self.target_kind)
             count += 1
 
 
@@ -323,3 +289,85 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
         raise TypeError(f"Unrecognized data type for {what}(): x={type(x).__name__}. Pass NumPy arrays, "
                         f"tensors, a tg.data.Dataset or an iterable of (x, y) batches.")
     return IterableBatches(x, target_kind=target_kind, steps=steps)
+
+
+def unpack_x_y_sample_weight(data):
+    """(x, y, sample_weight) from a batch given as x, (x,), (x, y) or (x, y, sample_weight)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data[0], data[1], data[2]
+    raise ValueError(f"Data elements must be x, (x,), (x, y) or (x, y, sample_weight); got a "
+                     f"{type(data).__name__} of length {len(data)}")
+
+
+def prepare_batch(x, y, sample_weight, target_kind):
+    """One batch as the compiled step takes it: (x, y, sample_weight, batch size), as tensors."""
+    x = convert_inputs(x)
+    y = convert_targets(y, target_kind)
+    sample_weight = convert_targets(sample_weight, "float")
+    first = nest.flatten(x)[0]
+    return x, y, sample_weight, int(first.shape[0]) if len(first.shape) else 1
+
+
+def validation_batches(validation_data, batch_size, steps, target_kind):
+    """Batches of fit()'s validation_data: (x, y), (x, y, sample_weight) or a dataset."""
+    if isinstance(validation_data, (list, tuple)) and len(validation_data) in (2, 3) and \
+            is_array_data(validation_data[0]):
+        vx, vy = validation_data[0], validation_data[1]
+        vsw = validation_data[2] if len(validation_data) == 3 else None
+        return make_batches(vx, vy, vsw, batch_size=batch_size, shuffle=False, target_kind=target_kind,
+                            steps=steps, what="fit")
+    if isinstance(validation_data, (list, tuple)):
+        raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
+                         f"or a dataset; got a {type(validation_data).__name__} of length {len(validation_data)}")
+    return make_batches(validation_data, batch_size=batch_size, target_kind=target_kind, steps=steps, what="fit")
+
+
+def class_weights_to_sample_weights(y, sample_weight, class_weight):
+    """Keras's class_weight: each sample weighted by its class's entry (1 for classes not named)."""
+    if y is None or not is_array_data(y) or isinstance(y, (list, tuple, dict)):
+        raise ValueError("class_weight is supported only with a single array of targets `y`")
+    if sample_weight is not None:
+        raise ValueError("You cannot use `class_weight` and `sample_weight` at the same time.")
+    y_np = y.numpy() if hasattr(y, "numpy") else np.asarray(y)
+    if y_np.ndim == 2 and y_np.shape[1] > 1:
+        labels = np.argmax(y_np, axis=1)
+    else:
+        labels = np.rint(y_np.reshape(len(y_np), -1)[:, 0]).astype(np.int64)
+    table = np.ones(int(max(labels.max(), max(class_weight)) + 1), dtype=np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = float(w)
+    return tg.gather(tg.convert_to_tensor(table), tg.convert_to_tensor(labels)).numpy()
+
+
+def check_model_accepts(model, batches, what):
+    """Builds the model on one sample and checks sparse labels against its output width, so bad
+    input fails with a clear message before any update."""
+    if not isinstance(batches, ArrayBatches) or batches.num_samples == 0:
+        return
+    with inference_mode():
+        out = model(batches.first_inputs(1), training=False)
+    loss = model._compile_loss
+    if loss is None or not loss.is_sparse or batches.y is None or isinstance(out, (list, tuple, dict)):
+        return
+    y = batches.y
+    if isinstance(y, (list, tuple, dict)) or len(out.shape) < 1:
+        return
+    num_classes = int(out.shape[-1])
+    y_np = y.numpy()
+    if y_np.size == 0:
+        return
+    lo, hi = int(y_np.min()), int(y_np.max())
+    if lo < 0 or hi >= num_classes:
+        bad = lo if lo < 0 else hi
+        raise ValueError(
+            f"{what}(): received a label value of {bad} which is outside the valid range of [0, {num_classes}) "
+            f"for the model's {num_classes} outputs (loss '{loss.loss.name}'). Labels must be integer class "
+            f"ids from 0 to {num_classes - 1}.")

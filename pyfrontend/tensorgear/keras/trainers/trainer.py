@@ -1,18 +1,15 @@
 """compile / fit / evaluate / predict / train_on_batch / test_on_batch (Keras semantics).
 
-The training step is built once per fit() call as a closure over everything it
-needs (the variable list, the optimizer's prepared slot lists, the loss, the
-metrics), so a step does no lookups or checks that could be hoisted: one
-GradientTape, the forward pass, one gradient call, one fused optimizer call,
-and the metric updates. Batches come from arrays converted to tensors once
-(see data_adapter.py).
-
-A model may override ``train_step(data)`` / ``test_step(data)`` /
-``predict_step(data)`` as in Keras; the loops then call those instead.
+The loops here call one step function per batch. ``make_train_function`` (and
+``make_test_function``, ``make_predict_function``), as in Keras 3, build it
+once and cache it on the model until the next compile(): the compiled step's
+``train`` (step.py) when the model keeps Keras's default ``train_step``, the
+model's own ``train_step(data)`` when a subclass overrides it. Batches come
+from the data adapter (data_adapter.py), which also checks and converts the
+inputs before the loop starts.
 """
 
 import math
-import warnings
 
 import numpy as np
 
@@ -20,37 +17,10 @@ import tensorgear as tg
 
 from .. import callbacks as callbacks_module
 from .. import optimizers as optimizers_module
-from ..layers.layer import _CTX
+from ..backend.call_context import inference_mode
 from . import data_adapter
-from .compile_utils import CompileLoss, CompileMetrics
-
-
-class _LossTracker:
-    """The running, batch-size weighted mean of the loss (Keras's "loss" metric).
-
-    Kept as Python floats: reading a finished scalar costs less than updating two
-    tensor variables on every step.
-    """
-
-    name = "loss"
-    _direction = "down"
-
-    def __init__(self):
-        self.total = 0.0
-        self.count = 0
-
-    def update_state(self, loss, batch_size):
-        self.total += float(loss) * batch_size
-        self.count += batch_size
-
-    def result(self):
-        return self.total / self.count if self.count else 0.0
-
-    def reset_state(self):
-        self.total = 0.0
-        self.count = 0
-
-    reset_states = reset_state
+from .compile_utils import CompileLoss, CompileMetrics, LossTracker
+from .step import CompiledStep
 
 
 def _verbose(verbose):
@@ -61,21 +31,6 @@ def _verbose(verbose):
     return int(verbose)
 
 
-def _first(x):
-    while isinstance(x, (list, tuple)):
-        x = x[0]
-    if isinstance(x, dict):
-        return _first(x[sorted(x)[0]])
-    return x
-
-
-def _add_n(values):
-    total = values[0]
-    for v in values[1:]:
-        total = total + v
-    return total
-
-
 def _concat_outputs(batches):
     if not batches:
         return np.zeros((0,), dtype=np.float32)
@@ -84,11 +39,9 @@ def _concat_outputs(batches):
         return type(first)(_concat_outputs([b[i] for b in batches]) for i in range(len(first)))
     if isinstance(first, dict):
         return {k: _concat_outputs([b[k] for b in batches]) for k in first}
-    concat = getattr(tg, "concat", None)
-    if concat is not None and len(batches) > 1:
-        return concat(batches, axis=0).numpy()
-    arrays = [b.numpy() if hasattr(b, "numpy") else np.asarray(b) for b in batches]
-    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
+    if len(batches) > 1:
+        return tg.concat(batches, axis=0).numpy()
+    return first.numpy() if hasattr(first, "numpy") else np.asarray(first)
 
 
 class Trainer:
@@ -101,10 +54,18 @@ class Trainer:
         d["loss"] = None
         d["_compile_loss"] = None
         d["_compile_metrics"] = None
-        d["_loss_tracker"] = _LossTracker()
+        d["_loss_tracker"] = LossTracker()
         d["stop_training"] = False
         d["history"] = None
         d["_compile_config"] = None
+        self._reset_step_functions()
+
+    def _reset_step_functions(self):
+        d = self.__dict__
+        d["_compiled_step"] = None
+        d["train_function"] = None
+        d["test_function"] = None
+        d["predict_function"] = None
 
     # ---- compile ------------------------------------------------------------------------
 
@@ -121,7 +82,8 @@ class Trainer:
         d["loss"] = loss
         d["_loss_weight"] = 1.0 if loss_weights is None else float(loss_weights)
         d["_compile_metrics"] = CompileMetrics(metrics, weighted_metrics)
-        d["_loss_tracker"] = _LossTracker()
+        d["_loss_tracker"] = LossTracker()
+        self._reset_step_functions()
         d["compiled"] = True
         d["_compile_config"] = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
                                 "weighted_metrics": weighted_metrics, "loss_weights": loss_weights}
@@ -159,166 +121,72 @@ class Trainer:
     def get_metrics_result(self):
         return self._logs()
 
-    # ---- the steps --------------------------------------------------------------------------
+    # ---- the step functions (Keras 3's make_*_function) ------------------------------------
 
-    def _fused_plan(self):
-        """(forward_to_logits, fused_loss, activation) when the loss can absorb the model's
-        last activation, else None."""
-        plan_fn = getattr(self, "_logits_forward_plan", None)
-        if plan_fn is None or self._compile_loss.loss is None:
-            return None
-        plan = plan_fn()
-        if plan is None:
-            return None
-        activation, forward = plan
-        fused = self._compile_loss.fused_loss(activation)
-        if fused is None:
-            return None
-        return forward, fused, activation
+    def _step(self):
+        step = self.__dict__.get("_compiled_step")
+        if step is None:
+            self._assert_compiled("fit")
+            step = CompiledStep(self)
+            self.__dict__["_compiled_step"] = step
+        return step
 
-    def _make_step_functions(self):
-        """Closures for one training / test step, over everything that stays fixed in a fit."""
-        model = self
-        compile_loss = self._compile_loss
-        if compile_loss.loss is None:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
-        metrics = self._compile_metrics
-        tracker = self._loss_tracker
-        optimizer = self.optimizer
-        GradientTape = tg.GradientTape
-        loss_weight = self.__dict__.get("_loss_weight", 1.0)
-        fused = self._fused_plan()
-        has_reg = self._has_regularization()
-        constraints = [(v, c) for layer in self._flatten_layers() for v, c in layer._constraints]
-        softmax = tg.nn.softmax
-        sigmoid = tg.nn.sigmoid
+    def _overrides(self, name):
+        return getattr(type(self), name) is not getattr(Trainer, name)
 
-        def predictions_from_logits(logits, activation):
-            return softmax(logits) if activation == "softmax" else sigmoid(logits)
+    def make_train_function(self, force=False):
+        """The function fit() and train_on_batch() call per batch: (x, y, sample_weight, batch_size)
+        prepared by the data adapter -> a function returning the logs. Cached until compile()."""
+        if self.train_function is not None and not force:
+            return self.train_function
+        if self._overrides("train_step"):
+            def train_function(x, y, sw, batch_size):
+                return _logs_function(self.train_step((x, y, sw) if sw is not None else (x, y)))
+        else:
+            train_function = self._step().train
+        self.__dict__["train_function"] = train_function
+        return train_function
 
-        target_kind = compile_loss.target_kind
-        # filled on the first batch, once the metrics know their shapes
-        state = {"variables": None, "plan": None, "update": None, "probs": False}
+    def make_test_function(self, force=False):
+        """As make_train_function, for evaluate(), validation and test_on_batch()."""
+        if self.test_function is not None and not force:
+            return self.test_function
+        if self._overrides("test_step"):
+            def test_function(x, y, sw, batch_size):
+                return _logs_function(self.test_step((x, y, sw) if sw is not None else (x, y)))
+        else:
+            test_function = self._step().test
+        self.__dict__["test_function"] = test_function
+        return test_function
 
-        def first_batch(y, y_pred):
-            if not metrics.built:
-                metrics.build(y, y_pred)
-            state["update"] = metrics.make_updater(target_kind)
-            state["probs"] = metrics.need_probabilities()
-
-        def forward(x, y, sw, training):
-            """(loss, predictions for the metrics)."""
-            if fused is not None:
-                forward_logits, fused_loss, activation = fused
-                logits = forward_logits(x, training)
-                loss = fused_loss(y, logits, sw)
-                if state["update"] is None:
-                    first_batch(y, predictions_from_logits(logits, activation))
-                y_pred = predictions_from_logits(logits, activation) if state["probs"] else logits
-            else:
-                y_pred = model(x, training=training)
-                loss = compile_loss(y, y_pred, sw)
-                if state["update"] is None:
-                    first_batch(y, y_pred)
-            if loss_weight != 1.0:
-                loss = loss * loss_weight
-            if has_reg:
-                reg = model.losses
-                if reg:
-                    loss = loss + _add_n(reg)
-            return loss, y_pred
-
-        def train_step(x, y, sw, batch_size):
-            with GradientTape() as tape:
-                loss, y_pred = forward(x, y, sw, True)
-            variables = state["variables"]
-            if variables is None:  # weights exist only after the first forward pass
-                variables = model.trainable_weights
-                if not variables:
-                    warnings.warn("The model does not have any trainable weights.", stacklevel=3)
-                state["variables"] = variables
-                state["plan"] = optimizer._plan_for(variables) if variables else None
-            if variables:
-                grads = tape.gradient(loss, variables)
-                if any(g is None for g in grads):
-                    optimizer.apply(grads, variables)
-                else:
-                    optimizer._apply_plan(state["plan"], grads)
-                for v, c in constraints:
-                    v.assign(c(v))
-            tracker.update_state(loss, batch_size)
-            state["update"](y, y_pred, sw, batch_size)
-
-        def test_step(x, y, sw, batch_size):
-            loss, y_pred = forward(x, y, sw, False)
-            tracker.update_state(loss, batch_size)
-            state["update"](y, y_pred, sw, batch_size)
-
-        return train_step, test_step
-
-    def _custom_step(self, name):
-        """The user's train_step / test_step override, or None."""
-        fn = getattr(type(self), name)
-        return None if fn is getattr(Trainer, name) else getattr(self, name)
+    def make_predict_function(self, force=False):
+        """The function predict() calls per batch of inputs."""
+        if self.predict_function is not None and not force:
+            return self.predict_function
+        if self._overrides("predict_step"):
+            def predict_function(x):
+                return self.predict_step((x,))
+        else:
+            def predict_function(x):
+                return self(x, training=False)
+        self.__dict__["predict_function"] = predict_function
+        return predict_function
 
     def train_step(self, data):
         """One training step on `data` = (x, y) or (x, y, sample_weight); returns the logs.
-        Override in a subclass to customize training (the loops then call yours)."""
-        x, y, sw = _unpack(data)
-        train_step, _ = self._make_step_functions()
-        x, y, sw, n = self._prepare_batch(x, y, sw)
-        train_step(x, y, sw, n)
+        Override in a subclass to customize training (fit then calls yours)."""
+        x, y, sw = data_adapter.unpack_x_y_sample_weight(data)
+        self._step().train(*data_adapter.prepare_batch(x, y, sw, self._compile_loss.target_kind))
         return self._logs()
 
     def test_step(self, data):
-        x, y, sw = _unpack(data)
-        _, test_step = self._make_step_functions()
-        x, y, sw, n = self._prepare_batch(x, y, sw)
-        test_step(x, y, sw, n)
+        x, y, sw = data_adapter.unpack_x_y_sample_weight(data)
+        self._step().test(*data_adapter.prepare_batch(x, y, sw, self._compile_loss.target_kind))
         return self._logs()
 
     def predict_step(self, data):
-        x, _, _ = _unpack(data)
+        x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
         return self(x, training=False)
-
-    def _prepare_batch(self, x, y, sw):
-        x = data_adapter.convert_inputs(x)
-        y = data_adapter.convert_targets(y, self._compile_loss.target_kind)
-        sw = data_adapter.convert_targets(sw, "float")
-        first = _first(x)
-        return x, y, sw, int(first.shape[0]) if len(first.shape) else 1
-
-    # ---- checks made before training starts ----------------------------------------------------
-
-    def _check_before_training(self, batches, what):
-        """Builds the model on one sample and validates widths and sparse label ranges, so bad
-        input fails with a clear message before any update."""
-        if not isinstance(batches, data_adapter.ArrayBatches) or batches.num_samples == 0:
-            return
-        sample = batches.first_inputs(1)
-        prev = _CTX.training
-        _CTX.training = False
-        try:
-            out = self(sample, training=False)
-        finally:
-            _CTX.training = prev
-        loss = self._compile_loss
-        if loss is None or not loss.is_sparse or batches.y is None or isinstance(out, (list, tuple, dict)):
-            return
-        y = batches.y
-        if isinstance(y, (list, tuple, dict)) or len(out.shape) < 1:
-            return
-        num_classes = int(out.shape[-1])
-        y_np = y.numpy()
-        if y_np.size == 0:
-            return
-        lo, hi = int(y_np.min()), int(y_np.max())
-        if lo < 0 or hi >= num_classes:
-            bad = lo if lo < 0 else hi
-            raise ValueError(
-                f"{what}(): received a label value of {bad} which is outside the valid range of [0, {num_classes}) "
-                f"for the model's {num_classes} outputs (loss '{loss.loss.name}'). Labels must be integer class "
-                f"ids from 0 to {num_classes - 1}.")
 
     # ---- fit ------------------------------------------------------------------------------------
 
@@ -340,7 +208,7 @@ class Trainer:
                 x, y, sample_weight, validation_split)
         target_kind = self._compile_loss.target_kind
         if class_weight is not None:
-            sample_weight = self._class_weights_to_sample_weights(x, y, sample_weight, class_weight)
+            sample_weight = data_adapter.class_weights_to_sample_weights(y, sample_weight, class_weight)
         batches = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                                             target_kind=target_kind, steps=steps_per_epoch, what="fit")
         if isinstance(batches, data_adapter.ArrayBatches):
@@ -350,43 +218,34 @@ class Trainer:
                 raise ValueError("fit(): the training data is empty (0 samples)")
         val_batches = None
         if validation_data is not None:
-            val_batches = self._validation_batches(validation_data, validation_batch_size or batch_size,
-                                                   validation_steps, target_kind)
-        self._check_before_training(batches, "fit")
+            val_batches = data_adapter.validation_batches(validation_data, validation_batch_size or batch_size,
+                                                          validation_steps, target_kind)
+        data_adapter.check_model_accepts(self, batches, "fit")
         if val_batches is not None:
-            self._check_before_training(val_batches, "fit")
+            data_adapter.check_model_accepts(self, val_batches, "fit")
 
-        train_step, test_step = self._make_step_functions()
-        custom_train = self._custom_step("train_step")
-        custom_test = self._custom_step("test_step")
-
+        train_function = self.make_train_function()
         cbs = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=epochs, steps=batches.num_batches)
         self.stop_training = False
-        logs_fn = self._logs
         cbs.on_train_begin()
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             step = -1
-            custom_logs = None
             for step, (xb, yb, swb, n) in enumerate(batches):
                 cbs.train_batch_begin(step)
-                if custom_train is not None:
-                    custom_logs = custom_train((xb, yb, swb) if swb is not None else (xb, yb))
-                    cbs.train_batch_end(step, lambda: _floats(custom_logs))
-                else:
-                    train_step(xb, yb, swb, n)
-                    cbs.train_batch_end(step, logs_fn)
+                logs = train_function(xb, yb, swb, n)
+                cbs.train_batch_end(step, logs)
                 if self.stop_training:
                     break
             if step < 0:
                 raise ValueError("fit(): the training data produced no batches in epoch "
                                  f"{epoch + 1} (an exhausted iterator or an empty dataset?)")
-            epoch_logs = _floats(custom_logs) if custom_logs is not None else logs_fn()
+            epoch_logs = logs()
             if val_batches is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._run_test_loop(val_batches, test_step, custom_test, cbs, in_fit=True)
+                val_logs = self._run_test_loop(val_batches, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
             loss = epoch_logs.get("loss")
             if isinstance(loss, float) and not math.isfinite(loss):
@@ -399,50 +258,18 @@ class Trainer:
         cbs.on_train_end(epoch_logs)
         return cbs.history
 
-    def _validation_batches(self, validation_data, batch_size, steps, target_kind):
-        if isinstance(validation_data, (list, tuple)) and len(validation_data) in (2, 3) and \
-                data_adapter.is_array_data(validation_data[0]):
-            vx, vy = validation_data[0], validation_data[1]
-            vsw = validation_data[2] if len(validation_data) == 3 else None
-            return data_adapter.make_batches(vx, vy, vsw, batch_size=batch_size, shuffle=False,
-                                             target_kind=target_kind, steps=steps, what="fit")
-        if isinstance(validation_data, (list, tuple)):
-            raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
-                             f"or a dataset; got a {type(validation_data).__name__} of length {len(validation_data)}")
-        return data_adapter.make_batches(validation_data, batch_size=batch_size, target_kind=target_kind,
-                                         steps=steps, what="fit")
-
-    def _class_weights_to_sample_weights(self, x, y, sample_weight, class_weight):
-        if y is None or not data_adapter.is_array_data(y) or isinstance(y, (list, tuple, dict)):
-            raise ValueError("class_weight is supported only with a single array of targets `y`")
-        if sample_weight is not None:
-            raise ValueError("You cannot use `class_weight` and `sample_weight` at the same time.")
-        y_np = y.numpy() if hasattr(y, "numpy") else np.asarray(y)
-        if y_np.ndim == 2 and y_np.shape[1] > 1:
-            labels = np.argmax(y_np, axis=1)
-        else:
-            labels = np.rint(y_np.reshape(len(y_np), -1)[:, 0]).astype(np.int64)
-        table = np.ones(int(max(labels.max(), max(class_weight)) + 1), dtype=np.float32)
-        for k, w in class_weight.items():
-            table[int(k)] = float(w)
-        return tg.gather(tg.convert_to_tensor(table), tg.convert_to_tensor(labels)).numpy()
-
     # ---- evaluate ---------------------------------------------------------------------------
 
-    def _run_test_loop(self, batches, test_step, custom_test, cbs, in_fit=False):
+    def _run_test_loop(self, batches, cbs):
+        test_function = self.make_test_function()
         self.reset_metrics()
         cbs.on_test_begin()
-        logs_fn = self._logs
-        custom_logs = None
+        logs = self._logs
         for step, (xb, yb, swb, n) in enumerate(batches):
             cbs.test_batch_begin(step)
-            if custom_test is not None:
-                custom_logs = custom_test((xb, yb, swb) if swb is not None else (xb, yb))
-                cbs.test_batch_end(step, lambda: _floats(custom_logs))
-            else:
-                test_step(xb, yb, swb, n)
-                cbs.test_batch_end(step, logs_fn)
-        logs = _floats(custom_logs) if custom_logs is not None else logs_fn()
+            logs = test_function(xb, yb, swb, n)
+            cbs.test_batch_end(step, logs)
+        logs = logs()
         cbs.on_test_end(logs)
         return logs
 
@@ -456,11 +283,10 @@ class Trainer:
                                             what="evaluate")
         if isinstance(batches, data_adapter.ArrayBatches) and y is None:
             raise ValueError("evaluate(): `y` (the targets) is required when `x` is an array")
-        self._check_before_training(batches, "evaluate")
-        _, test_step = self._make_step_functions()
+        data_adapter.check_model_accepts(self, batches, "evaluate")
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                             epochs=1, steps=batches.num_batches)
-        logs = self._run_test_loop(batches, test_step, self._custom_step("test_step"), cbs)
+        logs = self._run_test_loop(batches, cbs)
         if return_dict:
             return logs
         return self._flatten_logs(logs)
@@ -483,55 +309,40 @@ class Trainer:
             batches = data_adapter.IterableBatches(x, target_kind=None, steps=steps)
         cbs = callbacks_module.CallbackList(callbacks, add_progbar=verbose != 0, model=self, verbose=verbose,
                                             epochs=1, steps=batches.num_batches)
-        custom = self._custom_step("predict_step")
+        predict_function = self.make_predict_function()
         cbs.on_predict_begin()
         outputs = []
-        prev = _CTX.training
-        try:
+        with inference_mode():
             for step, (xb, _, _, _) in enumerate(batches):
                 cbs.predict_batch_begin(step)
-                out = custom((xb,)) if custom is not None else self(xb, training=False)
+                out = predict_function(xb)
                 outputs.append(out)
                 cbs.predict_batch_end(step, out)
-        finally:
-            _CTX.training = prev
         cbs.on_predict_end()
         return _concat_outputs(outputs)
 
     # ---- single batches ---------------------------------------------------------------------
 
+    def _one_batch(self, x, y, sample_weight):
+        batch = data_adapter.prepare_batch(x, y, sample_weight, self._compile_loss.target_kind)
+        data_adapter.check_cardinality(*batch[:3])
+        return batch
+
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One gradient update on one batch; returns the running loss (and metrics)."""
         self._assert_compiled("train_on_batch")
         if class_weight is not None:
-            sample_weight = self._class_weights_to_sample_weights(x, y, sample_weight, class_weight)
-        x, y, sw, n = self._prepare_batch(x, y, sample_weight)
-        data_adapter.check_cardinality(x, y, sw)
-        custom = self._custom_step("train_step")
-        if custom is not None:
-            logs = _floats(custom((x, y, sw) if sw is not None else (x, y)))
-        else:
-            train_step, _ = self._make_step_functions()
-            train_step(x, y, sw, n)
-            logs = self._logs()
+            sample_weight = data_adapter.class_weights_to_sample_weights(y, sample_weight, class_weight)
+        logs = self.make_train_function()(*self._one_batch(x, y, sample_weight))()
         return logs if return_dict else self._flatten_logs(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._assert_compiled("test_on_batch")
-        x, y, sw, n = self._prepare_batch(x, y, sample_weight)
-        data_adapter.check_cardinality(x, y, sw)
-        custom = self._custom_step("test_step")
-        if custom is not None:
-            logs = _floats(custom((x, y, sw) if sw is not None else (x, y)))
-        else:
-            _, test_step = self._make_step_functions()
-            test_step(x, y, sw, n)
-            logs = self._logs()
+        logs = self.make_test_function()(*self._one_batch(x, y, sample_weight))()
         return logs if return_dict else self._flatten_logs(logs)
 
     def predict_on_batch(self, x):
-        x = data_adapter.convert_inputs(x)
-        out = self(x, training=False)
+        out = self.make_predict_function()(data_adapter.convert_inputs(x))
         if isinstance(out, (list, tuple)):
             return type(out)(o.numpy() for o in out)
         return out.numpy()
@@ -551,15 +362,9 @@ class Trainer:
         self.compile(**deserialize_compile_args(config))
 
 
-def _unpack(data):
-    if isinstance(data, (list, tuple)):
-        if len(data) == 1:
-            return data[0], None, None
-        if len(data) == 2:
-            return data[0], data[1], None
-        if len(data) == 3:
-            return data[0], data[1], data[2]
-    return data, None, None
+def _logs_function(logs):
+    """What a step function returns: a function giving the logs as floats (see CallbackList)."""
+    return lambda: _floats(logs)
 
 
 def _floats(logs):
