@@ -10,37 +10,53 @@ using autograd::Tape;
 using TapePtr = std::shared_ptr<Tape>;
 using VarPtr = std::shared_ptr<Variable>;
 
-// Flattens a nested list/tuple/dict of sources (dicts in sorted-key order, as
-// tf.nest does) and rebuilds the same structure from a flat list of results.
-void flatten(py::handle obj, std::vector<py::handle>& out) {
+bool is_tensor_like(py::handle h) { return py::isinstance<TensorImpl>(h) || py::isinstance<Variable>(h); }
+
+// A tensor, or a plain list/tuple of tensors: the structures a training step passes, which
+// need no walk. Anything else goes to tensorgear.nest, the package's one walker of nested
+// structures (dicts in sorted-key order, namedtuples rebuilt), so nesting means the same
+// here as in Python.
+bool is_flat(py::handle obj) {
+  if (!PyList_CheckExact(obj.ptr()) && !PyTuple_CheckExact(obj.ptr())) return is_tensor_like(obj);
+  for (auto item : obj)
+    if (!is_tensor_like(item)) return false;
+  return true;
+}
+
+py::module_ nest_module() { return py::module_::import("tensorgear.nest"); }
+
+// The leaves of obj; `keep` owns any list made on the way, as `out` only borrows.
+void flatten(py::handle obj, std::vector<py::handle>& out, py::list& keep) {
+  if (!is_flat(obj)) {
+    py::list leaves = nest_module().attr("flatten")(obj);
+    keep.append(leaves);
+    obj = leaves;
+  }
   if (PyList_Check(obj.ptr()) || PyTuple_Check(obj.ptr())) {
-    for (auto item : obj) flatten(item, out);
-  } else if (PyDict_Check(obj.ptr())) {
-    py::list keys = py::module_::import("builtins").attr("sorted")(obj);
-    for (auto k : keys) flatten(obj[k], out);
+    for (auto item : obj) out.push_back(item);
   } else {
     out.push_back(obj);
   }
 }
 
-py::object unflatten(py::handle structure, const std::vector<py::object>& flat, size_t& pos) {
-  if (PyList_Check(structure.ptr()) || PyTuple_Check(structure.ptr())) {
+// flat's values in structure's nesting: the inverse of flatten.
+py::object unflatten(py::handle structure, const std::vector<py::object>& flat) {
+  if (!is_flat(structure)) {
+    py::list values;
+    for (auto& v : flat) values.append(v);
+    return nest_module().attr("pack_sequence_as")(structure, values);
+  }
+  if (PyList_Check(structure.ptr())) {
     py::list items;
-    for (auto item : structure) items.append(unflatten(item, flat, pos));
-    if (PyTuple_Check(structure.ptr())) {
-      if (py::hasattr(structure, "_fields"))  // namedtuple
-        return py::type::of(structure)(*items);
-      return py::tuple(items);
-    }
+    for (auto& v : flat) items.append(v);
     return std::move(items);
   }
-  if (PyDict_Check(structure.ptr())) {
-    py::dict d;
-    py::list keys = py::module_::import("builtins").attr("sorted")(structure);
-    for (auto k : keys) d[k] = unflatten(structure[k], flat, pos);
-    return std::move(d);
+  if (PyTuple_Check(structure.ptr())) {
+    py::tuple items(flat.size());
+    for (size_t i = 0; i < flat.size(); ++i) items[i] = flat[i];
+    return std::move(items);
   }
-  return flat.at(pos++);
+  return flat.at(0);
 }
 
 Tape::Source to_source(py::handle obj) {
@@ -71,14 +87,15 @@ bool parse_unconnected(const std::string& u) {
 py::object tape_gradient(const TapePtr& tape, py::handle target, py::handle sources, py::handle output_gradients,
                          py::handle unconnected) {
   std::vector<py::handle> flat_targets, flat_sources, flat_out;
-  flatten(target, flat_targets);
-  flatten(sources, flat_sources);
+  py::list keep;
+  flatten(target, flat_targets, keep);
+  flatten(sources, flat_sources, keep);
   std::vector<Tensor> targets, out_grads;
   for (auto t : flat_targets) targets.push_back(target_tensor(t));
   std::vector<Tape::Source> srcs;
   for (auto s : flat_sources) srcs.push_back(to_source(s));
   if (!output_gradients.is_none()) {
-    flatten(output_gradients, flat_out);
+    flatten(output_gradients, flat_out, keep);
     for (auto g : flat_out) out_grads.push_back(g.is_none() ? Tensor() : to_tensor(g));
   }
   bool zero = parse_unconnected(py::hasattr(unconnected, "value") ? std::string(py::str(unconnected.attr("value")))
@@ -90,8 +107,7 @@ py::object tape_gradient(const TapePtr& tape, py::handle target, py::handle sour
   }
   std::vector<py::object> flat_res;
   for (auto& g : grads) flat_res.push_back(py::cast(g));
-  size_t pos = 0;
-  return unflatten(sources, flat_res, pos);
+  return unflatten(sources, flat_res);
 }
 
 struct StopRecording {
@@ -136,7 +152,8 @@ void bind_autograd(py::module_& m) {
   tape.def("__exit__", [](const TapePtr& t, py::args) { autograd::pop_tape(t); });
   tape.def("watch", [](const TapePtr& t, py::handle obj) {
     std::vector<py::handle> flat;
-    flatten(obj, flat);
+    py::list keep;
+    flatten(obj, flat, keep);
     for (auto h : flat) {
       if (py::isinstance<Variable>(h)) t->watch(h.cast<VarPtr>());
       else if (py::isinstance<TensorImpl>(h)) t->watch(Tensor(h.cast<std::shared_ptr<TensorImpl>>()));
@@ -150,15 +167,15 @@ void bind_autograd(py::module_& m) {
   auto jac = [](const TapePtr& t, py::handle target, py::handle source, py::handle unconnected, bool batch) -> py::object {
     Tensor tt = target_tensor(target);
     std::vector<py::handle> flat;
-    flatten(source, flat);
+    py::list keep;
+    flatten(source, flat, keep);
     bool zero = parse_unconnected(py::hasattr(unconnected, "value") ? std::string(py::str(unconnected.attr("value")))
                                                                     : std::string(py::str(unconnected)));
     std::vector<Tape::Source> srcs;
     for (auto h : flat) srcs.push_back(to_source(h));
     std::vector<py::object> res;
     for (auto& j : t->jacobian(tt, srcs, zero, batch)) res.push_back(py::cast(j));
-    size_t pos = 0;
-    return unflatten(source, res, pos);
+    return unflatten(source, res);
   };
   tape.def("jacobian", [jac](const TapePtr& t, py::handle target, py::handle sources, py::handle unconnected_gradients,
                              py::object, py::object) { return jac(t, target, sources, unconnected_gradients, false); },

@@ -99,6 +99,28 @@ def test_nested_structures_keep_their_shape():
     assert float(g["x"]) == 6.0 and float(g["rest"][0]) == 3.0 and float(g["rest"][1][0]) == 2.0
 
 
+def test_structures_nest_as_tg_nest_says():
+    """Sources, targets, output_gradients and watch() walk structures with tg.nest:
+    namedtuples come back as namedtuples, dict keys in the caller's order."""
+    import collections
+
+    Pair = collections.namedtuple("Pair", "w b")
+    w, b = tg.Variable([1.0, 2.0]), tg.Variable(3.0)
+    x = tg.constant(4.0)
+    with tg.GradientTape(persistent=True) as tape:
+        tape.watch({"inputs": [x]})
+        y1 = tg.reduce_sum(w) * b * x
+        y2 = b * b
+    g = tape.gradient({"first": y1, "second": (y2,)}, Pair(w, b))
+    assert type(g) is Pair
+    np.testing.assert_allclose(g.w.numpy(), [12.0, 12.0])
+    assert float(g.b) == 3.0 * 4.0 + 2 * 3.0
+    g = tape.gradient([y1, y2], {"z": b, "a": x}, output_gradients=[tg.constant(2.0), None])
+    assert list(g) == ["z", "a"]
+    assert float(g["z"]) == 2 * 3.0 * 4.0 + 2 * 3.0 and float(g["a"]) == 2 * 3.0 * 3.0
+    assert tg.nest.flatten(tape.gradient(y1, [[w], (x,)])) and tape.gradient(y1, ()) == ()
+
+
 def test_unconnected_sources_none_or_zero():
     x = tg.Variable(2.0)
     unrelated = tg.Variable([1.0, 2.0])
