@@ -9,18 +9,13 @@
 """
 
 from . import (  # noqa: F401
-    activations, backend, callbacks, constraints, initializers, layers, losses, metrics, models, optimizers,
-    regularizers, saving, utils,
+    activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
+    optimizers, regularizers, saving, utils,
 )
 from .backend.keras_tensor import KerasTensor  # noqa: F401
 from .layers import Input, Layer  # noqa: F401
 from .models import Model, Sequential  # noqa: F401
 from .saving import load_model  # noqa: F401
-
-try:  # the datasets package is maintained separately; keras works without it
-    from . import datasets  # noqa: F401
-except ImportError:  # pragma: no cover
-    pass
 
 __version__ = "3.0.0-tensorgear"
 

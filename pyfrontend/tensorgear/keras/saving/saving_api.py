@@ -38,7 +38,7 @@ def save_model(model, filepath, overwrite=True, zipped=True, **kwargs):
     """Writes the whole model (architecture, weights, compile state) to `filepath`."""
     config = serialize_keras_object(model)
     config["compile_config"] = model.get_compile_config() if hasattr(model, "get_compile_config") else None
-    metadata = {"keras_version": "3 (tensorgear)", "tensorgear_version": getattr(tg, "__version__", "?"),
+    metadata = {"keras_version": "3 (tensorgear)", "tensorgear_version": tg.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = weights_archive_bytes(model)
     optimizer = _optimizer_bytes(model)
