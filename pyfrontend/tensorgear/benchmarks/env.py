@@ -246,7 +246,7 @@ def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
         info["tg_simd"] = f"unknown ({e})"
     try:
         info["tg_blas"] = dict(C.blas_info())
-        from tensorgear.cli import blas_threads_policy
+        from tensorgear._build_info import blas_threads_policy
 
         info["tg_blas_threads"] = blas_threads_policy(C, info["tg_blas"]) or info["tg_blas"].get("threads", "?")
     except Exception as e:  # noqa: BLE001
