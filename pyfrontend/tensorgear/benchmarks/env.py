@@ -233,7 +233,7 @@ def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
         "machine": f"{_cpu_model()}, {os.cpu_count()} CPUs ({_cpu_flags()}), {_mem_total()} RAM",
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "tensorgear": getattr(tg, "__version__", "?"),
+        "tensorgear": tg.__version__,
         "git": _git_commit(),
         "numpy": np.__version__,
         "openblas_env": openblas_env_note(keep_openblas_env),

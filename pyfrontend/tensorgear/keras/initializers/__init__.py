@@ -23,10 +23,8 @@ def _draw(kind, shape, seed, dtype, **kwargs):
     alone (the stateless ops), so an initializer built with seed=s gives the same values on
     every call, as Keras's do; without one it follows the global seed sequence."""
     if seed is not None:
-        fn = getattr(tg.random, "stateless_" + kind, None)
-        if fn is not None:
-            return fn(shape, seed=(int(seed), 0), dtype=dtype, **kwargs)
-    return getattr(tg.random, kind)(shape, dtype=dtype, seed=seed, **kwargs)
+        return getattr(tg.random, "stateless_" + kind)(shape, seed=(int(seed), 0), dtype=dtype, **kwargs)
+    return getattr(tg.random, kind)(shape, dtype=dtype, **kwargs)
 
 
 def compute_fans(shape):
