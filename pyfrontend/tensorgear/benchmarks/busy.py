@@ -18,6 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from . import env as benv
 from . import loads as bloads
 from . import training
+from .target import target
 
 # (label, framework, threads): threads 0 is the framework's default.
 COMPETITORS = (("tensorgear", "tensorgear", 0), ("tensorgear 1t", "tensorgear", 1),
@@ -106,14 +107,12 @@ def cells(row: Dict[str, object]) -> List[str]:
 
 
 def targets(busy: Dict[str, object]) -> List[Dict[str, object]]:
-    from .report import _target
-
     out = []
     for row in busy.get("rows", []):
         if row["load"] == "none":
             continue
-        out.append(_target(f"busy ({row['load']}): epoch tensorgear/torch", row["tg_over_torch"], "<=",
-                           TG_OVER_TORCH, "{:.2f}"))
-        out.append(_target(f"busy ({row['load']}): epoch tensorgear/tensorgear 1 thread",
-                           row["tg_over_one_thread"], "<=", TG_OVER_ONE_THREAD, "{:.2f}"))
+        out.append(target(f"busy ({row['load']}): epoch tensorgear/torch", row["tg_over_torch"], "<=",
+                          TG_OVER_TORCH, "{:.2f}"))
+        out.append(target(f"busy ({row['load']}): epoch tensorgear/tensorgear 1 thread",
+                          row["tg_over_one_thread"], "<=", TG_OVER_ONE_THREAD, "{:.2f}"))
     return out

@@ -233,7 +233,7 @@ def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
         "machine": f"{_cpu_model()}, {os.cpu_count()} CPUs ({_cpu_flags()}), {_mem_total()} RAM",
         "platform": platform.platform(),
         "python": platform.python_version(),
-        "tensorgear": getattr(tg, "__version__", "?"),
+        "tensorgear": tg.__version__,
         "git": _git_commit(),
         "numpy": np.__version__,
         "openblas_env": openblas_env_note(keep_openblas_env),
@@ -246,7 +246,7 @@ def describe(keep_openblas_env: bool = False) -> Dict[str, object]:
         info["tg_simd"] = f"unknown ({e})"
     try:
         info["tg_blas"] = dict(C.blas_info())
-        from tensorgear.cli import blas_threads_policy
+        from tensorgear._build_info import blas_threads_policy
 
         info["tg_blas_threads"] = blas_threads_policy(C, info["tg_blas"]) or info["tg_blas"].get("threads", "?")
     except Exception as e:  # noqa: BLE001

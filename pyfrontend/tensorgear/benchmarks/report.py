@@ -6,6 +6,8 @@ import json
 import math
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
+from . import busy
+from .target import target
 from .timing import fmt_time
 
 FW = ("tensorgear", "numpy", "torch")
@@ -102,12 +104,6 @@ def train_cells(r, show_round: bool = False) -> List[str]:
 # ---------------------------------------------------------------- targets
 
 
-def _target(name, value, op, bound, fmt="{:.2f}") -> Dict[str, object]:
-    met = None if value is None else (value >= bound if op == ">=" else value <= bound)
-    return {"target": name, "value": value, "op": op, "bound": bound, "met": met,
-            "text": "-" if value is None else fmt.format(value)}
-
-
 # Overhead cases whose goal is a ratio to PyTorch (issue 9).
 OVERHEAD_VS_TORCH = {"dispatch add(x, y)": 0.8, "fwd+bwd sum(x*x)": 0.5}
 
@@ -117,10 +113,10 @@ def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
     out = []
     rows = results.get("kernels") or []
     ewr = [r for r in rows if r["group"] in ("elementwise", "reduction") and r["nelem"] >= 100_000]
-    out.append(_target("element-wise+reduction geomean speedup vs NumPy (>=1e5 elems)",
-                       geomean(_ratio(r, "numpy") for r in ewr), ">=", 1.5, "{:.2f}x"))
-    out.append(_target("element-wise+reduction geomean speedup vs PyTorch (>=1e5 elems)",
-                       geomean(_ratio(r, "torch") for r in ewr), ">=", 1.0, "{:.2f}x"))
+    out.append(target("element-wise+reduction geomean speedup vs NumPy (>=1e5 elems)",
+                      geomean(_ratio(r, "numpy") for r in ewr), ">=", 1.5, "{:.2f}x"))
+    out.append(target("element-wise+reduction geomean speedup vs PyTorch (>=1e5 elems)",
+                      geomean(_ratio(r, "torch") for r in ewr), ">=", 1.0, "{:.2f}x"))
     big = [r for r in rows if r["group"] == "elementwise" and r["nelem"] >= 4_000_000
            and (r.get("gbps") or {}).get("tensorgear")]
     if big:
@@ -130,39 +126,37 @@ def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
                     "text": f"best {best:.1f} GB/s, median "
                             f"{sorted(r['gbps']['tensorgear'] for r in big)[len(big) // 2]:.1f} GB/s"})
     sq = [r for r in rows if r["kernel"] == "matmul square" and r["case"].startswith("2048")]
-    out.append(_target("matmul 2048^2 speedup vs NumPy", _ratio(sq[0], "numpy") if sq else None,
-                       ">=", 0.95, "{:.2f}x"))
+    out.append(target("matmul 2048^2 speedup vs NumPy", _ratio(sq[0], "numpy") if sq else None,
+                      ">=", 0.95, "{:.2f}x"))
     mn = [r for r in rows if r["kernel"] == "matmul mnist"]
-    out.append(_target("matmul MNIST training shapes geomean speedup vs NumPy",
-                       geomean(_ratio(r, "numpy") for r in mn) if mn else None, ">=", 1.2, "{:.2f}x"))
+    out.append(target("matmul MNIST training shapes geomean speedup vs NumPy",
+                      geomean(_ratio(r, "numpy") for r in mn) if mn else None, ">=", 1.2, "{:.2f}x"))
     for r in results.get("overheads") or []:
         t = _med(r, "tensorgear")
-        out.append(_target(f"overhead {r['case']} (us)", None if t is None else t * 1e6, "<=",
-                           round(r["target_s"] * 1e6, 3), "{:.2f} us"))
+        out.append(target(f"overhead {r['case']} (us)", None if t is None else t * 1e6, "<=",
+                          round(r["target_s"] * 1e6, 3), "{:.2f} us"))
     # Issue 9 states the overhead goals against PyTorch on the same machine.
     for r in results.get("overheads") or []:
         bound = OVERHEAD_VS_TORCH.get(r["case"])
         t, o = _med(r, "tensorgear"), _med(r, "torch")
         if bound is not None:
-            out.append(_target(f"overhead {r['case']} tensorgear/torch", t / o if t and o else None, "<=", bound))
+            out.append(target(f"overhead {r['case']} tensorgear/torch", t / o if t and o else None, "<=", bound))
     imp = next((i for i in results.get("imports") or [] if i["module"] == "tensorgear"), None)
     if imp is not None:
-        out.append(_target("import tensorgear (s)", imp.get("median_s"), "<=", 0.2, "{:.3f} s"))
+        out.append(target("import tensorgear (s)", imp.get("median_s"), "<=", 0.2, "{:.3f} s"))
     tr = {r.get("framework"): r for r in (results.get("training") or {}).get("results", [])}
     tg = tr.get("tensorgear") or {}
     for other, bound in (("torch", 0.55), ("numpy", 0.75)):
         o = tr.get(other) or {}
         v = (tg["epoch_median_s"] / o["epoch_median_s"]
              if "epoch_median_s" in tg and "epoch_median_s" in o else None)
-        out.append(_target(f"MNIST epoch time tensorgear/{other}", v, "<=", bound, "{:.2f}"))
+        out.append(target(f"MNIST epoch time tensorgear/{other}", v, "<=", bound, "{:.2f}"))
     if (results.get("training") or {}).get("epochs", 0) >= 5 and not (results.get("training") or {}).get("limit"):
-        out.append(_target("MNIST test accuracy after 5 epochs", tg.get("test_accuracy"), ">=", 0.978,
-                           "{:.4f}"))
-    out.append(_target("MNIST peak RSS (MB)", tg["peak_rss_bytes"] / 2**20 if "epoch_median_s" in tg
-                       else None, "<=", 450, "{:.0f} MB"))
+        out.append(target("MNIST test accuracy after 5 epochs", tg.get("test_accuracy"), ">=", 0.978,
+                          "{:.4f}"))
+    out.append(target("MNIST peak RSS (MB)", tg["peak_rss_bytes"] / 2**20 if "epoch_median_s" in tg
+                      else None, "<=", 450, "{:.0f} MB"))
     if results.get("busy"):
-        from . import busy
-
         out += busy.targets(results["busy"])
     return out
 
@@ -217,8 +211,6 @@ def markdown(results: Dict[str, object], header: Sequence[str], command: str) ->
                   "and converting the data.", "",
                   *_md_table(TRAIN_COLUMNS, [train_cells(r) for r in tr.get("results", [])]), ""]
     if results.get("busy"):
-        from . import busy
-
         b = results["busy"]
         lines += [f"## Quiet and busy: MNIST training under background loads ({b.get('epochs')} epochs, "
                   f"first {b.get('limit')} images, median epoch in s over {b.get('rounds')} round(s))", "",

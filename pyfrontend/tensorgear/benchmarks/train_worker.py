@@ -110,7 +110,7 @@ def train_tensorgear(data, args, result):
     import tensorgear as tg
     from tensorgear import keras
 
-    result["version"] = getattr(tg, "__version__", "?")
+    result["version"] = tg.__version__
     if args.threads:
         tg._C.set_num_threads(args.threads)  # BLAS runs one thread per call (the GEMM policy)
     train_keras_like(keras, data, args, result)

@@ -8,8 +8,9 @@ the rest are short compositions of tensorgear ops.
 probabilities then computes from the logits instead, stable and fused.
 """
 
-
 import tensorgear as tg
+
+from ..utils.lookup import Lookup
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -104,43 +105,10 @@ def mish(x):
     return x * tg.tanh(tg.nn.softplus(x))
 
 
-_BY_NAME = {
+_LOOKUP = Lookup("activation function", {
     "relu": relu, "leaky_relu": leaky_relu, "relu6": relu6, "sigmoid": sigmoid,
     "hard_sigmoid": hard_sigmoid, "softmax": softmax, "log_softmax": log_softmax, "tanh": tanh,
     "linear": linear, "exponential": exponential, "elu": elu, "selu": selu, "softplus": softplus,
     "softsign": softsign, "silu": silu, "swish": swish, "gelu": gelu, "mish": mish,
-}
-
-
-def get(identifier):
-    """The activation function for a name ('relu'), a callable, or None (linear)."""
-    if identifier is None:
-        return linear
-    if isinstance(identifier, dict):  # serialized form {"class_name": ..., "config": ...}
-        identifier = identifier.get("config", identifier.get("class_name"))
-    if isinstance(identifier, str):
-        fn = _BY_NAME.get(identifier.lower())
-        if fn is None:
-            raise ValueError(
-                f"Unknown activation function: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
-        return fn
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
-
-
-def serialize(activation):
-    """The name of an activation, for get_config (callables by their __name__)."""
-    for name, fn in _BY_NAME.items():
-        if fn is activation:
-            return name
-    for name in ("relu", "sigmoid", "softmax", "tanh", "softplus", "log_softmax"):
-        if getattr(tg.nn, name, None) is activation:
-            return name
-    return getattr(activation, "__name__", str(activation))
-
-
-def deserialize(config, custom_objects=None):
-    if isinstance(config, str) and custom_objects and config in custom_objects:
-        return custom_objects[config]
-    return get(config)
+}, default=linear)
+get, serialize, deserialize = _LOOKUP.get, _LOOKUP.serialize, _LOOKUP.deserialize

@@ -2,6 +2,8 @@
 
 import tensorgear as tg
 
+from ..utils.lookup import Lookup
+
 
 class Constraint:
     def __call__(self, w):
@@ -62,41 +64,7 @@ non_neg = NonNeg
 max_norm = MaxNorm
 unit_norm = UnitNorm
 min_max_norm = MinMaxNorm
-_BY_NAME = {"non_neg": NonNeg, "max_norm": MaxNorm, "unit_norm": UnitNorm, "min_max_norm": MinMaxNorm}
-_CLASSES = {c.__name__: c for c in (NonNeg, MaxNorm, UnitNorm, MinMaxNorm, Constraint)}
 
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, Constraint) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower()) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown constraint: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Constraint):
-        return identifier()
-    raise TypeError(f"Could not interpret constraint identifier: {identifier!r}")
-
-
-def serialize(constraint):
-    if constraint is None:
-        return None
-    if isinstance(constraint, Constraint):
-        return {"class_name": type(constraint).__name__, "config": constraint.get_config()}
-    return getattr(constraint, "__name__", str(constraint))
-
-
-def deserialize(config, custom_objects=None):
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return get(config)
-    cls = (custom_objects or {}).get(config["class_name"]) or _CLASSES.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown constraint class {config['class_name']!r}")
-    return cls.from_config(config.get("config", {}))
+_LOOKUP = Lookup("constraint", {"non_neg": NonNeg, "max_norm": MaxNorm, "unit_norm": UnitNorm,
+                                 "min_max_norm": MinMaxNorm}, base=Constraint, classes=[Constraint])
+get, serialize, deserialize = _LOOKUP.get, _LOOKUP.serialize, _LOOKUP.deserialize

@@ -11,6 +11,7 @@ import math
 import tensorgear as tg
 
 from ..backend import floatx
+from ..utils.lookup import Lookup
 
 
 def _dtype(dtype):
@@ -22,10 +23,8 @@ def _draw(kind, shape, seed, dtype, **kwargs):
     alone (the stateless ops), so an initializer built with seed=s gives the same values on
     every call, as Keras's do; without one it follows the global seed sequence."""
     if seed is not None:
-        fn = getattr(tg.random, "stateless_" + kind, None)
-        if fn is not None:
-            return fn(shape, seed=(int(seed), 0), dtype=dtype, **kwargs)
-    return getattr(tg.random, kind)(shape, dtype=dtype, seed=seed, **kwargs)
+        return getattr(tg.random, "stateless_" + kind)(shape, seed=(int(seed), 0), dtype=dtype, **kwargs)
+    return getattr(tg.random, kind)(shape, dtype=dtype, **kwargs)
 
 
 def compute_fans(shape):
@@ -225,53 +224,11 @@ lecun_normal = LecunNormal
 lecun_uniform = LecunUniform
 identity = Identity
 
-_BY_NAME = {
+_LOOKUP = Lookup("initializer", {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
     "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform, "identity": Identity,
-}
-_CLASSES = {cls.__name__: cls for cls in set(_BY_NAME.values())}
-
-
-def _normalize(name):
-    return name.replace("_", "").lower()
-
-
-def get(identifier):
-    """An Initializer for a name ('glorot_uniform', 'GlorotUniform'), a config dict, a
-    class, an instance or a callable(shape, dtype)."""
-    if identifier is None:
-        return None
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        key = _normalize(identifier)
-        for name, cls in list(_BY_NAME.items()) + list(_CLASSES.items()):
-            if _normalize(name) == key:
-                return cls()
-        raise ValueError(f"Unknown initializer: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
-    if isinstance(identifier, type) and issubclass(identifier, Initializer):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise TypeError(f"Could not interpret initializer identifier: {identifier!r}")
-
-
-def serialize(initializer):
-    if isinstance(initializer, Initializer):
-        return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
-    return getattr(initializer, "__name__", initializer)
-
-
-def deserialize(config, custom_objects=None):
-    if isinstance(config, str):
-        return get(config)
-    name = config["class_name"]
-    cls = (custom_objects or {}).get(name) or _CLASSES.get(name)
-    if cls is None:
-        return get(name).__class__.from_config(config.get("config", {}))
-    return cls.from_config(config.get("config", {}))
+}, base=Initializer)
+get, serialize, deserialize = _LOOKUP.get, _LOOKUP.serialize, _LOOKUP.deserialize

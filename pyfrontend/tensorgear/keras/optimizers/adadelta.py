@@ -1,6 +1,6 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
-import tensorgear as tg
+from tensorgear._C import optim
 
 from .optimizer import Optimizer
 
@@ -23,19 +23,8 @@ class Adadelta(Optimizer):
         self.epsilon = float(epsilon)
 
     def _update_fused(self, variables, grads, slots, lr, weight_decay, step):
-        self._fused.adadelta_update(variables, grads, slots["accumulated_grad"], slots["accumulated_delta_var"],
-                                    lr, self.rho, self.epsilon, weight_decay)
-
-    def _update_with_ops(self, variables, grads, slots, lr, weight_decay, step):
-        rho, eps = self.rho, self.epsilon
-        for i, (var, g) in enumerate(zip(variables, grads)):
-            self._decay_with_ops(var, lr, weight_decay)
-            g = tg.cast(g, var.dtype)
-            ag, ad = slots["accumulated_grad"][i], slots["accumulated_delta_var"][i]
-            ag.assign(rho * ag + (1 - rho) * tg.square(g))
-            delta = -(tg.sqrt(ad + eps) * g) / tg.sqrt(ag + eps)
-            ad.assign(rho * ad + (1 - rho) * tg.square(delta))
-            var.assign_add(lr * delta)
+        optim.adadelta_update(variables, grads, slots["accumulated_grad"], slots["accumulated_delta_var"],
+                              lr, self.rho, self.epsilon, weight_decay)
 
     def get_config(self):
         config = super().get_config()

@@ -1,6 +1,7 @@
 """Adagrad: per-parameter learning rates scaled by the sum of past squared gradients."""
 
 import tensorgear as tg
+from tensorgear._C import optim
 
 from .optimizer import Optimizer
 
@@ -28,15 +29,7 @@ class Adagrad(Optimizer):
         return tg.fill(tuple(var.shape), tg.constant(self.initial_accumulator_value, dtype=var.dtype))
 
     def _update_fused(self, variables, grads, slots, lr, weight_decay, step):
-        self._fused.adagrad_update(variables, grads, slots["accumulator"], lr, self.epsilon, weight_decay)
-
-    def _update_with_ops(self, variables, grads, slots, lr, weight_decay, step):
-        for i, (var, g) in enumerate(zip(variables, grads)):
-            self._decay_with_ops(var, lr, weight_decay)
-            g = tg.cast(g, var.dtype)
-            acc = slots["accumulator"][i]
-            acc.assign_add(tg.square(g))
-            var.assign_sub((lr * g) / tg.sqrt(acc + self.epsilon))
+        optim.adagrad_update(variables, grads, slots["accumulator"], lr, self.epsilon, weight_decay)
 
     def get_config(self):
         config = super().get_config()

@@ -1,8 +1,6 @@
 """Adam (with the AMSGrad variant) and AdamW (Adam with decoupled weight decay)."""
 
-import math
-
-import tensorgear as tg
+from tensorgear._C import optim
 
 from .optimizer import Optimizer
 
@@ -31,24 +29,9 @@ class Adam(Optimizer):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 
     def _update_fused(self, variables, grads, slots, lr, weight_decay, step):
-        self._fused.adam_update(variables, grads, slots["momentum"], slots["velocity"],
-                                slots.get("velocity_hat", []), lr, self.beta_1, self.beta_2, self.epsilon, step,
-                                weight_decay)
-
-    def _update_with_ops(self, variables, grads, slots, lr, weight_decay, step):
-        alpha = lr * math.sqrt(1 - self.beta_2 ** step) / (1 - self.beta_1 ** step)
-        for i, (var, g) in enumerate(zip(variables, grads)):
-            self._decay_with_ops(var, lr, weight_decay)
-            g = tg.cast(g, var.dtype)
-            m, v = slots["momentum"][i], slots["velocity"][i]
-            m.assign_add((g - m) * (1 - self.beta_1))
-            v.assign_add((tg.square(g) - v) * (1 - self.beta_2))
-            denom_v = v
-            if self.amsgrad:
-                v_hat = slots["velocity_hat"][i]
-                v_hat.assign(tg.maximum(v_hat, v))
-                denom_v = v_hat
-            var.assign_sub((m * alpha) / (tg.sqrt(denom_v) + self.epsilon))
+        optim.adam_update(variables, grads, slots["momentum"], slots["velocity"],
+                          slots.get("velocity_hat", []), lr, self.beta_1, self.beta_2, self.epsilon, step,
+                          weight_decay)
 
     def get_config(self):
         config = super().get_config()

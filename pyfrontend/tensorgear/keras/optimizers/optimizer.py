@@ -5,10 +5,8 @@ Each subclass names its slots and hands whole lists of (variable, gradient,
 slots) to one fused C++ kernel from ``tensorgear._C.optim``, which updates every
 variable and its slots in a single pass over memory. The per-step Python work
 is: read the learning rate, look up the cached slot lists for this exact list of
-variables, and make that one call.
-
-If the engine was built without the fused kernels, the same Keras formulas run
-as ordinary tensorgear ops (``_update_with_ops``); tests compare the two.
+variables, and make that one call. The tests check each kernel against a NumPy
+transcription of Keras's update rule.
 """
 
 import re
@@ -20,11 +18,6 @@ from ..backend.tensor_utils import dtype_name
 from .schedules import LearningRateSchedule, schedule_value
 from .schedules import deserialize as deserialize_schedule
 from .schedules import serialize as serialize_schedule
-
-
-def _fused_module():
-    optim = getattr(getattr(tg, "_C", None), "optim", None)
-    return optim
 
 
 def _snake(name):
@@ -89,7 +82,6 @@ class Optimizer:
         self._exclude_ids = set()
         self._exclude_names = ()
         self._plan = None
-        self._fused = _fused_module()
         self.built = False
 
     # ---- learning rate and step count ---------------------------------------------------
@@ -280,10 +272,7 @@ class Optimizer:
         step = self._iterations + 1
         for indices, variables, slots, wd in plan.groups:
             group_grads = grads if len(indices) == len(grads) else [grads[i] for i in indices]
-            if self._fused is not None:
-                self._update_fused(variables, group_grads, slots, lr, wd, step)
-            else:
-                self._update_with_ops(variables, group_grads, slots, lr, wd, step)
+            self._update_fused(variables, group_grads, slots, lr, wd, step)
         self._iterations = step
 
     def minimize(self, loss, var_list, tape=None):
@@ -321,15 +310,8 @@ class Optimizer:
         return [g * tg.cast(scale, g.dtype) for g in grads]
 
     def _update_fused(self, variables, grads, slots, lr, weight_decay, step):
+        """One call of the subclass's kernel in tensorgear._C.optim, for variables sharing a weight decay."""
         raise NotImplementedError
-
-    def _update_with_ops(self, variables, grads, slots, lr, weight_decay, step):
-        raise NotImplementedError
-
-    @staticmethod
-    def _decay_with_ops(var, lr, weight_decay):
-        if weight_decay:
-            var.assign(var - var * tg.constant(weight_decay * lr, dtype=var.dtype))
 
     # ---- config -----------------------------------------------------------------------------
 

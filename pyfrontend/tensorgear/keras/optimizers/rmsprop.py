@@ -1,6 +1,6 @@
 """RMSprop: divide the gradient by a running root-mean-square of recent gradients."""
 
-import tensorgear as tg
+from tensorgear._C import optim
 
 from .optimizer import Optimizer
 
@@ -36,30 +36,9 @@ class RMSprop(Optimizer):
         return names
 
     def _update_fused(self, variables, grads, slots, lr, weight_decay, step):
-        self._fused.rmsprop_update(variables, grads, slots["velocity"], slots.get("average_gradient", []),
-                                   slots.get("momentum", []), lr, self.rho, self.momentum, self.epsilon,
-                                   self.centered, weight_decay)
-
-    def _update_with_ops(self, variables, grads, slots, lr, weight_decay, step):
-        rho = self.rho
-        for i, (var, g) in enumerate(zip(variables, grads)):
-            self._decay_with_ops(var, lr, weight_decay)
-            g = tg.cast(g, var.dtype)
-            v = slots["velocity"][i]
-            v.assign(rho * v + (1 - rho) * tg.square(g))
-            if self.centered:
-                a = slots["average_gradient"][i]
-                a.assign(rho * a + (1 - rho) * g)
-                denominator = v - tg.square(a) + self.epsilon
-            else:
-                denominator = v + self.epsilon
-            increment = (lr * g) / tg.sqrt(denominator)
-            if self.momentum > 0:
-                m = slots["momentum"][i]
-                m.assign(self.momentum * m + increment)
-                var.assign_sub(m)
-            else:
-                var.assign_sub(increment)
+        optim.rmsprop_update(variables, grads, slots["velocity"], slots.get("average_gradient", []),
+                             slots.get("momentum", []), lr, self.rho, self.momentum, self.epsilon,
+                             self.centered, weight_decay)
 
     def get_config(self):
         config = super().get_config()

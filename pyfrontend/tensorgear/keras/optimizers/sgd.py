@@ -1,6 +1,6 @@
 """SGD: plain gradient descent, with optional (Nesterov) momentum."""
 
-import tensorgear as tg
+from tensorgear._C import optim
 
 from .optimizer import Optimizer
 
@@ -26,23 +26,8 @@ class SGD(Optimizer):
         return ("momentum",) if self.momentum != 0 else ()
 
     def _update_fused(self, variables, grads, slots, lr, weight_decay, step):
-        self._fused.sgd_update(variables, grads, slots.get("momentum", []), lr, self.momentum, self.nesterov,
-                               weight_decay)
-
-    def _update_with_ops(self, variables, grads, slots, lr, weight_decay, step):
-        moms = slots.get("momentum")
-        for i, (var, g) in enumerate(zip(variables, grads)):
-            self._decay_with_ops(var, lr, weight_decay)
-            g = tg.cast(g, var.dtype)
-            if moms is None:
-                var.assign_sub(g * lr)
-                continue
-            m = moms[i]
-            m.assign(m * self.momentum - g * lr)
-            if self.nesterov:
-                var.assign_add(m * self.momentum - g * lr)
-            else:
-                var.assign_add(m)
+        optim.sgd_update(variables, grads, slots.get("momentum", []), lr, self.momentum, self.nesterov,
+                         weight_decay)
 
     def get_config(self):
         config = super().get_config()

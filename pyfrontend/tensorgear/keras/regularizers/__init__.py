@@ -2,6 +2,8 @@
 
 import tensorgear as tg
 
+from ..utils.lookup import Lookup
+
 
 class Regularizer:
     """Base class: ``__call__(weight)`` returns a scalar penalty tensor."""
@@ -57,41 +59,7 @@ class L2(L1L2):
 l1 = L1
 l2 = L2
 l1_l2 = L1L2
-_BY_NAME = {"l1": L1, "l2": L2, "l1_l2": L1L2, "l1l2": L1L2}
-_CLASSES = {"L1": L1, "L2": L2, "L1L2": L1L2, "Regularizer": Regularizer}
 
-
-def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, Regularizer) or (callable(identifier) and not isinstance(identifier, type)):
-        return identifier
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        cls = _BY_NAME.get(identifier.lower()) or _CLASSES.get(identifier)
-        if cls is None:
-            raise ValueError(f"Unknown regularizer: {identifier!r}. Valid names: {sorted(_BY_NAME)}")
-        return cls()
-    if isinstance(identifier, type) and issubclass(identifier, Regularizer):
-        return identifier()
-    raise TypeError(f"Could not interpret regularizer identifier: {identifier!r}")
-
-
-def serialize(regularizer):
-    if regularizer is None:
-        return None
-    if isinstance(regularizer, Regularizer):
-        return {"class_name": type(regularizer).__name__, "config": regularizer.get_config()}
-    return getattr(regularizer, "__name__", str(regularizer))
-
-
-def deserialize(config, custom_objects=None):
-    if config is None:
-        return None
-    if isinstance(config, str):
-        return get(config)
-    cls = (custom_objects or {}).get(config["class_name"]) or _CLASSES.get(config["class_name"])
-    if cls is None:
-        raise ValueError(f"Unknown regularizer class {config['class_name']!r}")
-    return cls.from_config(config.get("config", {}))
+_LOOKUP = Lookup("regularizer", {"l1": L1, "l2": L2, "l1_l2": L1L2}, base=Regularizer,
+                 classes=[Regularizer])
+get, serialize, deserialize = _LOOKUP.get, _LOOKUP.serialize, _LOOKUP.deserialize
