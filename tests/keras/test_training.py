@@ -248,6 +248,14 @@ def test_activation_output_carries_its_logits_in_every_model_kind(activation):
         np.testing.assert_allclose(apply(logits).numpy(), out.numpy(), rtol=1e-6)
 
 
+def test_tf_nn_activations_given_to_a_layer_carry_logits_too():
+    x = np.ones((2, 4), np.float32)
+    for fn in (tf.nn.softmax, tf.nn.sigmoid):
+        layer = layers.Dense(3, activation=fn)
+        assert hasattr(layer(x), "_keras_logits")
+        assert layer.get_config()["activation"] == fn.__name__
+
+
 def test_softmax_over_another_axis_carries_no_logits():
     x = tf.constant(np.ones((2, 3, 4), np.float32))
     assert not hasattr(keras.activations.softmax(x, axis=1), "_keras_logits")

@@ -110,5 +110,8 @@ _LOOKUP = Lookup("activation function", {
     "hard_sigmoid": hard_sigmoid, "softmax": softmax, "log_softmax": log_softmax, "tanh": tanh,
     "linear": linear, "exponential": exponential, "elu": elu, "selu": selu, "softplus": softplus,
     "softsign": softsign, "silu": silu, "swish": swish, "gelu": gelu, "mish": mish,
-}, default=linear)
+}, default=linear, wrap=lambda fn: _KERAS_FOR_TG_NN.get(fn, fn))
 get, serialize, deserialize = _LOOKUP.get, _LOOKUP.serialize, _LOOKUP.deserialize
+# `Dense(10, activation=tf.nn.softmax)` is TF's classic spelling: it gets Keras's softmax,
+# whose output carries its logits for the loss.
+_KERAS_FOR_TG_NN = {tg.nn.softmax: softmax, tg.nn.sigmoid: sigmoid}
