@@ -1,0 +1,59 @@
+"""``tg.data.TensorSpec``: the shape and dtype of one component of an element."""
+
+import numpy as np
+
+from .. import _C
+from .elements import to_numpy
+
+
+def dtype_name(dtype) -> str:
+    """NumPy's name for a tensorgear dtype, a NumPy dtype or a dtype name."""
+    name = getattr(dtype, "name", None)
+    if isinstance(name, str):
+        return np.dtype(name).name
+    return np.dtype(dtype).name
+
+
+def _tg_dtype(name: str):
+    # dtypes the core lacks (int8, float16, ...) stay NumPy dtypes
+    dtype = getattr(_C, name, None)
+    return dtype if dtype is not None else np.dtype(name)
+
+
+class TensorSpec:
+    """Describes one component of a dataset element: ``shape`` (None = unknown dim)
+    and ``dtype`` (a tensorgear dtype), like ``tf.TensorSpec``."""
+
+    __slots__ = ("shape", "dtype", "name")
+
+    def __init__(self, shape, dtype=None, name=None):
+        self.shape = None if shape is None else tuple(None if d is None else int(d) for d in shape)
+        self.dtype = _tg_dtype("float32" if dtype is None else dtype_name(dtype))
+        self.name = name
+
+    def __repr__(self):
+        dt = self.dtype
+        dname = getattr(dt, "name", str(dt))
+        return f"TensorSpec(shape={self.shape}, dtype=tensorgear.{dname}, name={self.name!r})"
+
+    def __eq__(self, other):
+        return (isinstance(other, TensorSpec) and self.shape == other.shape
+                and dtype_name(self.dtype) == dtype_name(other.dtype))
+
+    def __hash__(self):
+        return hash((self.shape, dtype_name(self.dtype)))
+
+    def is_compatible_with(self, value) -> bool:
+        a = to_numpy(value)
+        if dtype_name(self.dtype) != a.dtype.name:
+            return False
+        if self.shape is None:
+            return True
+        return len(self.shape) == a.ndim and all(
+            s is None or s == d for s, d in zip(self.shape, a.shape))
+
+
+def spec_of_array(a: np.ndarray, drop_leading: bool = False) -> TensorSpec:
+    """The spec of ``a``, or with ``drop_leading`` of one of its slices."""
+    shape = a.shape[1:] if drop_leading else a.shape
+    return TensorSpec(shape, a.dtype.name)
