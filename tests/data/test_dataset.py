@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 import tensorgear as tg
 import tensorgear.data  # noqa: F401  (tg.data)
 from tensorgear.data import Dataset
-from tensorgear.data import dataset as dataset_mod
+from tensorgear.data import sources as data_sources
 
 
 def npy(t):
@@ -253,7 +253,7 @@ def test_slices_shuffle_batch_gathers_without_per_element_work(monkeypatch):
     def no_per_element(*a, **k):  # pragma: no cover - must not run
         raise AssertionError("per-element access on the batch fast path")
 
-    monkeypatch.setattr(dataset_mod._ArraySource, "get", no_per_element)
+    monkeypatch.setattr(data_sources.ArraySource, "get", no_per_element)
     ds = (Dataset.from_tensor_slices((x, y)).shuffle(n, seed=0).repeat(2)
           .batch(64).prefetch(tg.data.AUTOTUNE))
     seen = []

@@ -27,7 +27,7 @@ from .iterators import DatasetIterator, NumpyIterator
 from .nodes import Source
 from .options import AUTOTUNE, Options
 from .selections import Cache, Repeat, Shard, Shuffle, Skip, Take
-from .sources import ArraySource as _ArraySource
+from .sources import ArraySource
 from .sources import RangeSource as _RangeSource
 from .transformations import Batch, Concatenate, Filter, FlatMap, Map, Unbatch, Zip
 
@@ -85,12 +85,12 @@ class Dataset:
     def from_tensor_slices(tensors, name=None) -> "Dataset":
         """Slice ``tensors`` (an array/tensor, or a tuple/dict structure of them)
         along their first dimension."""
-        return Dataset(Source(_ArraySource.from_slices(tensors)))
+        return Dataset(Source(ArraySource.from_slices(tensors)))
 
     @staticmethod
     def from_tensors(tensors, name=None) -> "Dataset":
         """A dataset with a single element, ``tensors``."""
-        return Dataset(Source(_ArraySource.from_tensors(tensors)))
+        return Dataset(Source(ArraySource.from_tensors(tensors)))
 
     @staticmethod
     def range(*args, dtype=None, name=None) -> "Dataset":
