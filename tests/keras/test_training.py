@@ -754,3 +754,30 @@ def test_python_lists_are_accepted_as_arrays():
     h = model.fit([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], [1.0, 2.0, 3.0], epochs=2, verbose=0)
     assert len(h.history["loss"]) == 2
     assert model.predict([[1.0, 2.0]], verbose=0).shape == (1, 1)
+
+
+def test_compile_without_loss_when_train_step_computes_its_own():
+    class OwnLoss(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(self(x) - y))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(grads, self.trainable_variables)
+            return {"loss": loss}
+
+    x = np.random.default_rng(0).random((64, 3)).astype(np.float32)
+    y = x.sum(axis=1, keepdims=True)
+    model = OwnLoss()
+    model.compile(keras.optimizers.SGD(0.1))
+    history = model.fit(x, y, epochs=4, verbose=0).history["loss"]
+    assert history[-1] < history[0]
+    with pytest.raises(ValueError, match="No loss to compute"):
+        model.evaluate(x, y, verbose=0)
