@@ -421,17 +421,30 @@ class Layer:
         return x
 
     def __call__(self, *args, **kwargs):
-        # Fast path (most calls in a training step): a built layer called on one tensor
-        # of its own dtype, no keyword arguments. Nothing to convert or build, and the
-        # enclosing call's training flag stays in force for nested layers as it is.
-        if len(args) == 1 and not kwargs:
+        # Fast path (most calls in a training step): a built layer called on one tensor of
+        # its own dtype, with no keyword argument but `training`. Nothing to convert or build.
+        if len(args) == 1 and (not kwargs or (len(kwargs) == 1 and "training" in kwargs)):
             d = self.__dict__
             x = args[0]
+            ctx = CALL_CONTEXT
             if d.get("_fast_call") and type(x) is tg.Tensor and x.dtype is d["_dtype_obj"] \
-                    and not CALL_CONTEXT.add_loss_used:
-                if d["_call_has_training"] and CALL_CONTEXT.training is not None:
-                    return self.call(x, training=CALL_CONTEXT.training)
-                return self.call(x)
+                    and not ctx.add_loss_used:
+                if not kwargs:
+                    # the enclosing call's training flag stays in force for nested layers as it is
+                    if d["_call_has_training"] and ctx.training is not None:
+                        return self.call(x, training=ctx.training)
+                    return self.call(x)
+                training = kwargs["training"]
+                if training is None:
+                    training = ctx.training
+                prev = ctx.training
+                ctx.training = training
+                try:
+                    if d["_call_has_training"]:
+                        return self.call(x, training=training)
+                    return self.call(x)
+                finally:
+                    ctx.training = prev
         return self._call(args, kwargs)
 
     def _call(self, args, kwargs):

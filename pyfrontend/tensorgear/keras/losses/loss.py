@@ -72,7 +72,7 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
         total_w = tg.reduce_sum(tg.broadcast_to(sw, tuple(values.shape)))
         return tg.reduce_sum(values) / tg.maximum(total_w, tg.constant(1e-12, dtype=values.dtype))
     # sum_over_batch_size and mean: the sum divided by the number of elements
-    if len(values.shape) == 0:
+    if values.ndim == 0:
         return values
     return tg.reduce_mean(values)
 
