@@ -13,17 +13,15 @@ a rebuilt dict keeps the key order of the one it copies.
 ``Dataset.from_tensor_slices([[1, 2], [3, 4]])`` is one tensor, not two.
 """
 
-from typing import Any, Callable, List
-
 __all__ = ["is_nested", "flatten", "map_structure", "pack_sequence_as", "assert_same_structure",
            "lists_to_tuples"]
 
 
-def _is_namedtuple(x) -> bool:
+def _is_namedtuple(x):
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
-def is_nested(x: Any, *, lists: bool = True) -> bool:
+def is_nested(x, *, lists: bool = True):
     """True for a tuple, a dict, or (with ``lists``) a list."""
     return isinstance(x, (tuple, dict)) or (lists and isinstance(x, list))
 
@@ -48,9 +46,9 @@ def _sequence_like(template, values):
     return list(values)
 
 
-def flatten(structure: Any, *, lists: bool = True) -> List[Any]:
+def flatten(structure, *, lists: bool = True):
     """The leaves of ``structure``, depth first; a leaf alone gives ``[leaf]``."""
-    out: List[Any] = []
+    out = []
     _flatten_into(structure, out, lists)
     return out
 
@@ -66,7 +64,7 @@ def _flatten_into(x, out, lists):
         out.append(x)
 
 
-def map_structure(fn: Callable[..., Any], *structures: Any, lists: bool = True) -> Any:
+def map_structure(fn, *structures, lists: bool = True):
     """``fn`` applied to the leaves (of several structures of one shape, in step),
     in a structure like the first."""
     if not structures:
@@ -92,7 +90,7 @@ def _map1(fn, x, lists):
     return fn(x)
 
 
-def pack_sequence_as(structure: Any, flat_sequence, *, lists: bool = True) -> Any:
+def pack_sequence_as(structure, flat_sequence, *, lists: bool = True):
     """The inverse of :func:`flatten`: ``structure``'s nesting around ``flat_sequence``."""
     flat_sequence = list(flat_sequence)
     it = iter(flat_sequence)
@@ -117,7 +115,7 @@ def _pack(template, it, lists):
     return next(it)
 
 
-def assert_same_structure(a: Any, b: Any, check_types: bool = True, *, lists: bool = True) -> None:
+def assert_same_structure(a, b, check_types: bool = True, *, lists: bool = True):
     """ValueError (TypeError for differing container types) unless a and b nest alike."""
     if not _same(a, b, check_types, lists):
         raise ValueError(f"The two structures don't have the same nested structure.\n\nFirst structure: {a!r}\n\n"
@@ -140,7 +138,7 @@ def _same(a, b, check_types, lists):
     return len(a) == len(b) and all(_same(x, y, check_types, lists) for x, y in zip(a, b))
 
 
-def lists_to_tuples(structure: Any) -> Any:
+def lists_to_tuples(structure):
     """Every list in ``structure`` turned into a tuple (tf.data's reading of a map function's list)."""
     if isinstance(structure, list):
         return tuple(lists_to_tuples(v) for v in structure)
