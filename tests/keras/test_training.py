@@ -781,3 +781,15 @@ def test_compile_without_loss_when_train_step_computes_its_own():
     assert history[-1] < history[0]
     with pytest.raises(ValueError, match="No loss to compute"):
         model.evaluate(x, y, verbose=0)
+
+
+def test_train_step_replaced_on_the_instance_is_used(digits):
+    x, y = digits
+    model = classifier()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    seen = []
+    model.train_step = lambda data: seen.append(len(data)) or {"loss": 0.5}
+    history = model.fit(x, y, batch_size=200, epochs=1, verbose=0)
+    assert seen == [2, 2, 2] and history.history["loss"] == [0.5]
+    with pytest.raises(ValueError, match=r"compile\(\).*train_step"):
+        classifier().train_step((x[:4], y[:4]))

@@ -123,16 +123,17 @@ class Trainer:
 
     # ---- the step functions (Keras 3's make_*_function) ------------------------------------
 
-    def _step(self):
+    def _step(self, method):
         step = self.__dict__.get("_compiled_step")
         if step is None:
-            self._assert_compiled("fit")
+            self._assert_compiled(method)
             step = CompiledStep(self)
             self.__dict__["_compiled_step"] = step
         return step
 
     def _overrides(self, name):
-        return getattr(type(self), name) is not getattr(Trainer, name)
+        """Whether the model's class, or the model itself, replaces Trainer's `name`."""
+        return name in self.__dict__ or getattr(type(self), name) is not getattr(Trainer, name)
 
     def make_train_function(self, force=False):
         """The function fit() and train_on_batch() call per batch: (x, y, sample_weight, batch_size)
@@ -143,7 +144,7 @@ class Trainer:
             def train_function(x, y, sw, batch_size):
                 return _logs_function(self.train_step((x, y, sw) if sw is not None else (x, y)))
         else:
-            train_function = self._step().train
+            train_function = self._step("fit").train
         self.__dict__["train_function"] = train_function
         return train_function
 
@@ -155,7 +156,7 @@ class Trainer:
             def test_function(x, y, sw, batch_size):
                 return _logs_function(self.test_step((x, y, sw) if sw is not None else (x, y)))
         else:
-            test_function = self._step().test
+            test_function = self._step("evaluate").test
         self.__dict__["test_function"] = test_function
         return test_function
 
@@ -176,12 +177,12 @@ class Trainer:
         """One training step on `data` = (x, y) or (x, y, sample_weight); returns the logs.
         Override in a subclass to customize training (fit then calls yours)."""
         x, y, sw = data_adapter.unpack_x_y_sample_weight(data)
-        self._step().train(*data_adapter.prepare_batch(x, y, sw, self._compile_loss.target_kind))
+        self._step("train_step").train(*data_adapter.prepare_batch(x, y, sw, self._compile_loss.target_kind))
         return self._logs()
 
     def test_step(self, data):
         x, y, sw = data_adapter.unpack_x_y_sample_weight(data)
-        self._step().test(*data_adapter.prepare_batch(x, y, sw, self._compile_loss.target_kind))
+        self._step("test_step").test(*data_adapter.prepare_batch(x, y, sw, self._compile_loss.target_kind))
         return self._logs()
 
     def predict_step(self, data):
