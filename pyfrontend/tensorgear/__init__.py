@@ -42,9 +42,9 @@ newaxis = None
 
 
 def __getattr__(name):
-    # tf.keras and tf.data without importing them at `import tensorgear`
+    # tf.keras, tf.data and tf.distribute without importing them at `import tensorgear`
     # (keeps import time low); `tensorgear.keras is tensorgear.keras` holds.
-    if name in ("keras", "data"):
+    if name in ("keras", "data", "distribute"):
         import importlib
 
         module = importlib.import_module(f".{name}", __name__)

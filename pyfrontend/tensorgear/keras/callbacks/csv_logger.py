@@ -20,6 +20,9 @@ class CSVLogger(Callback):
         self._append_header = True
 
     def on_train_begin(self, logs=None):
+        writes = getattr(self.model, "_writes_files", None)
+        if writes is not None and not writes():  # another rank writes the log
+            return
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, "r") as f:
@@ -33,6 +36,8 @@ class CSVLogger(Callback):
         self.keys = None
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.csv_file is None:
+            return
         logs = dict(logs or {})
         if self.keys is None:
             self.keys = sorted(logs.keys())

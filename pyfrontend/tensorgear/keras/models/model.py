@@ -99,10 +99,17 @@ class Model(Trainer, Layer):
 
     # ---- saving -------------------------------------------------------------------------------
 
+    def _writes_files(self):
+        """Whether this process writes the model's files: under a multi-rank strategy, rank 0 only
+        (every rank holds the same weights)."""
+        strategy = self.distribute_strategy
+        return not strategy.distributed or strategy.world.rank == 0
+
     def save_weights(self, filepath, overwrite=True):
         from ..saving.weights_io import save_weights
 
-        save_weights(self, filepath, overwrite=overwrite)
+        if self._writes_files():
+            save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         from ..saving.weights_io import load_weights
@@ -112,7 +119,8 @@ class Model(Trainer, Layer):
     def save(self, filepath, overwrite=True, **kwargs):
         from ..saving.saving_api import save_model
 
-        save_model(self, filepath, overwrite=overwrite, **kwargs)
+        if self._writes_files():
+            save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def to_json(self, **kwargs):
         import json

@@ -23,6 +23,7 @@ import numpy as np
 import tensorgear as tg
 
 from ... import nest
+from ...distribute.strategy import DistributedDataset, replica_rows
 from ..backend import floatx
 from ..backend.call_context import inference_mode
 from ..backend.tensor_utils import dtype_name, is_float_dtype
@@ -179,10 +180,14 @@ def split_for_validation(x, y, sample_weight, validation_split):
 
 
 class ArrayBatches:
-    """Batches from in-memory arrays, converted to tensors once."""
+    """Batches from in-memory arrays, converted to tensors once.
+
+    With a process group of several ranks (``world``), ``batch_size`` is the global batch: each
+    rank takes its part of every batch's rows, and the shuffled order is rank 0's.
+    """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False, target_kind=None,
-                 steps=None):
+                 steps=None, world=None):
         if batch_size is None:
             batch_size = 32
         if not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
@@ -196,6 +201,18 @@ class ArrayBatches:
         self._single_x = not isinstance(self.x, (list, tuple, dict))
         n_batches = math.ceil(self.num_samples / self.batch_size) if self.num_samples else 0
         self.num_batches = n_batches if steps is None else min(int(steps), n_batches)
+        self.world = world
+
+    def _permutation(self, n):
+        order = np.random.permutation(n).astype(np.int64)
+        if self.world is not None:
+            self.world.broadcast_(order, 0)
+        return tg.convert_to_tensor(order)
+
+    def _rows(self, start, stop):
+        if self.world is None:
+            return start, stop
+        return replica_rows(start, stop, self.world.rank, self.world.size)
 
     def _take(self, data, start, stop, idx):
         if data is None:
@@ -208,12 +225,11 @@ class ArrayBatches:
         bs, n = self.batch_size, self.num_samples
         perm = None
         if self.shuffle and n > 1:
-            perm = tg.convert_to_tensor(np.random.permutation(n).astype(np.int64))
+            perm = self._permutation(n)
         x, y, sw = self.x, self.y, self.sample_weight
         single = self._single_x and y is not None and sw is None
         for b in range(self.num_batches):
-            start = b * bs
-            stop = min(start + bs, n)
+            start, stop = self._rows(b * bs, min(b * bs + bs, n))
             if perm is None:
                 if single:
                     yield x[start:stop], y[start:stop], None, stop - start
@@ -238,8 +254,10 @@ class IterableBatches:
     Elements are ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``.
     """
 
-    def __init__(self, data, target_kind=None, steps=None):
+    def __init__(self, data, target_kind=None, steps=None, world=None):
         self.data = data
+        # several ranks: each takes its part of every batch, unless the dataset was distributed already
+        self.world = world if world is not None and not isinstance(data, DistributedDataset) else None
         self.target_kind = target_kind
         self.steps = steps
         self._iterator = None
@@ -267,19 +285,25 @@ class IterableBatches:
                 self._iterator = None
                 return
             x, y, sw = unpack_x_y_sample_weight(element)
-            yield prepare_batch(x, y, sw, self.target_kind)
+            batch = prepare_batch(x, y, sw, self.target_kind)
+            if self.world is not None:
+                lo, hi = replica_rows(0, batch[3], self.world.rank, self.world.size)
+                part = (nest.map_structure(lambda a: a[lo:hi], v) if v is not None else None for v in batch[:3])
+                batch = (*part, hi - lo)
+            yield batch
             count += 1
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, target_kind=None, steps=None,
-                 what="fit"):
-    """ArrayBatches for arrays, IterableBatches for datasets / iterables."""
+                 what="fit", world=None):
+    """ArrayBatches for arrays, IterableBatches for datasets / iterables; with `world` (several
+    ranks), each rank's part of every global batch."""
     if x is None:
         raise ValueError(f"{what}() needs input data: x is None")
     x, y, sample_weight = lists_to_arrays(x), lists_to_arrays(y), lists_to_arrays(sample_weight)
     if is_array_data(x):
         return ArrayBatches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle, target_kind=target_kind,
-                            steps=steps)
+                            steps=steps, world=world)
     if y is not None:
         raise ValueError(f"`y` argument is not supported when using a dataset or an iterable as input to "
                          f"{what}(); the dataset must yield (x, y) pairs. Received: y={type(y).__name__}")
@@ -288,7 +312,7 @@ def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, 
     if not hasattr(x, "__iter__"):
         raise TypeError(f"Unrecognized data type for {what}(): x={type(x).__name__}. Pass NumPy arrays, "
                         f"tensors, a tg.data.Dataset or an iterable of (x, y) batches.")
-    return IterableBatches(x, target_kind=target_kind, steps=steps)
+    return IterableBatches(x, target_kind=target_kind, steps=steps, world=world)
 
 
 def unpack_x_y_sample_weight(data):
@@ -316,18 +340,19 @@ def prepare_batch(x, y, sample_weight, target_kind):
     return x, y, sample_weight, int(first.shape[0]) if len(first.shape) else 1
 
 
-def validation_batches(validation_data, batch_size, steps, target_kind):
+def validation_batches(validation_data, batch_size, steps, target_kind, world=None):
     """Batches of fit()'s validation_data: (x, y), (x, y, sample_weight) or a dataset."""
     if isinstance(validation_data, (list, tuple)) and len(validation_data) in (2, 3) and \
             is_array_data(validation_data[0]):
         vx, vy = validation_data[0], validation_data[1]
         vsw = validation_data[2] if len(validation_data) == 3 else None
         return make_batches(vx, vy, vsw, batch_size=batch_size, shuffle=False, target_kind=target_kind,
-                            steps=steps, what="fit")
+                            steps=steps, what="fit", world=world)
     if isinstance(validation_data, (list, tuple)):
         raise ValueError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight), "
                          f"or a dataset; got a {type(validation_data).__name__} of length {len(validation_data)}")
-    return make_batches(validation_data, batch_size=batch_size, target_kind=target_kind, steps=steps, what="fit")
+    return make_batches(validation_data, batch_size=batch_size, target_kind=target_kind, steps=steps, what="fit",
+                        world=world)
 
 
 def class_weights_to_sample_weights(y, sample_weight, class_weight):

@@ -15,11 +15,13 @@ import numpy as np
 
 import tensorgear as tg
 
+from ...distribute import strategy as strategy_module
 from .. import callbacks as callbacks_module
 from .. import optimizers as optimizers_module
 from ..backend.call_context import inference_mode
 from . import data_adapter
 from .compile_utils import CompileLoss, CompileMetrics, LossTracker
+from .distributed_step import DistributedStep
 from .step import CompiledStep
 
 
@@ -58,6 +60,8 @@ class Trainer:
         d["stop_training"] = False
         d["history"] = None
         d["_compile_config"] = None
+        # Keras's model.distribute_strategy: the strategy whose scope the model was made (or compiled) in
+        d["distribute_strategy"] = strategy_module.get_strategy()
         self._reset_step_functions()
 
     def _reset_step_functions(self):
@@ -83,6 +87,8 @@ class Trainer:
         d["_loss_weight"] = 1.0 if loss_weights is None else float(loss_weights)
         d["_compile_metrics"] = CompileMetrics(metrics, weighted_metrics)
         d["_loss_tracker"] = LossTracker()
+        if strategy_module.has_strategy():
+            d["distribute_strategy"] = strategy_module.get_strategy()
         self._reset_step_functions()
         d["compiled"] = True
         d["_compile_config"] = {"optimizer": optimizer, "loss": loss, "metrics": metrics,
@@ -127,7 +133,8 @@ class Trainer:
         step = self.__dict__.get("_compiled_step")
         if step is None:
             self._assert_compiled(method)
-            step = CompiledStep(self)
+            strategy = self.distribute_strategy
+            step = DistributedStep(self, strategy.world) if strategy.distributed else CompiledStep(self)
             self.__dict__["_compiled_step"] = step
         return step
 
@@ -189,6 +196,26 @@ class Trainer:
         x, _, _ = data_adapter.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    # ---- several ranks (tf.distribute) ---------------------------------------------------------
+
+    def _replica_world(self):
+        """The process group whose ranks share each batch, or None for one process."""
+        strategy = self.distribute_strategy
+        return strategy.world if strategy.distributed else None
+
+    def _verbosity(self, verbose):
+        verbose = _verbose(verbose)
+        world = self._replica_world()
+        return 0 if world is not None and world.rank != 0 else verbose
+
+    def _final_logs(self, logs):
+        """The logs at the end of an epoch or test loop: over every rank's samples when the compiled
+        step ran on several ranks (every rank calls this at the same point)."""
+        step = self.__dict__.get("_compiled_step")
+        if isinstance(step, DistributedStep) and logs == step.logs:
+            return step.global_logs()
+        return logs()
+
     # ---- fit ------------------------------------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -197,7 +224,7 @@ class Trainer:
             validation_freq=1):
         """Trains for `epochs` epochs; returns the History (``history.history`` per-epoch lists)."""
         self._assert_compiled("fit")
-        verbose = _verbose(verbose)
+        verbose = self._verbosity(verbose)
         if not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise ValueError(f"epochs must be a non-negative integer, got epochs={epochs!r}")
         x, y = data_adapter.lists_to_arrays(x), data_adapter.lists_to_arrays(y)
@@ -211,7 +238,8 @@ class Trainer:
         if class_weight is not None:
             sample_weight = data_adapter.class_weights_to_sample_weights(y, sample_weight, class_weight)
         batches = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                                            target_kind=target_kind, steps=steps_per_epoch, what="fit")
+                                            target_kind=target_kind, steps=steps_per_epoch, what="fit",
+                                            world=self._replica_world())
         if isinstance(batches, data_adapter.ArrayBatches):
             if y is None:
                 raise ValueError("fit(): `y` (the targets) is required when `x` is an array")
@@ -220,7 +248,7 @@ class Trainer:
         val_batches = None
         if validation_data is not None:
             val_batches = data_adapter.validation_batches(validation_data, validation_batch_size or batch_size,
-                                                          validation_steps, target_kind)
+                                                          validation_steps, target_kind, self._replica_world())
         data_adapter.check_model_accepts(self, batches, "fit")
         if val_batches is not None:
             data_adapter.check_model_accepts(self, val_batches, "fit")
@@ -244,7 +272,7 @@ class Trainer:
             if step < 0:
                 raise ValueError("fit(): the training data produced no batches in epoch "
                                  f"{epoch + 1} (an exhausted iterator or an empty dataset?)")
-            epoch_logs = logs()
+            epoch_logs = self._final_logs(logs)
             if val_batches is not None and (epoch + 1) % validation_freq == 0:
                 val_logs = self._run_test_loop(val_batches, cbs)
                 epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
@@ -270,7 +298,7 @@ class Trainer:
             cbs.test_batch_begin(step)
             logs = test_function(xb, yb, swb, n)
             cbs.test_batch_end(step, logs)
-        logs = logs()
+        logs = self._final_logs(logs)
         cbs.on_test_end(logs)
         return logs
 
@@ -278,10 +306,10 @@ class Trainer:
                  callbacks=None, return_dict=False, **kwargs):
         """Loss and metrics on the given data: [loss, *metrics] (a scalar without metrics)."""
         self._assert_compiled("evaluate")
-        verbose = _verbose(verbose)
+        verbose = self._verbosity(verbose)
         batches = data_adapter.make_batches(x, y, sample_weight, batch_size=batch_size, shuffle=False,
                                             target_kind=self._compile_loss.target_kind, steps=steps,
-                                            what="evaluate")
+                                            what="evaluate", world=self._replica_world())
         if isinstance(batches, data_adapter.ArrayBatches) and y is None:
             raise ValueError("evaluate(): `y` (the targets) is required when `x` is an array")
         data_adapter.check_model_accepts(self, batches, "evaluate")

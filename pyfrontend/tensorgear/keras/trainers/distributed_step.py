@@ -1,0 +1,99 @@
+"""The compiled step of a model trained under a multi-rank strategy (tf.distribute).
+
+Every rank runs the same step on its part of the global batch. The loss is
+multiplied by the local batch size before the gradient, the gradients of all
+variables are summed over the ranks with one Allreduce per dtype and divided
+by the global batch size, so each rank applies the gradient of the mean loss
+over the whole global batch: the update one process would make at that batch
+size. Before the first update the variables take rank 0's values.
+"""
+
+import numpy as np
+
+import tensorgear as tg
+
+from ...distribute.collectives import broadcast_variables
+from ...distribute.reducer import TensorSum
+from ..backend.call_context import inference_mode
+from ..layers.layer import Layer
+from .step import CompiledStep
+
+
+class DistributedStep(CompiledStep):
+    def __init__(self, model, world):
+        super().__init__(model)
+        self.world = world
+        self._sums = ()  # (indices of the variables, TensorSum) per dtype
+
+    def _read_structure(self):
+        super()._read_structure()
+        broadcast_variables(self.model.weights, root_rank=0)
+        groups = {}
+        for i, v in enumerate(self._variables):
+            groups.setdefault(v.dtype.name, []).append(i)
+        self._sums = [(idx, TensorSum(self.world, [self._variables[i].shape for i in idx], dtype))
+                      for dtype, idx in sorted(groups.items())]
+
+    def _mean_gradients(self, grads, batch_size):
+        if len(self._sums) == 1:
+            return self._sums[0][1].mean(grads, batch_size)
+        out = [None] * len(grads)
+        for idx, tensor_sum in self._sums:
+            for i, g in zip(idx, tensor_sum.mean([grads[i] for i in idx], batch_size)):
+                out[i] = g
+        return out
+
+    def _sync_structure(self, x):
+        if self._version != Layer.structure_version:
+            if not self.model.built:
+                with inference_mode():  # make the weights, so rank 0's reach every rank before they are used
+                    self.model(x, training=False)
+            self._read_structure()
+
+    def train(self, x, y, sw, batch_size):
+        self._sync_structure(x)
+        if batch_size == 0:  # no rows of a short last batch reached this rank: it adds zeros to the sum
+            if self._variables:
+                zeros = [tg.zeros_like(v) for v in self._variables]
+                self.optimizer._apply_plan(self._plan, self._mean_gradients(zeros, 0))
+            return self.logs
+        with tg.GradientTape() as tape:
+            loss, y_pred = self._forward(x, y, sw, True)
+            local_sum = loss * float(batch_size)
+        variables = self._variables
+        if variables:
+            grads = tape.gradient(local_sum, variables, unconnected_gradients="zero")
+            self.optimizer._apply_plan(self._plan, self._mean_gradients(grads, batch_size))
+            for v, c in self._constraints:
+                v.assign(c(v))
+        self.tracker.update_state(loss, batch_size)
+        self._update_metrics(y, y_pred, sw, batch_size)
+        return self.logs
+
+    def test(self, x, y, sw, batch_size):
+        self._sync_structure(x)
+        return super().test(x, y, sw, batch_size) if batch_size else self.logs
+
+    def global_logs(self):
+        """The logs over every rank's samples: the loss tracker's and the metrics' states summed over
+        the ranks (a collective: every rank calls it at the same point)."""
+        tracker = self.tracker
+        metrics = self.metrics.all_metrics()
+        states = [[v.numpy() for v in m.variables] for m in metrics]
+        flat = np.concatenate([np.array([tracker.total, tracker.count], np.float64)] +
+                              [a.astype(np.float64).ravel() for values in states for a in values])
+        self.world.allreduce_(flat)
+        saved = (tracker.total, tracker.count)
+        tracker.total, tracker.count = float(flat[0]), int(flat[1])
+        start = 2
+        for m, values in zip(metrics, states):
+            for v, a in zip(m.variables, values):
+                v.assign(tg.convert_to_tensor(flat[start:start + a.size].reshape(a.shape).astype(a.dtype)))
+                start += a.size
+        try:
+            return self.logs()
+        finally:
+            tracker.total, tracker.count = saved
+            for m, values in zip(metrics, states):
+                for v, a in zip(m.variables, values):
+                    v.assign(tg.convert_to_tensor(a))

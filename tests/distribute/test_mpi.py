@@ -1,0 +1,114 @@
+"""Two MPI ranks against one process (run when mpi4py and mpirun are installed, as `make test`
+installs them; skipped otherwise)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import cases
+
+mpi4py = pytest.importorskip("mpi4py")
+MPIRUN = shutil.which("mpirun", path=os.path.dirname(sys.executable)) or shutil.which("mpirun")
+pytestmark = pytest.mark.skipif(MPIRUN is None, reason="no mpirun (pip install tensorgear[mpi])")
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def mpirun(script, *args, ranks=2, timeout=240):
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               OMPI_MCA_rmaps_base_oversubscribe="1", PRTE_MCA_rmaps_default_mapping_policy=":oversubscribe",
+               TENSORGEAR_OFFLINE="1")
+    cmd = [MPIRUN, "--oversubscribe", "-np", str(ranks), sys.executable, os.path.join(HERE, script), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("mpi")
+    result = mpirun("mpi_worker.py", str(out))
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    loaded = []
+    for r in range(2):
+        with open(out / f"rank{r}.json") as f:
+            info = json.load(f)
+        loaded.append((info, dict(np.load(out / f"rank{r}.npz"))))
+    return out, loaded
+
+
+def _tolerance(dtype):
+    return dict(rtol=1e-10, atol=1e-12) if dtype == "float64" else dict(rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("index", range(len(cases.FIT_CASES)))
+def test_fit_on_two_ranks_matches_one_process(ranks, index):
+    _, loaded = ranks
+    kind, opt, dtype, shuffle = cases.FIT_CASES[index]
+    weights, history = cases.fit_case(kind, opt, dtype, shuffle)
+    for info, arrays in loaded:
+        got = [arrays[f"fit{index}_w{j}"] for j in range(len(weights))]
+        for w, g in zip(weights, got):
+            np.testing.assert_allclose(g, w, **_tolerance(dtype))
+        for key, values in history.items():  # every rank's History is the one-process History
+            np.testing.assert_allclose(info[f"fit{index}_history"][key], values, **_tolerance(dtype))
+
+
+def test_ranks_share_cores_and_replicas(ranks):
+    import tensorgear as tf
+
+    _, loaded = ranks
+    chosen = os.environ.get("TENSORGEAR_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+    expected = int(chosen) if chosen else max(1, tf._C.pool_info()["default_threads"] // 2)
+    for r, (info, _) in enumerate(loaded):
+        assert info["rank"] == r and info["replicas"] == 2
+        assert info["threads"] == expected
+
+
+def test_custom_loop_with_distributed_gradient_tape(ranks):
+    _, loaded = ranks
+    weights = cases.custom_loop_case(distributed=False)
+    for _, arrays in loaded:
+        for j, w in enumerate(weights):
+            np.testing.assert_allclose(arrays[f"loop_w{j}"], w, rtol=1e-10, atol=1e-12)
+
+
+def test_only_rank_0_writes_files(ranks):
+    out, _ = ranks
+    for name in ("ckpt_rank{}.weights.h5", "log_rank{}.csv", "model_rank{}.keras"):
+        assert os.path.exists(out / name.format(0)), name
+        assert not os.path.exists(out / name.format(1)), name
+
+
+def test_model_mismatch_is_reported_at_the_first_broadcast(ranks):
+    _, loaded = ranks
+    for info, _ in loaded:
+        assert info["mismatch"] is not None and "rank 1" in info["mismatch"] and "different models" in info["mismatch"]
+
+
+def test_collectives(ranks):
+    _, loaded = ranks
+    for r, (info, _) in enumerate(loaded):
+        assert info["allreduce"] == [3.0]
+        assert info["allgather"] == [[0, 0], [1, 1]]
+        assert info["broadcast"] == [11.0]
+        assert info["reduce_mean"] == 0.5
+
+
+def test_a_failing_rank_ends_the_job_with_its_name(tmp_path):
+    script = tmp_path / "fail.py"
+    script.write_text(
+        "import sys, time\n"
+        "import tensorgear as tf\n"
+        "strategy = tf.distribute.MultiWorkerMirroredStrategy()\n"
+        "if strategy.cluster_resolver.task_id == 1:\n"
+        "    raise RuntimeError('rank 1 gives up')\n"
+        "time.sleep(120)\n")
+    start = time.monotonic()
+    result = mpirun(str(script), timeout=90)
+    assert result.returncode != 0
+    assert time.monotonic() - start < 60
+    assert "rank 1 of 2 failed" in result.stderr and "rank 1 gives up" in result.stderr
