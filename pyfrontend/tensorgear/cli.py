@@ -104,11 +104,25 @@ def cmd_train(args) -> int:
                 print(f"tensorgear train: directory {d} does not exist", file=sys.stderr)
                 return 2
 
+    if args.workers > 1:
+        from tensorgear.distribute import launched_by_mpi
+
+        if not launched_by_mpi():
+            return _launch_workers(args.workers, args.argv)
+
     import numpy as np
 
+    import tensorgear as tg
     from tensorgear import keras
     from tensorgear.keras import layers
     from tensorgear.keras.datasets import mnist
+
+    strategy = tg.distribute.MultiWorkerMirroredStrategy() if args.workers > 1 else tg.distribute.get_strategy()
+    if strategy.num_replicas_in_sync != args.workers:
+        print(f"tensorgear train: --workers {args.workers}, but the MPI job has {strategy.num_replicas_in_sync} "
+              f"rank(s)", file=sys.stderr)
+        return 2
+    say = print if strategy.cluster_resolver.task_id == 0 else (lambda *a, **k: None)
 
     if args.seed is not None:
         keras.utils.set_random_seed(args.seed)
@@ -128,16 +142,18 @@ def cmd_train(args) -> int:
     train_images = train_images.reshape((len(train_images), 28 * 28)).astype("float32") / 255
     test_images = test_images.reshape((len(test_images), 28 * 28)).astype("float32") / 255
 
-    model = keras.Sequential([
-        layers.Dense(args.hidden, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
-    model.compile(optimizer=args.optimizer,
-                  loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    print(f"MNIST: {len(train_images)} training and {len(test_images)} test images "
+    with strategy.scope():
+        model = keras.Sequential([
+            layers.Dense(args.hidden, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ])
+        model.compile(optimizer=args.optimizer,
+                      loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    workers = f", {args.workers} workers (MPI ranks)" if args.workers > 1 else ""
+    say(f"MNIST: {len(train_images)} training and {len(test_images)} test images "
           f"(loaded in {load_s:.2f} s); Dense({args.hidden}, relu) -> Dense(10, softmax), "
-          f"{args.optimizer}, batch size {args.batch_size}, {args.epochs} epoch(s)", flush=True)
+          f"{args.optimizer}, batch size {args.batch_size}, {args.epochs} epoch(s){workers}", flush=True)
 
     fit_kwargs = dict(epochs=args.epochs, batch_size=args.batch_size, verbose=args.verbose)
     if args.validation_split:
@@ -148,13 +164,13 @@ def cmd_train(args) -> int:
 
     result = model.evaluate(test_images, test_labels, verbose=0)
     test_loss, test_acc = (float(np.asarray(v)) for v in result)
-    print(f"test loss: {test_loss:.4f} - test accuracy: {test_acc:.4f}")
-    print(f"training time: {train_s:.1f} s ({train_s / args.epochs:.2f} s/epoch)")
+    say(f"test loss: {test_loss:.4f} - test accuracy: {test_acc:.4f}")
+    say(f"training time: {train_s:.1f} s ({train_s / args.epochs:.2f} s/epoch)")
 
     if args.save:
         model.save_weights(args.save)
-        print(f"weights saved to {args.save}")
-    if args.plot:
+        say(f"weights saved to {args.save}")
+    if args.plot and strategy.cluster_resolver.task_id == 0:
         hist = getattr(history, "history", {}) or {}
         plot_history({k: [float(np.asarray(v)) for v in vals] for k, vals in hist.items()},
                      args.plot,
@@ -162,6 +178,24 @@ def cmd_train(args) -> int:
                            f"test accuracy {test_acc:.4f}")
         print(f"learning curves written to {args.plot}")
     return 0
+
+
+def _launch_workers(workers, argv):
+    """Runs this same command as `workers` MPI ranks on this machine (mpirun from tensorgear[mpi])."""
+    import shutil
+    import subprocess
+
+    mpirun = shutil.which("mpirun", path=os.path.dirname(sys.executable)) or shutil.which("mpirun")
+    if mpirun is None:
+        print("tensorgear train: --workers needs MPI's mpirun: pip install tensorgear[mpi] (mpi4py and Open MPI)",
+              file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # Open MPI refuses root unless told it is meant
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        env.setdefault("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+    cmd = [mpirun, "--oversubscribe", "-np", str(workers), sys.executable, "-m", "tensorgear", *argv]
+    return subprocess.call(cmd, env=env)
 
 
 # --------------------------------------------------------------------------------
@@ -235,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seed keras.utils.set_random_seed for a reproducible run")
     train.add_argument("--verbose", type=_verbose, default="auto",
                        help="progress output as in fit(): auto, 0, 1 or 2")
+    train.add_argument("--workers", type=_positive_int, default=1,
+                       help="train data-parallel on N MPI ranks on this machine (needs tensorgear[mpi]); "
+                            "--batch-size is then the global batch")
     # Hidden: train/evaluate on the first N images only (used by the smoke tests).
     train.add_argument("--limit", type=_positive_int, default=None, help=argparse.SUPPRESS)
     train.set_defaults(func=cmd_train)
@@ -258,6 +295,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         args = argparse.Namespace(command="bench", func=cmd_bench, bench_args=argv[1:])
     else:
         args = parser.parse_args(argv)
+        args.argv = argv
     if not getattr(args, "command", None):
         parser.print_help()
         return 2

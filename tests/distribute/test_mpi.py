@@ -112,3 +112,28 @@ def test_a_failing_rank_ends_the_job_with_its_name(tmp_path):
     assert result.returncode != 0
     assert time.monotonic() - start < 60
     assert "rank 1 of 2 failed" in result.stderr and "rank 1 gives up" in result.stderr
+
+
+def test_a_killed_rank_ends_the_job_with_its_name(tmp_path):
+    script = tmp_path / "die.py"
+    script.write_text(
+        "import os, signal\n"
+        "import numpy as np\n"
+        "import tensorgear as tf\n"
+        "from tensorgear import keras\n"
+        "strategy = tf.distribute.MultiWorkerMirroredStrategy()\n"
+        "rank = strategy.cluster_resolver.task_id\n"
+        "with strategy.scope():\n"
+        "    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(3, activation='softmax')])\n"
+        "    model.compile('sgd', 'sparse_categorical_crossentropy')\n"
+        "class Die(keras.callbacks.Callback):\n"
+        "    def on_train_batch_end(self, batch, logs=None):\n"
+        "        if rank == 1 and batch == 3:\n"
+        "            os.kill(os.getpid(), signal.SIGKILL)\n"
+        "x, y = np.random.rand(640, 6).astype(np.float32), np.random.randint(0, 3, 640)\n"
+        "model.fit(x, y, batch_size=16, epochs=50, verbose=0, callbacks=[Die()])\n")
+    start = time.monotonic()
+    result = mpirun(str(script), timeout=90)
+    assert result.returncode != 0
+    assert time.monotonic() - start < 60
+    assert "rank 1" in result.stdout + result.stderr
