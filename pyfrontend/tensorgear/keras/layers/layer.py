@@ -16,8 +16,6 @@ the ``training`` flag flowing to nested layers that did not get one explicitly.
 
 import functools
 import inspect
-import re
-
 import numpy as np
 
 import tensorgear as tg
@@ -29,6 +27,7 @@ from ..backend.keras_tensor import KerasTensor, any_keras_tensor
 from ..backend.tensor_utils import dtype_name, is_float_dtype, shape_structure
 from ..ops.node import Node
 from ..saving import object_registry
+from ..utils.naming import to_snake_case
 
 
 _SIGNATURES = {}
@@ -132,7 +131,7 @@ class Layer:
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
         d = self.__dict__
         if name is None:
-            name = backend.unique_name(_snake_case(type(self).__name__))
+            name = backend.unique_name(to_snake_case(type(self).__name__))
         elif not isinstance(name, str):
             raise TypeError(f"Layer name must be a string, got {type(name).__name__}: {name!r}")
         d["name"] = name
@@ -588,9 +587,3 @@ def _keras_tensors_of_shapes(shapes, dtype):
     if isinstance(shapes, dict):
         return {k: _keras_tensors_of_shapes(s, dtype) for k, s in shapes.items()}
     return KerasTensor(tuple(shapes), dtype=dtype)
-
-
-def _snake_case(name):
-    """Keras's default layer names: 'SimpleDense' -> 'simple_dense', 'ReLU' -> 're_lu'."""
-    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()

@@ -1,10 +1,9 @@
 """The Loss base class and Keras's reductions of per-sample losses to one number."""
 
-import re
-
 import tensorgear as tg
 
 from ..backend.tensor_utils import dtype_name, is_float_dtype, to_tensor
+from ..utils.naming import to_snake_case
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -77,17 +76,13 @@ def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch
     return tg.reduce_mean(values)
 
 
-def _snake(name):
-    s = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
-
 
 class Loss:
     """Base class: ``call(y_true, y_pred)`` gives per-sample losses; ``__call__`` weights
     them by ``sample_weight`` and applies the reduction (default: mean over the batch)."""
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = dtype
 

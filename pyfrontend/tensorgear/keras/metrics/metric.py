@@ -1,17 +1,12 @@
 """The Metric base class: state in variables, ``update_state`` / ``result`` / ``reset_state``."""
 
-import re
-
 import tensorgear as tg
 
 from .. import initializers
 from ..backend import floatx
 from ..backend.tensor_utils import dtype_name
+from ..utils.naming import to_snake_case
 
-
-def _snake(name):
-    s = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 def divide_no_nan(a, b):
@@ -33,7 +28,7 @@ class Metric:
     _direction = None
 
     def __init__(self, dtype=None, name=None):
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self._dtype = dtype_name(dtype) if dtype is not None else floatx()
         self._variables = []
 

@@ -9,20 +9,16 @@ variables, and make that one call. The tests check each kernel against a NumPy
 transcription of Keras's update rule.
 """
 
-import re
 import warnings
 
 import tensorgear as tg
 
 from ..backend.tensor_utils import dtype_name
+from ..utils.naming import to_snake_case
 from .schedules import LearningRateSchedule, schedule_value
 from .schedules import deserialize as deserialize_schedule
 from .schedules import serialize as serialize_schedule
 
-
-def _snake(name):
-    s = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
 class _Plan:
@@ -66,7 +62,7 @@ class Optimizer:
         if weight_decay is not None and (not isinstance(weight_decay, (int, float)) or weight_decay < 0):
             raise ValueError(f"Argument `weight_decay` must be a non-negative float. Received: "
                              f"weight_decay={weight_decay!r}")
-        self.name = name or _snake(type(self).__name__)
+        self.name = name or to_snake_case(type(self).__name__)
         self.weight_decay = None if weight_decay is None else float(weight_decay)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.use_ema = use_ema
