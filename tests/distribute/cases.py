@@ -92,3 +92,32 @@ class _no_scope:
 
     def __exit__(self, *exc):
         return False
+
+
+def resumable_case(backup_dir=None, strategy=None, die_at=None, epochs=4):
+    """fit() with BackupAndRestore (when backup_dir is given) at the global batch, float64;
+    `die_at` = (rank, epoch, batch): that rank kills itself there, as a crashed machine would."""
+    import os
+    import signal
+
+    x, y = data("float64", n=96)
+    np.random.seed(5)
+    with strategy.scope() if strategy is not None else _no_scope():
+        m = model("sequential", "float64")
+        m.compile(optimizer("adam"), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    rank = strategy.cluster_resolver.task_id if strategy is not None else 0
+
+    class Die(keras.callbacks.Callback):
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if die_at == (rank, self.epoch, batch):
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    callbacks = [Die()] + ([keras.callbacks.BackupAndRestore(backup_dir)] if backup_dir else [])
+    m.fit(x, y, batch_size=GLOBAL_BATCH, epochs=epochs, shuffle=True, verbose=0, callbacks=callbacks)
+    keras.backend.set_floatx("float32")
+    return m.get_weights()

@@ -137,3 +137,19 @@ def test_a_killed_rank_ends_the_job_with_its_name(tmp_path):
     assert result.returncode != 0
     assert time.monotonic() - start < 60
     assert "rank 1" in result.stdout + result.stderr
+
+
+def test_killed_run_resumes_with_backup_and_restore(tmp_path):
+    backup, out = tmp_path / "backup", tmp_path / "weights.npz"
+    start = time.monotonic()
+    crashed = mpirun("resume_worker.py", str(backup), str(out), "die", timeout=90)
+    assert crashed.returncode != 0 and time.monotonic() - start < 60
+    assert "rank 1" in crashed.stdout + crashed.stderr
+    assert (backup / "backup.tgbackup").exists() and not out.exists()
+    resumed = mpirun("resume_worker.py", str(backup), str(out))
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    expected = cases.resumable_case()  # one process, never interrupted
+    with np.load(out) as got:
+        for i, w in enumerate(expected):
+            np.testing.assert_allclose(got[f"arr_{i}"], w, rtol=1e-10, atol=1e-12)
+    assert not (backup / "backup.tgbackup").exists()

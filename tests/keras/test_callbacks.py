@@ -198,3 +198,52 @@ def test_learning_rate_scheduler_and_reduce_on_plateau(data):
     model.fit(x, y, epochs=5, verbose=0, callbacks=[Flat(), plateau])
     # 0.1 -> 0.05 -> 0.025 -> 0.02 (clamped at min_lr), then no further change
     assert float(model.optimizer.learning_rate.numpy()) == pytest.approx(0.02)
+
+
+# ---- BackupAndRestore --------------------------------------------------------------------------
+
+def _backup_run(backup_dir, stop_at_epoch=None, epochs=4):
+    """fit() of a fresh model with BackupAndRestore; raises at the end of `stop_at_epoch` (a crash)."""
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(96, 5)).astype(np.float64), rng.integers(0, 3, 96)
+    keras.backend.set_floatx("float64")
+    try:
+        keras.utils.set_random_seed(4)
+        model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(7, activation="relu"),
+                                  keras.layers.Dense(3, activation="softmax")])
+        model.compile(keras.optimizers.Adam(0.01), "sparse_categorical_crossentropy")
+
+        class Crash(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                if epoch == stop_at_epoch:
+                    raise RuntimeError("crash")
+
+        callbacks = [] if backup_dir is None else [keras.callbacks.BackupAndRestore(backup_dir)]
+        history = model.fit(x, y, batch_size=16, epochs=epochs, shuffle=True, verbose=0,
+                            callbacks=callbacks + [Crash()])
+        return model.get_weights(), history.history
+    finally:
+        keras.backend.set_floatx("float32")
+
+
+def test_backup_and_restore_resumes_to_the_uninterrupted_result(tmp_path):
+    expected, _ = _backup_run(None)
+    with pytest.raises(RuntimeError, match="crash"):
+        _backup_run(tmp_path / "backup", stop_at_epoch=1)
+    assert (tmp_path / "backup" / "backup.tgbackup").exists()
+    weights, history = _backup_run(tmp_path / "backup")
+    assert len(history["loss"]) == 2  # epochs 3 and 4 only
+    for w, e in zip(weights, expected):
+        np.testing.assert_allclose(w, e, rtol=1e-12, atol=1e-14)
+    assert not (tmp_path / "backup" / "backup.tgbackup").exists()  # deleted once training finished
+
+
+def test_backup_and_restore_arguments_and_corrupt_backup(tmp_path):
+    with pytest.raises(ValueError, match="backup_dir"):
+        keras.callbacks.BackupAndRestore("")
+    with pytest.raises(ValueError, match="save_freq"):
+        keras.callbacks.BackupAndRestore(tmp_path, save_freq=10)
+    (tmp_path / "backup.tgbackup").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="corrupt"):
+        _backup_run(tmp_path)
+    assert (tmp_path / "backup.tgbackup").read_bytes() == b"not a zip"  # nothing lost

@@ -1,5 +1,6 @@
 """``keras.callbacks``: hooks into fit / evaluate / predict."""
 
+from .backup_and_restore import BackupAndRestore
 from .callback import Callback
 from .callback_list import CallbackList
 from .csv_logger import CSVLogger
@@ -12,4 +13,5 @@ from .progbar_logger import ProgbarLogger
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
-           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau"]
+           "CSVLogger", "LambdaCallback", "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau",
+           "BackupAndRestore"]

@@ -24,7 +24,8 @@ from .serialization import deserialize_compile_args, serialize_keras_object
 from .weights_io import assign_weights, atomic_write, read_weights_archive, weights_archive_bytes
 
 
-def _optimizer_bytes(model):
+def optimizer_state_bytes(model):
+    """The optimizer's variables as .npz bytes (None before its first update)."""
     opt = getattr(model, "optimizer", None)
     if opt is None or not opt._slot_order:
         return None
@@ -41,7 +42,7 @@ def save_model(model, filepath, overwrite=True, zipped=True, **kwargs):
     metadata = {"keras_version": "3 (tensorgear)", "tensorgear_version": tg.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = weights_archive_bytes(model)
-    optimizer = _optimizer_bytes(model)
+    optimizer = optimizer_state_bytes(model)
 
     def write(f):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
@@ -105,11 +106,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             warnings.warn(f"The loaded model was not compiled: {exc}", stacklevel=2)
             return model
         if optimizer is not None:
-            _restore_optimizer(model, optimizer, filepath)
+            restore_optimizer_state(model, optimizer, filepath)
     return model
 
 
-def _restore_optimizer(model, data, filepath):
+def restore_optimizer_state(model, data, filepath):
+    """Assigns the optimizer state saved by optimizer_state_bytes (a warning if it does not fit)."""
     opt = model.optimizer
     variables = model.trainable_weights
     if not variables:

@@ -257,7 +257,10 @@ class Trainer:
         cbs = callbacks_module.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=self,
                                             verbose=verbose, epochs=epochs, steps=batches.num_batches)
         self.stop_training = False
+        self.__dict__["_initial_epoch"] = None
         cbs.on_train_begin()
+        if self._initial_epoch is not None:  # BackupAndRestore resumes a run that was interrupted
+            initial_epoch = self._initial_epoch
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
