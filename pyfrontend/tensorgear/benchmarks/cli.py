@@ -11,8 +11,8 @@ from . import env as benv
 from . import loads as busy_loads
 from . import timing
 
-SECTIONS = ("kernels", "overheads", "training", "busy")
-DEFAULT_SECTIONS = ("kernels", "overheads", "training")
+SECTIONS = ("kernels", "overheads", "training", "scaling", "busy")
+DEFAULT_SECTIONS = ("kernels", "overheads", "training", "scaling")
 
 
 def _csv(choices):
@@ -45,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="fewer sizes, repeats and epochs (under a minute)")
     p.add_argument("--sections", type=_csv(SECTIONS), default=list(DEFAULT_SECTIONS),
-                   help="comma-separated subset of kernels,overheads,training,busy "
-                        "(default: kernels,overheads,training)")
+                   help="comma-separated subset of kernels,overheads,training,scaling,busy "
+                        "(default: kernels,overheads,training,scaling)")
     p.add_argument("--busy", action="store_true",
                    help="add the busy section: the training comparison under background loads "
                         "(started and stopped by the benchmark), beside a quiet run")
@@ -191,6 +191,20 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
                 if r.get("epoch_ratio_other_over_tg"):
                     out(f"  {r['framework']}/tensorgear epoch time: {r['epoch_ratio_other_over_tg']:.2f}x")
         notes += results["training"]["notes"]
+
+    if "scaling" in args.sections:
+        from . import scaling
+
+        epochs = 2 if args.quick else 3
+        limit = 15000 if args.quick else None
+        batch = 256
+        out("")
+        out(f"== scaling: MNIST, global batch {batch}, {epochs} epochs" + (f", first {limit} images" if limit else "")
+            + "; 1 rank x 2 threads against 2 MPI ranks x 1 thread ==")
+        results["scaling"] = scaling.run(epochs, batch, unset, limit=limit)
+        for line in scaling.lines(results["scaling"]):
+            out(line)
+        notes += results["scaling"]["notes"]
 
     if "busy" in args.sections or args.busy:
         from . import busy

@@ -156,6 +156,12 @@ def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
                           "{:.4f}"))
     out.append(target("MNIST peak RSS (MB)", tg["peak_rss_bytes"] / 2**20 if "epoch_median_s" in tg
                       else None, "<=", 450, "{:.0f} MB"))
+    sc = results.get("scaling") or {}
+    out.append(target("MNIST throughput, 2 ranks x 1 thread / 1 rank x 2 threads", sc.get("ratio"), ">=", 0.9,
+                      "{:.2f}x"))
+    share = sc.get("reduction_share")
+    out.append(target("gradient allreduce share of a 2-rank step (%)", None if share is None else 100 * share,
+                      "<=", 10, "{:.0f}%"))
     if results.get("busy"):
         out += busy.targets(results["busy"])
     return out
