@@ -50,15 +50,21 @@ def main(data_path, epochs, batch_size, out_path):
 
 
 def _reduction_cost(world, shapes, iterations=100):
-    """The packed gradient mean of the training step against a bare Allreduce of the same bytes
-    (OSU's osu_allreduce measures the same: a barrier, then back-to-back calls)."""
+    """The training step's reduction (the batch-size sum and the packed gradient sum) against a bare
+    Allreduce of the same bytes (OSU's osu_allreduce measures the same: a barrier, then back-to-back
+    calls)."""
     import tensorgear as tg
     from tensorgear.distribute.reducer import TensorSum
 
     grads = [tg.random.normal(s) for s in shapes]
     tensor_sum = TensorSum(world, shapes, "float32")
-    raw = np.ones(tensor_sum.total + 1, np.float32)
+    raw = np.ones(tensor_sum.total, np.float32)
     out = np.empty_like(raw)
+    count = np.ones(1, np.int64)
+
+    def step_reduction():
+        world.allreduce_(count)
+        tensor_sum.sum(grads)
 
     def timed(fn):
         for _ in range(10):
@@ -69,7 +75,7 @@ def _reduction_cost(world, shapes, iterations=100):
             fn()
         return (time.perf_counter() - t) / iterations
 
-    step = timed(lambda: tensor_sum.mean(grads, 128.0))
+    step = timed(step_reduction)
     bare = timed(lambda: world.allreduce_into(raw, out))
     return {"allreduce_bytes": int(raw.nbytes), "gradient_mean_us": step * 1e6, "bare_allreduce_us": bare * 1e6}
 

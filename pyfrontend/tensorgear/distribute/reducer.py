@@ -29,19 +29,19 @@ class TensorSum:
             self._views.append(_C.reshape(flat[start:start + size], shape))
             start += size
 
-    def _reduce(self, tensors, weight):
-        parts = [_C.reshape(t, (-1,)) for t in tensors]
-        parts.append(_C.fill((1,), float(weight), self.dtype))
-        self.world.allreduce_into(_C.concat(parts, 0), self._buffer)
+    def _reduce(self, parts, buffer):
+        self.world.allreduce_into(_C.concat(parts, 0) if len(parts) > 1 else parts[0], buffer)
 
     def sum(self, tensors):
         """The sums over the ranks of `tensors`, as views that stay valid until the next call."""
-        self._reduce(tensors, 0.0)
+        self._reduce([_C.reshape(t, (-1,)) for t in tensors], self._buffer[:-1])
         return list(self._views)
 
     def mean(self, tensors, weight=1.0):
         """sum(tensors) / sum(weight) over the ranks: with each rank's tensors already multiplied by
         its weight (its batch size), the mean over every rank's samples."""
-        self._reduce(tensors, weight)
+        parts = [_C.reshape(t, (-1,)) for t in tensors]
+        parts.append(_C.fill((1,), float(weight), self.dtype))
+        self._reduce(parts, self._buffer)
         self._buffer[:-1] *= 1.0 / self._buffer[-1]
         return list(self._views)

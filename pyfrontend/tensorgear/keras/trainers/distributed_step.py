@@ -1,11 +1,11 @@
 """The compiled step of a model trained under a multi-rank strategy (tf.distribute).
 
-Every rank runs the same step on its part of the global batch. The loss is
-multiplied by the local batch size before the gradient, the gradients of all
-variables are summed over the ranks with one Allreduce per dtype and divided
-by the global batch size, so each rank applies the gradient of the mean loss
-over the whole global batch: the update one process would make at that batch
-size. Before the first update the variables take rank 0's values.
+Every rank runs the same step on its part of the global batch. The ranks first
+add up their batch sizes (an 8-byte Allreduce); each then weights its loss by
+its share of the global batch, so the gradients, summed over the ranks with one
+Allreduce per dtype, are the gradient of the mean loss over the whole global
+batch: the update one process would make at that batch size. Before the first
+update the variables take rank 0's values.
 """
 
 import numpy as np
@@ -24,6 +24,7 @@ class DistributedStep(CompiledStep):
         super().__init__(model)
         self.world = world
         self._sums = ()  # (indices of the variables, TensorSum) per dtype
+        self._count = np.zeros(1, np.int64)
 
     def _read_structure(self):
         super()._read_structure()
@@ -34,12 +35,16 @@ class DistributedStep(CompiledStep):
         self._sums = [(idx, TensorSum(self.world, [self._variables[i].shape for i in idx], dtype))
                       for dtype, idx in sorted(groups.items())]
 
-    def _mean_gradients(self, grads, batch_size):
+    def _global_batch_size(self, batch_size):
+        self._count[0] = batch_size
+        return int(self.world.allreduce_(self._count)[0])
+
+    def _summed_gradients(self, grads):
         if len(self._sums) == 1:
-            return self._sums[0][1].mean(grads, batch_size)
+            return self._sums[0][1].sum(grads)
         out = [None] * len(grads)
         for idx, tensor_sum in self._sums:
-            for i, g in zip(idx, tensor_sum.mean([grads[i] for i in idx], batch_size)):
+            for i, g in zip(idx, tensor_sum.sum([grads[i] for i in idx])):
                 out[i] = g
         return out
 
@@ -52,18 +57,19 @@ class DistributedStep(CompiledStep):
 
     def train(self, x, y, sw, batch_size):
         self._sync_structure(x)
+        share = batch_size / self._global_batch_size(batch_size)
         if batch_size == 0:  # no rows of a short last batch reached this rank: it adds zeros to the sum
             if self._variables:
                 zeros = [tg.zeros_like(v) for v in self._variables]
-                self.optimizer._apply_plan(self._plan, self._mean_gradients(zeros, 0))
+                self.optimizer._apply_plan(self._plan, self._summed_gradients(zeros))
             return self.logs
         with tg.GradientTape() as tape:
             loss, y_pred = self._forward(x, y, sw, True)
-            local_sum = loss * float(batch_size)
+            weighted = loss * share
         variables = self._variables
         if variables:
-            grads = tape.gradient(local_sum, variables, unconnected_gradients="zero")
-            self.optimizer._apply_plan(self._plan, self._mean_gradients(grads, batch_size))
+            grads = tape.gradient(weighted, variables, unconnected_gradients="zero")
+            self.optimizer._apply_plan(self._plan, self._summed_gradients(grads))
             for v, c in self._constraints:
                 v.assign(c(v))
         self.tracker.update_state(loss, batch_size)
