@@ -1,14 +1,17 @@
-"""Summing lists of tensors over the ranks with one Allreduce per dtype.
+"""Summing lists of tensors over the ranks, straight from the tensors' memory.
 
-The tensors are packed into one contiguous tensor by the engine (one concat),
-MPI sums that straight into a persistent NumPy buffer, and the results are
-views of the buffer shaped like the inputs, made once. Per step there is no
-Python work per tensor beyond the reshape that feeds the concat.
+The results land in a persistent NumPy buffer and come back as views of it,
+shaped like the inputs and made once. A large tensor (64 KiB and more) is
+summed by MPI straight from its own memory (the buffer protocol: no copy);
+the small ones are packed by the engine into one tensor first (one concat),
+so a model with many biases still makes few MPI calls.
 """
 
 import numpy as np
 
 from .. import _C
+
+DIRECT_BYTES = 1 << 16
 
 
 class TensorSum:
@@ -19,29 +22,35 @@ class TensorSum:
         self.world = world
         self.shapes = [tuple(s) for s in shapes]
         self.dtype = _C.as_dtype(dtype)
+        itemsize = np.dtype(self.dtype.name).itemsize
         sizes = [int(np.prod(s, dtype=np.int64)) for s in self.shapes]
         self.total = sum(sizes)
-        # one slot more, for the weighted mean's total weight (see mean())
-        self._buffer = np.empty(self.total + 1, dtype=np.dtype(self.dtype.name))
+        self._direct = [size * itemsize >= DIRECT_BYTES for size in sizes]
+        self._packed = [i for i, d in enumerate(self._direct) if not d]
+        # layout: the packed small tensors first, in one run, then each large one
+        order = self._packed + [i for i, d in enumerate(self._direct) if d]
+        self._buffer = np.empty(self.total, dtype=np.dtype(self.dtype.name))
         flat = _C.from_dlpack(self._buffer)  # a borrowed view: the results live in the buffer
-        self._views, start = [], 0
-        for shape, size in zip(self.shapes, sizes):
-            self._views.append(_C.reshape(flat[start:start + size], shape))
-            start += size
-
-    def _reduce(self, parts, buffer):
-        self.world.allreduce_into(_C.concat(parts, 0) if len(parts) > 1 else parts[0], buffer)
+        self._slices, self._views = [None] * len(sizes), [None] * len(sizes)
+        start = 0
+        for i in order:
+            self._slices[i] = self._buffer[start:start + sizes[i]]
+            self._views[i] = _C.reshape(flat[start:start + sizes[i]], self.shapes[i])
+            start += sizes[i]
+        self._packed_region = self._buffer[:sum(sizes[i] for i in self._packed)]
 
     def sum(self, tensors):
         """The sums over the ranks of `tensors`, as views that stay valid until the next call."""
-        self._reduce([_C.reshape(t, (-1,)) for t in tensors], self._buffer[:-1])
+        if self._packed:
+            parts = [_C.reshape(tensors[i], (-1,)) for i in self._packed]
+            self.world.allreduce_into(_C.concat(parts, 0) if len(parts) > 1 else parts[0], self._packed_region)
+        for i, direct in enumerate(self._direct):
+            if direct:
+                self.world.allreduce_into(np.ascontiguousarray(tensors[i]).reshape(-1), self._slices[i])
         return list(self._views)
 
-    def mean(self, tensors, weight=1.0):
-        """sum(tensors) / sum(weight) over the ranks: with each rank's tensors already multiplied by
-        its weight (its batch size), the mean over every rank's samples."""
-        parts = [_C.reshape(t, (-1,)) for t in tensors]
-        parts.append(_C.fill((1,), float(weight), self.dtype))
-        self._reduce(parts, self._buffer)
-        self._buffer[:-1] *= 1.0 / self._buffer[-1]
-        return list(self._views)
+    def mean(self, tensors):
+        """The means over the ranks of `tensors` (views, as for sum)."""
+        views = self.sum(tensors)
+        self._buffer *= 1.0 / self.world.size
+        return views

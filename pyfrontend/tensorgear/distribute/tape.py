@@ -28,7 +28,7 @@ class _GradientMean:
             key = (dtype, tuple(tuple(grads[i].shape) for i in idx))
             if key not in self._sums:
                 self._sums[key] = TensorSum(w, key[1], dtype)
-            for i, g in zip(idx, self._sums[key].mean([grads[i] for i in idx], 1.0)):
+            for i, g in zip(idx, self._sums[key].mean([grads[i] for i in idx])):
                 out[i] = _C.identity(g)  # a tensor of its own: the sum's buffer is reused by the next call
         return out
 
