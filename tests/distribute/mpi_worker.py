@@ -39,6 +39,14 @@ m.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[
     keras.callbacks.CSVLogger(os.path.join(out, f"log_rank{rank}.csv"))])
 m.save(os.path.join(out, f"model_rank{rank}.keras"))
 
+# EarlyStopping reads the logs over all ranks: every rank stops at the same epoch
+with strategy.scope():
+    m = cases.model("sequential", "float32")
+    m.compile("sgd", "sparse_categorical_crossentropy")
+stop = keras.callbacks.EarlyStopping(monitor="loss", patience=1, min_delta=0.05)
+info["early_stopping_epochs"] = len(m.fit(x, y, batch_size=16, epochs=30, verbose=0,
+                                          callbacks=[stop]).history["loss"])
+
 # a model built differently on one rank is reported at the first broadcast
 with strategy.scope():
     bad = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4 + rank)])

@@ -89,6 +89,12 @@ def test_model_mismatch_is_reported_at_the_first_broadcast(ranks):
         assert info["mismatch"] is not None and "rank 1" in info["mismatch"] and "different models" in info["mismatch"]
 
 
+def test_early_stopping_agrees_on_every_rank(ranks):
+    _, loaded = ranks
+    epochs = {info["early_stopping_epochs"] for info, _ in loaded}
+    assert len(epochs) == 1 and 1 < epochs.pop() < 30
+
+
 def test_collectives(ranks):
     _, loaded = ranks
     for r, (info, _) in enumerate(loaded):
