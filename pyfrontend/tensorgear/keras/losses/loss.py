@@ -59,6 +59,8 @@ def _broadcast_weights(sample_weight, values):
 
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Weights per-sample losses and reduces them as Keras's `reduction` says."""
+    if sample_weight is None and reduction == "sum_over_batch_size":  # the common case, first
+        return tg.reduce_mean(values) if values.ndim else values
     sw = None
     if sample_weight is not None:
         sw = _broadcast_weights(sample_weight, values)

@@ -164,7 +164,7 @@ def _sparse_softmax_xent(labels, logits):
 
 def _checked_sparse_xent(labels, logits):
     try:
-        return tg.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        return tg.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)
     except IndexError as exc:  # a label outside [0, classes): report it as bad input
         raise ValueError(f"sparse_categorical_crossentropy: {exc} (the model has {logits.shape[-1]} outputs, so "
                          f"labels must be integer class ids in [0, {logits.shape[-1]}))") from None
