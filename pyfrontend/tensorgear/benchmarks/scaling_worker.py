@@ -4,7 +4,10 @@ started alone (one rank) or by mpirun (several). Rank 0 writes a JSON result.
 argv: data.npz, epochs, global batch size, output .json
 """
 
+import argparse
+import importlib.util
 import json
+import os
 import statistics
 import sys
 import time
@@ -12,38 +15,38 @@ import time
 import numpy as np
 
 
+HIDDEN = 512
+
+
+def _train_worker():
+    """The training section's worker module (data loading and the timed Keras-style run)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_worker.py")
+    spec = importlib.util.spec_from_file_location("_tg_bench_train_worker", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(data_path, epochs, batch_size, out_path):
     import tensorgear as tg
     from tensorgear import keras
-    from tensorgear.keras import layers
 
+    worker = _train_worker()
     strategy = tg.distribute.MultiWorkerMirroredStrategy()
     world = strategy.world
-    with np.load(data_path) as f:
-        x = f["x_train"].reshape(len(f["x_train"]), 784).astype("float32") / 255
-        y = f["y_train"].astype("int64")
+    data = worker.load_data(data_path)
+    run = {}
     with strategy.scope():
-        keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((784,)), layers.Dense(512, activation="relu"),
-                                  layers.Dense(10, activation="softmax")])
-        model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-    epoch_s = []
-
-    class Clock(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.t = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            epoch_s.append(time.perf_counter() - self.t)
-
-    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0, callbacks=[Clock()])
-    steady = epoch_s[1:] or epoch_s
+        worker.train_keras_like(keras, data, argparse.Namespace(seed=0, hidden=HIDDEN, epochs=epochs,
+                                                                batch_size=batch_size), run)
+    n = len(data[0])
+    steady = run["epoch_s"][1:] or run["epoch_s"]
     result = {"ranks": world.size, "threads": tg.config.threading.get_intra_op_parallelism_threads(),
-              "epoch_s": epoch_s, "samples_per_s": len(x) / statistics.median(steady),
-              "step_ms": statistics.median(steady) / -(-len(x) // batch_size) * 1e3}
+              "epoch_s": run["epoch_s"], "samples_per_s": n / statistics.median(steady),
+              "step_ms": statistics.median(steady) / -(-n // batch_size) * 1e3}
     if world.size > 1:
-        result.update(_reduction_cost(world, [tuple(v.shape) for v in model.trainable_weights]))
+        shapes = [(784, HIDDEN), (HIDDEN,), (HIDDEN, 10), (10,)]  # the seeds' model's trainable weights
+        result.update(_reduction_cost(world, shapes))
     if world.rank == 0:
         with open(out_path, "w") as f:
             json.dump(result, f)

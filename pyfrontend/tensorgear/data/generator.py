@@ -6,7 +6,7 @@ import numpy as np
 from .. import nest
 from .elements import element_to_numpy, to_numpy
 from .nodes import Node
-from .spec import TensorSpec, dtype_name, spec_of_array
+from .spec import TensorSpec, dtype_name, spec_of_first_element
 
 
 class Generator(Node):
@@ -49,11 +49,7 @@ class Generator(Node):
         if self._signature is not None:
             return self._signature
         if self._spec_cache is None:
-            for elem in self.elements():
-                self._spec_cache = nest.map_structure(spec_of_array, elem, lists=False)
-                break
-            else:
-                raise ValueError("element_spec of an empty generator dataset is unknown")
+            self._spec_cache = spec_of_first_element(self.elements(), "an empty generator dataset")
         return self._spec_cache
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import _C
+from .. import _C, nest
 from .elements import to_numpy
 
 
@@ -57,3 +57,11 @@ def spec_of_array(a: np.ndarray, drop_leading: bool = False) -> TensorSpec:
     """The spec of ``a``, or with ``drop_leading`` of one of its slices."""
     shape = a.shape[1:] if drop_leading else a.shape
     return TensorSpec(shape, a.dtype.name)
+
+
+def spec_of_first_element(elements, what):
+    """The spec of the first element an iterator yields (how a dataset whose elements are
+    computed learns its element_spec); ValueError naming `what` when it yields none."""
+    for elem in elements:
+        return nest.map_structure(spec_of_array, elem, lists=False)
+    raise ValueError(f"element_spec of {what} is unknown")

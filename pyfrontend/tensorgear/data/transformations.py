@@ -11,7 +11,7 @@ from .. import nest
 from .cardinality import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, add_cardinalities
 from .elements import call_with_element, element_to_numpy, element_to_tensors, to_numpy
 from .nodes import Node, Unary
-from .spec import TensorSpec, dtype_name, spec_of_array
+from .spec import TensorSpec, dtype_name, spec_of_first_element
 
 
 class Batch(Unary):
@@ -105,11 +105,7 @@ class Map(Unary):
     def spec(self):
         # tf.data traces the function; here the spec is read off the first output.
         if self._spec_cache is None:
-            for elem in self.elements():
-                self._spec_cache = nest.map_structure(spec_of_array, elem, lists=False)
-                break
-            else:
-                raise ValueError("element_spec of a mapped empty dataset is unknown")
+            self._spec_cache = spec_of_first_element(self.elements(), "a mapped empty dataset")
         return self._spec_cache
 
 

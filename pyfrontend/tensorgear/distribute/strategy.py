@@ -13,7 +13,7 @@ import os
 
 import numpy as np
 
-from .. import _C
+from .. import _C, nest
 from .world import World, world
 
 _STACK = []
@@ -152,8 +152,6 @@ class DistributedDataset:
         self._dataset, self._world = dataset, w
 
     def __iter__(self):
-        from .. import nest
-
         for batch in self._dataset:
             yield nest.map_structure(self._part, batch)
 

@@ -4,7 +4,7 @@ Both average the gradients over the ranks before they are used (one Allreduce
 per dtype, see reducer.py), so every rank applies the same update.
 """
 
-from .. import _C
+from .. import _C, nest
 from .reducer import TensorSum
 from .world import world
 
@@ -44,8 +44,6 @@ class DistributedGradientTape:
     def gradient(self, target, sources, output_gradients=None, unconnected_gradients="none"):
         grads = self._tape.gradient(target, sources, output_gradients=output_gradients,
                                     unconnected_gradients=unconnected_gradients)
-        from .. import nest
-
         flat_sources = nest.flatten(sources)
         return nest.pack_sequence_as(sources, self._mean(nest.flatten(grads), flat_sources))
 

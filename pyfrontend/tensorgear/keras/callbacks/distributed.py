@@ -1,6 +1,8 @@
 """Horovod's Keras callbacks, for fit() without a strategy (DistributedOptimizer, a dataset
 sharded by hand)."""
 
+import numpy as np
+
 from ...distribute.collectives import broadcast_variables
 from ...distribute.world import world
 from .callback import Callback
@@ -23,8 +25,6 @@ class MetricAverageCallback(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or world().size == 1:
             return
-        import numpy as np
-
         keys = sorted(k for k, v in logs.items() if isinstance(v, (int, float)))
         values = world().allreduce_(np.array([float(logs[k]) for k in keys], np.float64)) / world().size
         logs.update(zip(keys, (float(v) for v in values)))

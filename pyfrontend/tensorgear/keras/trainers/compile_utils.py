@@ -153,12 +153,11 @@ class CompileMetrics:
     def make_updater(self, target_kind):
         """update(y, y_pred, sample_weight, batch_size) for the fit loop: built once, with the
         sparse-accuracy fast path when targets arrive as int64 class ids."""
-        from ..metrics.accuracy_metrics import SparseCategoricalAccuracy
+        def is_fast(m):
+            return target_kind == "sparse" and type(m) is metrics_module.SparseCategoricalAccuracy
 
-        fast = [m._update_sparse_fast for m in self.metrics
-                if target_kind == "sparse" and type(m) is SparseCategoricalAccuracy]
-        plain = [m.update_state for m in self.metrics
-                 if not (target_kind == "sparse" and type(m) is SparseCategoricalAccuracy)]
+        fast = [m._update_sparse_fast for m in self.metrics if is_fast(m)]
+        plain = [m.update_state for m in self.metrics if not is_fast(m)]
         weighted = [m.update_state for m in self.weighted_metrics]
 
         def update(y_true, y_pred, sample_weight, batch_size):

@@ -70,11 +70,8 @@ class DistributedStep(CompiledStep):
         if variables:
             grads = tape.gradient(weighted, variables, unconnected_gradients="zero")
             self.optimizer._apply_plan(self._plan, self._summed_gradients(grads))
-            for v, c in self._constraints:
-                v.assign(c(v))
-        self.tracker.update_state(loss, batch_size)
-        self._update_metrics(y, y_pred, sw, batch_size)
-        return self.logs
+            self._apply_constraints()
+        return self._record(loss, y, y_pred, sw, batch_size)
 
     def test(self, x, y, sw, batch_size):
         self._sync_structure(x)

@@ -87,17 +87,22 @@ class CompiledStep:
                 self.optimizer.apply(grads, variables)
             else:
                 self.optimizer._apply_plan(self._plan, grads)
-            for v, c in self._constraints:
-                v.assign(c(v))
-        self.tracker.update_state(loss, batch_size)
-        self._update_metrics(y, y_pred, sw, batch_size)
-        return self.logs
+            self._apply_constraints()
+        return self._record(loss, y, y_pred, sw, batch_size)
 
     def test(self, x, y, sw, batch_size):
         """Loss and metrics on a prepared batch, no update; returns the model's logs function."""
         if self._version != Layer.structure_version:
             self._has_regularization = self.model._has_regularization()
         loss, y_pred = self._forward(x, y, sw, False)
+        return self._record(loss, y, y_pred, sw, batch_size)
+
+    def _apply_constraints(self):
+        for v, c in self._constraints:
+            v.assign(c(v))
+
+    def _record(self, loss, y, y_pred, sw, batch_size):
+        """The batch's loss and predictions into the loss tracker and the metrics."""
         self.tracker.update_state(loss, batch_size)
         self._update_metrics(y, y_pred, sw, batch_size)
         return self.logs

@@ -142,30 +142,30 @@ class Trainer:
         """Whether the model's class, or the model itself, replaces Trainer's `name`."""
         return name in self.__dict__ or getattr(type(self), name) is not getattr(Trainer, name)
 
-    def make_train_function(self, force=False):
-        """The function fit() and train_on_batch() call per batch: (x, y, sample_weight, batch_size)
-        prepared by the data adapter -> a function returning the logs. Cached until compile()."""
-        if self.train_function is not None and not force:
-            return self.train_function
-        if self._overrides("train_step"):
-            def train_function(x, y, sw, batch_size):
-                return _logs_function(self.train_step((x, y, sw) if sw is not None else (x, y)))
+    def _make_batch_function(self, step_name, method, force):
+        """The cached per-batch function of fit ("train_step") or evaluate ("test_step"):
+        (x, y, sample_weight, batch_size) from the data adapter -> a function returning the logs."""
+        attr = step_name.replace("_step", "_function")
+        function = self.__dict__.get(attr)
+        if function is not None and not force:
+            return function
+        if self._overrides(step_name):
+            user_step = getattr(self, step_name)
+
+            def function(x, y, sw, batch_size):
+                return _logs_function(user_step((x, y, sw) if sw is not None else (x, y)))
         else:
-            train_function = self._step("fit").train
-        self.__dict__["train_function"] = train_function
-        return train_function
+            function = getattr(self._step(method), step_name[:-len("_step")])
+        self.__dict__[attr] = function
+        return function
+
+    def make_train_function(self, force=False):
+        """The function fit() and train_on_batch() call per batch. Cached until compile()."""
+        return self._make_batch_function("train_step", "fit", force)
 
     def make_test_function(self, force=False):
         """As make_train_function, for evaluate(), validation and test_on_batch()."""
-        if self.test_function is not None and not force:
-            return self.test_function
-        if self._overrides("test_step"):
-            def test_function(x, y, sw, batch_size):
-                return _logs_function(self.test_step((x, y, sw) if sw is not None else (x, y)))
-        else:
-            test_function = self._step("evaluate").test
-        self.__dict__["test_function"] = test_function
-        return test_function
+        return self._make_batch_function("test_step", "evaluate", force)
 
     def make_predict_function(self, force=False):
         """The function predict() calls per batch of inputs."""
