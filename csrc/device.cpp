@@ -1,5 +1,6 @@
 #include "device.h"
 
+#include <atomic>
 #include <cctype>
 
 #include "errors.h"
@@ -34,10 +35,19 @@ Device parse_device(const std::string& spec) {
 namespace {
 // The innermost tf.device scope of this thread (std::nullopt: none).
 thread_local std::optional<Device> t_scope;
+std::atomic<uint32_t> g_default{0};  // DeviceType << 16 | index
 }  // namespace
 
+void set_process_default_device(Device device) {
+  g_default.store(uint32_t(device.type) << 16 | uint16_t(device.index), std::memory_order_relaxed);
+}
+Device process_default_device() {
+  const uint32_t v = g_default.load(std::memory_order_relaxed);
+  return Device{DeviceType(v >> 16), int16_t(v & 0xFFFF)};
+}
+
 std::optional<Device> scope_device() { return t_scope; }
-Device default_device() { return t_scope.value_or(Device{}); }
+Device default_device() { return t_scope ? *t_scope : process_default_device(); }
 std::optional<Device> set_scope_device(std::optional<Device> device) {
   std::optional<Device> previous = t_scope;
   t_scope = device;

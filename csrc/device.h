@@ -25,7 +25,11 @@ Device parse_device(const std::string& spec);
 // ops and conversions from Python put new tensors there (default_device());
 // ops on existing tensors run where their inputs are.
 std::optional<Device> scope_device();
-Device default_device();  // the scope's device, else CPU:0
+Device default_device();  // the scope's device, else the process default
+// The process default outside any scope: CPU:0 until the Python package
+// makes it GPU:0 when a visible GPU is present (TensorFlow's placement).
+void set_process_default_device(Device device);
+Device process_default_device();
 // Enters (a device) or leaves (std::nullopt) a scope; returns the previous
 // value so that a scope can restore it.
 std::optional<Device> set_scope_device(std::optional<Device> device);

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "hd.h"
+
 // A fused multiply-add would round differently, so contraction must stay off.
 // The x86-64 baseline this file is built for has no FMA; where FMA exists
 // (-march=native, other architectures) GCC is told not to contract here, and
@@ -28,7 +30,7 @@ namespace tg::random_math {
 
 // log(x) for x in (0, 1] (normal numbers): x = m 2^e with m in [1/sqrt2, sqrt2],
 // log m = 2 atanh(s), s = (m-1)/(m+1), |s| <= 0.172, as an odd series in s.
-inline double log_unit(double x) {
+TG_HD inline double log_unit(double x) {
   TG_NO_CONTRACT
   uint64_t bits;
   std::memcpy(&bits, &x, sizeof bits);
@@ -52,7 +54,7 @@ inline double log_unit(double x) {
 
 // sin and cos of 2 pi u for u in [0, 1): the quadrant comes from 4u exactly,
 // the rest is an angle in [-pi/4, pi/4] for two Taylor polynomials.
-inline void sincos_2pi(double u, double& s, double& c) {
+TG_HD inline void sincos_2pi(double u, double& s, double& c) {
   TG_NO_CONTRACT
   const double v = 4.0 * u;
   const double q = std::floor(v + 0.5);
@@ -75,7 +77,7 @@ inline void sincos_2pi(double u, double& s, double& c) {
 }
 
 // Box–Muller: u1 in (0, 1], u2 in [0, 1) to two independent standard normals.
-inline void box_muller(double u1, double u2, double& z0, double& z1) {
+TG_HD inline void box_muller(double u1, double u2, double& z0, double& z1) {
   TG_NO_CONTRACT
   const double r = std::sqrt(-2.0 * log_unit(u1));
   double s, c;
@@ -85,16 +87,16 @@ inline void box_muller(double u1, double u2, double& z0, double& z1) {
 }
 
 // ---- bits to numbers -------------------------------------------------------------
-inline float u01f(uint32_t x) { return float(x >> 8) * 0x1p-24f; }  // [0, 1)
-inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
-inline double u01d(uint32_t hi, uint32_t lo) { return double(bits64(hi, lo) >> 11) * 0x1p-53; }
-inline double u01d_open0(uint32_t hi, uint32_t lo) { return double((bits64(hi, lo) >> 11) + 1) * 0x1p-53; }
-inline double u32_open0(uint32_t x) { return (double(x) + 1.0) * 0x1p-32; }  // (0, 1]
-inline double u32(uint32_t x) { return double(x) * 0x1p-32; }               // [0, 1)
+TG_HD inline float u01f(uint32_t x) { return float(x >> 8) * 0x1p-24f; }  // [0, 1)
+TG_HD inline uint64_t bits64(uint32_t hi, uint32_t lo) { return (uint64_t(hi) << 32) | lo; }
+TG_HD inline double u01d(uint32_t hi, uint32_t lo) { return double(bits64(hi, lo) >> 11) * 0x1p-53; }
+TG_HD inline double u01d_open0(uint32_t hi, uint32_t lo) { return double((bits64(hi, lo) >> 11) + 1) * 0x1p-53; }
+TG_HD inline double u32_open0(uint32_t x) { return (double(x) + 1.0) * 0x1p-32; }  // (0, 1]
+TG_HD inline double u32(uint32_t x) { return double(x) * 0x1p-32; }               // [0, 1)
 
 // shift + scale * x, rounded twice (never fused), for the final affine maps.
 template <class T>
-inline T shift_scale(T shift, T scale, T x) {
+TG_HD inline T shift_scale(T shift, T scale, T x) {
   TG_NO_CONTRACT
   const T y = scale * x;
   return shift + y;

@@ -25,12 +25,9 @@ namespace {
 
 constexpr size_t kAlign = 64;
 
-// Size classes: powers of two up to 4 KiB, then four steps per power of two
-// (at most 25% slack). Each class has an index, so the free lists are a flat
-// array rather than a map.
-constexpr int kMaxClasses = 4 * 64 + 16;
+}  // namespace
 
-int class_index(size_t n, size_t* cls) {
+int size_class(size_t n, size_t* cls) {
   if (n <= 64) { *cls = 64; return 0; }
   if (n <= 4096) {
     int i = 0;
@@ -47,6 +44,8 @@ int class_index(size_t n, size_t* cls) {
   return 7 + (lg - 12) * 4 + int(k - 1);
 }
 
+namespace {
+
 // A tiny spin lock: the critical sections are a few loads and stores, far
 // shorter than a futex round trip.
 class SpinLock {
@@ -59,7 +58,7 @@ class SpinLock {
 
 struct Cache {
   SpinLock mu;
-  std::vector<void*> free_blocks[kMaxClasses];
+  std::vector<void*> free_blocks[kMaxSizeClasses];
   AllocatorStats stats;
 };
 
@@ -77,10 +76,10 @@ CachingAllocator& CachingAllocator::instance() {
   return a;
 }
 
-void* CachingAllocator::allocate(size_t nbytes, size_t* capacity) {
+void* CachingAllocator::allocate(size_t nbytes, int, size_t* capacity) {
   if (nbytes > (size_t(1) << 60)) throw OutOfMemory(str("cannot allocate ", nbytes, " bytes"));
   size_t cls = 0;
-  const int idx = class_index(nbytes == 0 ? 1 : nbytes, &cls);
+  const int idx = size_class(nbytes == 0 ? 1 : nbytes, &cls);
   Cache& c = cache();
   {
     std::lock_guard<SpinLock> lock(c.mu);
@@ -112,10 +111,10 @@ void* CachingAllocator::allocate(size_t nbytes, size_t* capacity) {
   return p;
 }
 
-void CachingAllocator::release(void* p, size_t capacity) {
+void CachingAllocator::release(void* p, size_t capacity, int) {
   Cache& c = cache();
   size_t cls = 0;
-  const int idx = class_index(capacity, &cls);
+  const int idx = size_class(capacity, &cls);
   std::lock_guard<SpinLock> lock(c.mu);
   c.stats.bytes_in_use -= capacity;
   if (capacity <= kMaxCachedBlock && c.stats.bytes_cached + capacity <= kMaxCachedTotal) {
@@ -137,10 +136,16 @@ void CachingAllocator::empty_cache() {
   c.stats.bytes_cached = 0;
 }
 
-AllocatorStats CachingAllocator::stats() const {
+AllocatorStats CachingAllocator::stats(int) const {
   Cache& c = cache();
   std::lock_guard<SpinLock> lock(c.mu);
   return c.stats;
+}
+
+void CachingAllocator::reset_peak(int) {
+  Cache& c = cache();
+  std::lock_guard<SpinLock> lock(c.mu);
+  c.stats.peak_bytes_in_use = c.stats.bytes_in_use;
 }
 
 namespace {
@@ -160,7 +165,7 @@ Allocator& allocator_for(Device device) {
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
   Allocator& allocator = allocator_for(device);
   auto s = std::make_shared<Storage>(Passkey{});
-  s->data_ = allocator.allocate(nbytes, &s->capacity_);
+  s->data_ = allocator.allocate(nbytes, device.index, &s->capacity_);
   s->allocator_ = &allocator;
   s->nbytes_ = nbytes;
   s->device_ = device;
@@ -177,7 +182,7 @@ std::shared_ptr<Storage> Storage::wrap(void* data, size_t nbytes, std::shared_pt
 }
 
 Storage::~Storage() {
-  if (allocator_ && data_) allocator_->release(data_, capacity_);
+  if (allocator_ && data_) allocator_->release(data_, capacity_, device_.index);
 }
 
 }  // namespace tg

@@ -15,10 +15,11 @@ class CachingAllocator final : public Allocator {
  public:
   static CachingAllocator& instance();
   // 64-byte aligned; throws OutOfMemory with the size in the message.
-  void* allocate(size_t nbytes, size_t* capacity) override;
-  void release(void* p, size_t capacity) override;
+  void* allocate(size_t nbytes, int index, size_t* capacity) override;
+  void release(void* p, size_t capacity, int index) override;
   void empty_cache() override;
-  AllocatorStats stats() const override;
+  AllocatorStats stats(int index) const override;
+  void reset_peak(int index) override;
   // Largest size that is cached at all; bigger blocks go straight back to the OS.
   static constexpr size_t kMaxCachedBlock = size_t(1) << 30;
   static constexpr size_t kMaxCachedTotal = size_t(2) << 30;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "backend/cpu/copy.h"
+#include "op/registry.h"
 #include "ops.h"
 #include "parallel.h"
 
@@ -130,11 +131,24 @@ int64_t Tensor::item_int() const {
 
 void copy_into(const Tensor& src, const Tensor& dst) {
   TG_CHECK(src.shape() == dst.shape(), ValueError, "copy: shapes ", src.shape(), " and ", dst.shape(), " differ");
-  // Host memory only: copies on or between other devices are to_device and
-  // the table's identity, whose kernels that device's backend provides.
-  TG_CHECK(src.device().type == DeviceType::CPU && dst.device().type == DeviceType::CPU, NotImplementedError,
-           "copy from ", src.device().name(), " into ", dst.device().name(), ": in-place copies on ",
-           "a device other than the CPU are not supported yet");
+  if (dst.device().type != DeviceType::CPU || src.device().type != DeviceType::CPU) {
+    // On another device: the source moves there first (to_device), then that
+    // backend's strided copy writes it in place.
+    const Tensor s = src.device() == dst.device() ? src : ops::to_device(src, dst.device());
+    if (dst.device().type == DeviceType::CPU) return copy_into(s, dst);
+    const StridedCopyFn copy = op::strided_copy_for(dst.device().type);
+    TG_CHECK(copy != nullptr, NotImplementedError, "copy into ", dst.device().name(),
+             ": no in-place copy kernel for that device in this build");
+    ArrayArg a, b;
+    a.data = s.raw();
+    a.dtype = s.dtype();
+    a.strides = s.strides().data();
+    b.data = dst.raw();
+    b.dtype = dst.dtype();
+    b.strides = dst.strides().data();
+    if (dst.numel() > 0) copy(dst.device().index, a, b, dst.shape().data(), int(dst.ndim()));
+    return;
+  }
   cpu::copy_strided(src.raw(), src.dtype(), src.strides(), dst.raw(), dst.dtype(), dst.strides(), src.shape());
 }
 

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "backend/update.h"
 #include "op/registry.h"
 
 namespace tg::host_gpu {
@@ -23,7 +24,7 @@ namespace {
 
 class HostGpuAllocator final : public Allocator {
  public:
-  void* allocate(size_t nbytes, size_t* capacity) override {
+  void* allocate(size_t nbytes, int, size_t* capacity) override {
     const size_t n = (nbytes + 63) / 64 * 64;
     void* p = std::aligned_alloc(64, n == 0 ? 64 : n);
     if (!p) throw OutOfMemory(str("stand-in GPU: failed to allocate ", nbytes, " bytes"));
@@ -34,15 +35,19 @@ class HostGpuAllocator final : public Allocator {
     stats_.misses++;
     return p;
   }
-  void release(void* p, size_t capacity) override {
+  void release(void* p, size_t capacity, int) override {
     std::free(p);
     std::lock_guard<std::mutex> lock(mu_);
     stats_.bytes_in_use -= capacity;
   }
   void empty_cache() override {}
-  AllocatorStats stats() const override {
+  AllocatorStats stats(int) const override {
     std::lock_guard<std::mutex> lock(mu_);
     return stats_;
+  }
+  void reset_peak(int) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    stats_.peak_bytes_in_use = stats_.bytes_in_use;
   }
 
  private:
@@ -61,6 +66,8 @@ void install() {
   std::call_once(once, [] {
     static HostGpuAllocator allocator;
     set_allocator(DeviceType::CUDA, &allocator);
+    op::clear_kernels(DeviceType::CUDA);
+    clear_update_kernels(DeviceType::CUDA);
     for (int d = 0; d < kNumDTypes; ++d) op::register_kernel(op::OpId::ToDevice, DeviceType::CUDA, DType(d), &transfer);
     for (op::OpId id : {op::OpId::Add, op::OpId::Multiply})
       op::register_kernel(id, DeviceType::CUDA, DType::Float32, op::def(id).kernels[int(DeviceType::CPU)][int(DType::Float32)]);

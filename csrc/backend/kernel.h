@@ -66,6 +66,7 @@ constexpr int kMaxAux = 2;
 
 struct KernelCall {
   uint16_t op = 0;           // op::OpId of the op being run
+  int16_t device = 0;        // index of the device whose kernel runs (its type picked the column)
   // The iteration shape: the output's for element-wise ops, the input's for
   // reductions.
   const int64_t* shape = nullptr;
@@ -82,5 +83,14 @@ struct KernelCall {
 };
 
 using KernelFn = void (*)(const KernelCall& call);
+
+// Strided memory into strided memory on one device, converting the dtype:
+// copy_into on a device other than the CPU (a Variable's writes, slice
+// assignment). Both operands' strides are over `shape`.
+using StridedCopyFn = void (*)(int device, const ArrayArg& src, const ArrayArg& dst, const int64_t* shape, int ndim);
+
+// Waits until the work queued on a device is done (before another library
+// reads its memory: DLPack export; timing).
+using SynchronizeFn = void (*)(int device);
 
 }  // namespace tg

@@ -16,6 +16,11 @@ void register_update_kernel(UpdateKind kind, DeviceType device, DType dtype, Upd
   g_kernels[int(kind)][int(device)][int(dtype)] = fn;
 }
 
+void clear_update_kernels(DeviceType device) {
+  for (auto& kind : g_kernels)
+    for (auto& fn : kind[int(device)]) fn = nullptr;
+}
+
 UpdateKernelFn update_kernel_for(UpdateKind kind, Device device, DType dtype) {
   const UpdateKernelFn k = g_kernels[int(kind)][int(device.type)][int(dtype)];
   TG_CHECK(k != nullptr, NotImplementedError, "optimizer update '", kNames[int(kind)], "' has no ",

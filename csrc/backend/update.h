@@ -26,6 +26,7 @@ struct UpdateParams {
 
 struct UpdateCall {
   UpdateKind kind = UpdateKind::Sgd;
+  int16_t device = 0;            // index of the variable's device
   DType dtype = DType::Float32;  // of the variable, the gradient and every slot
   // All dense, n elements each; the slots an update does not use are null.
   void* w = nullptr;
@@ -43,6 +44,7 @@ using UpdateKernelFn = void (*)(const UpdateCall& call);
 // name: "sgd", "rmsprop", "adam", "adagrad", "adadelta".
 const char* update_name(UpdateKind kind);
 void register_update_kernel(UpdateKind kind, DeviceType device, DType dtype, UpdateKernelFn fn);
+void clear_update_kernels(DeviceType device);  // see op::clear_kernels
 // The kernel for (update, device, dtype); NotImplementedError naming all three
 // when the slot is empty.
 UpdateKernelFn update_kernel_for(UpdateKind kind, Device device, DType dtype);

@@ -122,6 +122,14 @@ void bind_creation(py::module_& m) {
     const std::optional<Device> previous = set_scope_device(d);
     return previous ? py::object(py::str(previous->name())) : py::object(py::none());
   }, "device"_a);
+  // Where tensors go outside any tf.device scope (tg.config sets GPU:0 when
+  // one is visible).
+  m.def("_set_default_device", [](const std::string& device) {
+    const Device d = parse_device(device);
+    if (d.type != DeviceType::CPU) allocator_for(d);  // ValueError when this build has no backend for it
+    set_process_default_device(d);
+  }, "device"_a);
+  m.def("_default_device", []() { return process_default_device().name(); });
 }
 
 }  // namespace tg::py_bind

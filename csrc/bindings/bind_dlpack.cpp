@@ -10,7 +10,11 @@
 #include <cstring>
 
 #include "bindings/common.h"
+#ifdef TG_WITH_CUDA
+#include "tg_cuda.h"
+#endif
 #include "dlpack.h"
+#include "op/registry.h"
 
 namespace tg::py_bind {
 
@@ -174,9 +178,13 @@ Tensor import_capsule(py::handle cap) {
     dl = &static_cast<DLManagedTensor*>(managed)->dl_tensor;
   }
   // Checks first: until the capsule is renamed, its destructor owns the producer's memory.
-  if (dl->device.device_type != kDLCPU && dl->device.device_type != kDLCUDAHost)
+  Device where{};
+  if (dl->device.device_type == kDLCUDA && has_allocator(DeviceType::CUDA)) {
+    where = Device{DeviceType::CUDA, int16_t(dl->device.device_id)};
+  } else if (dl->device.device_type != kDLCPU && dl->device.device_type != kDLCUDAHost) {
     buffer_error(str("from_dlpack: tensors on DLPack device type ", int(dl->device.device_type),
-                     " are not supported; only CPU memory can be imported"));
+                     " are not supported; CPU memory and, with a GPU present, CUDA memory can be imported"));
+  }
   const DType dt = from_dl_dtype(dl->dtype);
   TG_CHECK(dl->ndim >= 0 && dl->ndim <= 64, ValueError, "from_dlpack: invalid ndim ", dl->ndim);
   Shape shape(dl->shape, dl->shape + dl->ndim);
@@ -203,7 +211,7 @@ Tensor import_capsule(py::handle cap) {
     keep = producer_keepalive(static_cast<DLManagedTensor*>(managed));
     PyCapsule_SetName(cap.ptr(), kLegacyUsed);
   }
-  auto storage = Storage::wrap(base, nbytes, std::move(keep), Device{});
+  auto storage = Storage::wrap(base, nbytes, std::move(keep), where);
   return Tensor::from_storage(std::move(storage), std::move(shape), std::move(strides), -lo, dt);
 }
 
@@ -216,15 +224,21 @@ void bind_dlpack(py::module_& m) {
   cls.def("__dlpack__", [](const std::shared_ptr<TensorImpl>& self, py::object stream, py::object max_version,
                            py::object dl_device, py::object copy) {
     Tensor t(self);
-    TG_CHECK(t.device().type == DeviceType::CPU, ValueError, "__dlpack__: only CPU tensors can be exported, this one is on ",
-             t.device().name());
-    if (!stream.is_none() && !(PyLong_Check(stream.ptr()) && stream.cast<int64_t>() == -1))
+    const bool on_cpu = t.device().type == DeviceType::CPU;
+    const bool no_sync = !stream.is_none() && PyLong_Check(stream.ptr()) && stream.cast<int64_t>() == -1;
+    if (on_cpu && !stream.is_none() && !no_sync)
       throw ValueError(str("__dlpack__: stream must be None for CPU tensors, got ", std::string(py::repr(stream))));
     if (!dl_device.is_none()) {
       auto dev = dl_device.cast<std::pair<int64_t, int64_t>>();
-      if (dev.first != kDLCPU || dev.second != 0)
-        buffer_error(str("__dlpack__: cannot export a CPU tensor to DLPack device (", dev.first, ", ", dev.second, ")"));
+      const DLDevice own = to_dl_device(t.device());
+      if (dev.first != int64_t(own.device_type) || dev.second != int64_t(own.device_id))
+        buffer_error(str("__dlpack__: cannot export a tensor on ", t.device().name(), " to DLPack device (", dev.first,
+                         ", ", dev.second, ")"));
     }
+    // The consumer reads on its own stream: everything queued on ours that
+    // writes this tensor finishes first (stream -1: the consumer orders it).
+    if (!on_cpu && !no_sync)
+      if (const SynchronizeFn sync = op::synchronize_for(t.device().type)) sync(t.device().index);
     bool versioned = false;
     if (!max_version.is_none()) versioned = max_version.cast<std::pair<int64_t, int64_t>>().first >= 1;
     const bool want_copy = !copy.is_none() && copy.cast<bool>();
@@ -255,14 +269,21 @@ void bind_dlpack(py::module_& m) {
     if (PyCapsule_CheckExact(obj.ptr())) {
       cap = py::reinterpret_borrow<py::object>(obj);
     } else if (py::hasattr(obj, "__dlpack__")) {
+      py::object consumer_stream = py::none();
       if (py::hasattr(obj, "__dlpack_device__")) {
         auto dev = obj.attr("__dlpack_device__")().cast<std::pair<int64_t, int64_t>>();
-        if (dev.first != kDLCPU && dev.first != kDLCUDAHost)
+        const bool gpu = dev.first == kDLCUDA && has_allocator(DeviceType::CUDA);
+        if (dev.first != kDLCPU && dev.first != kDLCUDAHost && !gpu)
           buffer_error(str("from_dlpack: the object lives on DLPack device (", dev.first, ", ", dev.second,
-                           "); only CPU memory can be imported"));
+                           "); CPU memory and, with a GPU present, CUDA memory can be imported"));
+#ifdef TG_WITH_CUDA
+        // The producer orders its pending writes before our stream's work.
+        if (gpu) consumer_stream = py::int_(reinterpret_cast<intptr_t>(cuda::stream_handle(int(dev.second))));
+#endif
       }
       try {
         py::dict kw;
+        if (!consumer_stream.is_none()) kw["stream"] = consumer_stream;
         kw["max_version"] = py::make_tuple(kMajorVersion, kMinorVersion);
         if (!copy.is_none()) kw["copy"] = copy;
         cap = obj.attr("__dlpack__")(**kw);
@@ -277,7 +298,7 @@ void bind_dlpack(py::module_& m) {
     }
     Tensor t = import_capsule(cap);
     if (!producer_copied && !copy.is_none() && copy.cast<bool>()) {
-      Tensor c = Tensor::empty(t.shape(), t.dtype());
+      Tensor c = Tensor::empty(t.shape(), t.dtype(), t.device());
       copy_into(t, c);
       t = c;
     }

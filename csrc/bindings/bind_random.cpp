@@ -175,7 +175,9 @@ void bind_random(py::module_& m) {
 
   // The raw generator, for known-answer tests against the published vectors.
   m.def("_philox4x32_10", [](std::array<uint32_t, 4> counter, std::array<uint32_t, 2> key) {
-    return philox::philox4x32_10(counter, key[0], key[1]);
+    const philox::Block out =
+        philox::philox4x32_10(philox::Block{{counter[0], counter[1], counter[2], counter[3]}}, key[0], key[1]);
+    return std::array<uint32_t, 4>{out[0], out[1], out[2], out[3]};
   }, "counter"_a, "key"_a);
 
   // For tg.nn.dropout / keras Dropout: a mask of 0 and 1/(1-rate).

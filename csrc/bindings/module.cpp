@@ -6,6 +6,8 @@
 
 #include "bindings/common.h"
 #include "backend/host_gpu.h"
+#include "backend/reduce_plan.h"
+#include "backend/strided_index.h"
 #include "op/registry.h"
 #include "parallel.h"
 #include "simd/dispatch.h"
@@ -81,6 +83,40 @@ void bind_system(py::module_& m) {
     }
     throw tg::ValueError("no op named '" + op_name + "' in the op table");
   });
+  m.def("_offset_calc_probe", [](const std::vector<int64_t>& shape, const std::vector<std::vector<int64_t>>& strides) {
+    // Test hook: the offsets the GPU kernels compute (backend/strided_index.h)
+    // for two operands over `shape`, every linear index in order, and the
+    // number of dimensions left after merging.
+    TG_CHECK(strides.size() == 2, ValueError, "_offset_calc_probe: expected two stride lists");
+    for (const auto& s : strides)
+      TG_CHECK(s.size() == shape.size(), ValueError, "_offset_calc_probe: strides ", s, " for shape ", shape);
+    const int64_t* rows[2] = {strides[0].data(), strides[1].data()};
+    OffsetCalc<2> calc;
+    if (!make_offset_calc<2>(shape.data(), int(shape.size()), rows, calc)) throw NotImplementedError("too many dimensions");
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::vector<int64_t> a(static_cast<size_t>(n)), b(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t off[2];
+      calc.offsets(i, off);
+      a[size_t(i)] = off[0];
+      b[size_t(i)] = off[1];
+    }
+    return py::make_tuple(a, b, calc.ndim);
+  }, py::arg("shape"), py::arg("strides"));
+  m.def("_reduce_plan_probe", [](const std::vector<int64_t>& shape, const std::vector<int64_t>& strides,
+                                 const std::vector<int64_t>& axes) {
+    // Test hook: the GPU reductions' plan (backend/reduce_plan.h) as the
+    // input offsets folded into each output, in output order, and its kind.
+    TG_CHECK(strides.size() == shape.size(), ValueError, "_reduce_plan_probe: strides ", strides, " for shape ", shape);
+    ReducePlan plan;
+    if (!make_reduce_plan(shape.data(), strides.data(), int(shape.size()), axes.data(), int(axes.size()), plan))
+      throw NotImplementedError("too many dimensions");
+    std::vector<std::vector<int64_t>> folds(size_t(plan.kept));
+    for (int64_t j = 0; j < plan.kept; ++j)
+      for (int64_t k = 0; k < plan.count; ++k) folds[size_t(j)].push_back(plan.out.offset(j) + plan.red.offset(k));
+    return py::make_tuple(folds, plan.kind == ReduceKind::Rows ? "rows" : "cols");
+  }, py::arg("shape"), py::arg("strides"), py::arg("axes"));
   m.def("_parallel_probe", [](int64_t chunks, int64_t throw_at, int64_t nested) {
     // Test hook: runs `chunks` chunks on the pool and reports, per chunk, how
     // many times it ran and whether it ran on the calling thread; a chunk
@@ -127,8 +163,29 @@ void bind_system(py::module_& m) {
     return 0;
 #endif
   }, "Number of usable CUDA devices (0 without a driver or GPU)");
-  m.def("allocator_stats", []() {
-    auto s = CachingAllocator::instance().stats();
+  m.def("cuda_device_name", [](int index) {
+#ifdef TG_WITH_CUDA
+    return cuda::device_name(index);
+#else
+    return std::string();
+#endif
+  }, py::arg("index") = 0, "The GPU's name as the driver reports it ('' when there is none)");
+  m.def("cuda_synchronize", [](int index) {
+#ifdef TG_WITH_CUDA
+    py::gil_scoped_release release;
+    cuda::synchronize(index);
+#else
+    throw ValueError(str("cuda_synchronize: no CUDA backend in this build (GPU:", index, ")"));
+#endif
+  }, py::arg("index") = 0, "Waits for every kernel queued on a GPU (for timing; reads of values sync by themselves)");
+  m.def("_add_cublas_search_path", [](const std::string& dir) {
+#ifdef TG_WITH_CUDA
+    cuda::add_cublas_search_path(dir);
+#endif
+  }, py::arg("dir"), "A folder where cuBLAS may be found (the Python package passes NVIDIA's pip wheels' lib folders)");
+  m.def("allocator_stats", [](const std::string& device) {
+    const Device dev = parse_device(device);
+    const AllocatorStats s = allocator_for(dev).stats(dev.index);
     py::dict d;
     d["bytes_in_use"] = s.bytes_in_use;
     d["bytes_cached"] = s.bytes_cached;
@@ -136,8 +193,13 @@ void bind_system(py::module_& m) {
     d["hits"] = s.hits;
     d["misses"] = s.misses;
     return d;
-  });
-  m.def("empty_cache", []() { CachingAllocator::instance().empty_cache(); });
+  }, py::arg("device") = "CPU:0", "The memory allocator of a device: bytes in use, cached and at peak; cache hits and misses");
+  m.def("reset_peak_memory", [](const std::string& device) {
+    const Device dev = parse_device(device);
+    allocator_for(dev).reset_peak(dev.index);
+  }, py::arg("device") = "CPU:0");
+  m.def("empty_cache", [](const std::string& device) { allocator_for(parse_device(device)).empty_cache(); },
+        py::arg("device") = "CPU:0");
 }
 
 }  // namespace tg::py_bind

@@ -162,6 +162,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   if (numel > 0) {
     KernelCall call;
     call.op = uint16_t(id);
+    call.device = r.kernel_device.value_or(device).index;
     call.shape = call_shape.data();
     call.ndim = int(call_shape.size());
     call.numel = call_numel;

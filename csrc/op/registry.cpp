@@ -4,6 +4,9 @@
 
 #include "backend/cpu/register.h"
 #include "errors.h"
+#ifdef TG_WITH_CUDA
+#include "tg_cuda.h"
+#endif
 
 namespace tg::op {
 
@@ -47,6 +50,24 @@ void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn) {
   table()[int(id)].kernels[int(device)][int(dtype)] = fn;
 }
 
+namespace {
+StridedCopyFn g_strided_copy[kNumDeviceTypes] = {};
+SynchronizeFn g_synchronize[kNumDeviceTypes] = {};
+}  // namespace
+
+void register_synchronize(DeviceType device, SynchronizeFn fn) { g_synchronize[int(device)] = fn; }
+SynchronizeFn synchronize_for(DeviceType device) { return g_synchronize[int(device)]; }
+
+void register_strided_copy(DeviceType device, StridedCopyFn fn) { g_strided_copy[int(device)] = fn; }
+StridedCopyFn strided_copy_for(DeviceType device) { return g_strided_copy[int(device)]; }
+
+void clear_kernels(DeviceType device) {
+  g_strided_copy[int(device)] = nullptr;
+  g_synchronize[int(device)] = nullptr;
+  for (int i = 0; i < kNumOps; ++i)
+    for (int d = 0; d < kNumDTypes; ++d) table()[i].kernels[int(device)][d] = nullptr;
+}
+
 KernelFn kernel_for(OpId id, Device device, DType dtype) {
   KernelFn k = table()[int(id)].kernels[int(device.type)][int(dtype)];
   TG_CHECK(k != nullptr, NotImplementedError, "op '", kNames[int(id)], "' has no ", device_type_name(device.type),
@@ -84,6 +105,9 @@ void init() {
     define_linalg();
     define_dense();
     cpu::register_all();
+#ifdef TG_WITH_CUDA
+    cuda::register_all();
+#endif
   });
 }
 

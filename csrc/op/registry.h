@@ -118,6 +118,15 @@ void define(OpId id, int arity, InferFn infer, GradRule grad, uint8_t saves, uin
 // A view op: one input of any dtype, any device.
 void define_view(OpId id, ViewFn view, GradRule grad);
 void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn);
+// copy_into's kernel for a device type other than the CPU (null: none).
+void register_strided_copy(DeviceType device, StridedCopyFn fn);
+StridedCopyFn strided_copy_for(DeviceType device);
+// A device type's wait for its queued work (null: nothing to wait for).
+void register_synchronize(DeviceType device, SynchronizeFn fn);
+SynchronizeFn synchronize_for(DeviceType device);
+// Empties a device type's column (the stand-in test GPU replaces a CUDA
+// build's column, registered on a machine without a GPU, with its own).
+void clear_kernels(DeviceType device);
 
 // The kernel for (op, device, dtype); NotImplementedError naming all three
 // when the slot is empty.

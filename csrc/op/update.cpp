@@ -7,6 +7,7 @@ void run_update(UpdateKind kind, const Tensor& w, const Tensor& g,
   const UpdateKernelFn kernel = update_kernel_for(kind, w.device(), w.dtype());
   UpdateCall call;
   call.kind = kind;
+  call.device = w.device().index;
   call.dtype = w.dtype();
   call.w = w.raw();
   call.g = g.raw();

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <cstring>
 
-#define TG_INLINE inline __attribute__((always_inline))
+#include "hd.h"
+
+#define TG_INLINE TG_HD_INLINE
 
 namespace tg::simd::TG_ARCH {
 

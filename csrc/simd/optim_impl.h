@@ -1,109 +1,55 @@
 // Definitions of the optimizer update loops (formulas in ops_optim.h; the
-// arithmetic follows Keras 3's update_step of each optimizer). Included only
-// by loops_arch.cpp, so each level's compiler flags vectorise them.
+// per-element arithmetic, shared with the CUDA kernels, is in
+// simd/optim_element.h). Included only by loops_arch.cpp, so each level's
+// compiler flags vectorise them.
 #pragma once
-#include <algorithm>
-#include <cmath>
+#include <cstdint>
 
 #include "simd/optim.h"
+#include "simd/optim_element.h"
 
 namespace tg::simd::TG_ARCH {
 
-// ---- element loops ------------------------------------------------------------
+// ---- element loops: the steps of simd/optim_element.h over dense arrays ----------
+// `unused` stands in for a slot the options leave out (its pointer is null);
+// the step never touches it.
 
 template <class T, bool Momentum, bool Nesterov>
 inline void sgd_loop(T* __restrict w, const T* __restrict g, T* __restrict m, int64_t n, const UpdateParams& p) {
-  const T lr = T(p.lr), decay = T(p.decay), mom = T(p.a);
-  for (int64_t i = 0; i < n; ++i) {
-    T wi = w[i] - w[i] * decay;
-    if constexpr (Momentum) {
-      T mi = m[i] * mom - g[i] * lr;
-      m[i] = mi;
-      if constexpr (Nesterov) wi += mi * mom - g[i] * lr;
-      else wi += mi;
-    } else {
-      wi -= g[i] * lr;
-    }
-    w[i] = wi;
-  }
+  const SgdCoeffs<T> k(p);
+  T unused{};
+  for (int64_t i = 0; i < n; ++i) sgd_step<T, Momentum, Nesterov>(w[i], g[i], Momentum ? m[i] : unused, k);
 }
 
 template <class T, bool Centered, bool Momentum>
 inline void rmsprop_loop(T* __restrict w, const T* __restrict g, T* __restrict v, T* __restrict avg,
                          T* __restrict m, int64_t n, const UpdateParams& p) {
-  const T lr = T(p.lr), decay = T(p.decay), rho = T(p.a), one_minus_rho = T(1 - p.a), mom = T(p.b),
-          eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    T wi = w[i] - w[i] * decay;
-    const T vi = rho * v[i] + one_minus_rho * (gi * gi);
-    v[i] = vi;
-    T denom;
-    if constexpr (Centered) {
-      const T ai = rho * avg[i] + one_minus_rho * gi;
-      avg[i] = ai;
-      denom = vi - ai * ai + eps;
-    } else {
-      denom = vi + eps;
-    }
-    const T inc = (lr * gi) / std::sqrt(denom);
-    if constexpr (Momentum) {
-      const T mi = mom * m[i] + inc;
-      m[i] = mi;
-      wi -= mi;
-    } else {
-      wi -= inc;
-    }
-    w[i] = wi;
-  }
+  const RmsPropCoeffs<T> k(p);
+  T unused{};
+  for (int64_t i = 0; i < n; ++i)
+    rmsprop_step<T, Centered, Momentum>(w[i], g[i], v[i], Centered ? avg[i] : unused, Momentum ? m[i] : unused, k);
 }
 
 template <class T, bool Amsgrad>
 inline void adam_loop(T* __restrict w, const T* __restrict g, T* __restrict m, T* __restrict v, T* __restrict vhat,
                       int64_t n, const UpdateParams& p) {
-  // p.lr holds alpha = lr * sqrt(1 - b2^t) / (1 - b1^t); p.decay uses the raw lr.
-  const T alpha = T(p.lr), decay = T(p.decay), one_minus_b1 = T(1 - p.a), one_minus_b2 = T(1 - p.b),
-          eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    T wi = w[i] - w[i] * decay;
-    const T mi = m[i] + (gi - m[i]) * one_minus_b1;
-    T vi = v[i] + (gi * gi - v[i]) * one_minus_b2;
-    m[i] = mi;
-    v[i] = vi;
-    if constexpr (Amsgrad) {
-      vi = std::max(vhat[i], vi);
-      vhat[i] = vi;
-    }
-    wi -= (mi * alpha) / (std::sqrt(vi) + eps);
-    w[i] = wi;
-  }
+  const AdamCoeffs<T> k(p);
+  T unused{};
+  for (int64_t i = 0; i < n; ++i) adam_step<T, Amsgrad>(w[i], g[i], m[i], v[i], Amsgrad ? vhat[i] : unused, k);
 }
 
 template <class T>
 inline void adagrad_loop(T* __restrict w, const T* __restrict g, T* __restrict acc, int64_t n,
                          const UpdateParams& p) {
-  const T lr = T(p.lr), decay = T(p.decay), eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    const T ai = acc[i] + gi * gi;
-    acc[i] = ai;
-    w[i] = (w[i] - w[i] * decay) - (lr * gi) / std::sqrt(ai + eps);
-  }
+  const AdagradCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) adagrad_step<T>(w[i], g[i], acc[i], k);
 }
 
 template <class T>
 inline void adadelta_loop(T* __restrict w, const T* __restrict g, T* __restrict acc_g, T* __restrict acc_d,
                           int64_t n, const UpdateParams& p) {
-  const T lr = T(p.lr), decay = T(p.decay), rho = T(p.a), one_minus_rho = T(1 - p.a), eps = T(p.c);
-  for (int64_t i = 0; i < n; ++i) {
-    const T gi = g[i];
-    const T ag = rho * acc_g[i] + one_minus_rho * (gi * gi);
-    acc_g[i] = ag;
-    const T d = -(std::sqrt(acc_d[i] + eps) * gi) / std::sqrt(ag + eps);
-    acc_d[i] = rho * acc_d[i] + one_minus_rho * (d * d);
-    w[i] = (w[i] - w[i] * decay) + lr * d;
-  }
+  const AdadeltaCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) adadelta_step<T>(w[i], g[i], acc_g[i], acc_d[i], k);
 }
 
 // ---- entry points: the options (flag1/flag2) pick a loop instantiation ----------

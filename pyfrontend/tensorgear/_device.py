@@ -2,14 +2,15 @@
 
 Inside the scope, tensors made from Python values and by creation ops go to
 that device and tf.identity copies there; ops on existing tensors run where
-their inputs are. Only the CPU has kernels in this build; asking for a GPU
-that is not there is an error rather than a silent fallback, so a script
+their inputs are. Outside any scope new tensors go to the process default:
+GPU:0 when a visible GPU is present (tg.config), else the CPU. Asking for a
+GPU that is not there is an error rather than a silent fallback, so a script
 learns where it runs.
 """
 
 import contextlib
 
-from . import _C
+from . import _C, config
 
 
 @contextlib.contextmanager
@@ -18,11 +19,12 @@ def device(device_name):
     kind = name.rsplit("DEVICE:", 1)[-1].lstrip("/").split(":")[0]
     if kind not in ("CPU", "GPU", "CUDA"):
         raise ValueError(f"unknown device '{device_name}': expected 'CPU:0' or 'GPU:0'")
-    if kind != "CPU" and _C.cuda_device_count() == 0:
-        raise ValueError(f"device '{device_name}' is not available: no CUDA device "
-                         f"(CUDA kernels built: {_C.cuda_built()})")
     if kind != "CPU":
-        raise ValueError(f"device '{device_name}': GPU kernels are not available in this release yet")
+        index = name.rsplit(":", 1)[-1] if name.count(":") else "0"
+        visible = config.visible_gpu_count()
+        if not index.isdigit() or int(index) >= visible:
+            raise ValueError(f"device '{device_name}' is not available: {visible} visible GPU(s) "
+                             f"(CUDA kernels built: {_C.cuda_built()}, CUDA devices: {_C.cuda_device_count()})")
     previous = _C._set_scope_device(device_name)
     try:
         yield

@@ -99,7 +99,7 @@ STAND_IN = textwrap.dedent(r"""
     i, m = tg.constant([0, 1]).to("GPU:0"), tg.constant([True, False]).to("GPU:0")
     calls = [lambda: tg.reduce_sum(y), lambda: tg.nn.softmax(y), lambda: tg.matmul(y, y), lambda: tg.concat([y, y], 0),
              lambda: tg.gather(y, i), lambda: tg.boolean_mask(y, m), lambda: y[[True, False]], lambda: tg.cast(y, tg.int32),
-             lambda: repr(y), lambda: bool(y[0, 0]), lambda: np.asarray(y), lambda: np.from_dlpack(y),
+             lambda: repr(y), lambda: bool(y[0, 0]), lambda: np.asarray(y),
              lambda: tg.Variable(y), lambda: tg.reshape(tg.transpose(y), [-1]), lambda: tg.one_hot(i, 3),
              lambda: tg.argmax(y, 1), lambda: tg.random.shuffle(y), lambda: tg.zeros_like(y), lambda: tg.tile(y, [2, 1])]
     for call in calls:
@@ -107,6 +107,16 @@ STAND_IN = textwrap.dedent(r"""
             call()
         except (NotImplementedError, ValueError, TypeError):
             pass
+
+    # A GPU tensor exports as DLPack CUDA memory, which NumPy refuses (as it
+    # refuses a torch CUDA tensor); np.asarray above copies to the host instead.
+    assert y.__dlpack_device__() == (2, 0)
+    try:
+        np.from_dlpack(y)
+    except (RuntimeError, BufferError) as e:
+        assert "device" in str(e).lower(), e
+    else:
+        raise AssertionError("NumPy imported GPU memory")
 
     # A Python scalar joins the tensor's device.
     np.testing.assert_array_equal((y * 2.0).cpu().numpy(), 2 * x.numpy())

@@ -184,8 +184,8 @@ def test_every_update_has_cpu_kernels_and_a_missing_one_is_not_implemented():
             assert tf._C.optim._update_kernel_probe(update, "CPU:0", dtype)
         with pytest.raises(NotImplementedError, match=f"optimizer update '{update}' has no CPU kernel for int32"):
             tf._C.optim._update_kernel_probe(update, "CPU:0", "int32")
-    with pytest.raises(NotImplementedError, match="optimizer update 'adam' has no CUDA kernel for float32"):
-        tf._C.optim._update_kernel_probe("adam", "GPU:0", "float32")
+    with pytest.raises(NotImplementedError, match="optimizer update 'adam' has no CUDA kernel for int32"):
+        tf._C.optim._update_kernel_probe("adam", "GPU:0", "int32")
     with pytest.raises(ValueError, match="no_such_update"):
         tf._C.optim._update_kernel_probe("no_such_update", "CPU:0", "float32")
 

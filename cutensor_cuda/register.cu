@@ -1,0 +1,22 @@
+#include "allocator_cuda.h"
+#include "register.h"
+#include "tg_cuda.h"
+
+namespace tg::cuda {
+
+void register_all() {
+  register_elementwise();
+  register_copy();
+  register_reduce();
+  register_softmax();
+  register_join();
+  register_gather();
+  register_fill();
+  register_random();
+  register_optim();
+  register_gemm();
+  register_dense();
+  install_allocator();
+}
+
+}  // namespace tg::cuda

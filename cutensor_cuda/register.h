@@ -1,0 +1,19 @@
+// The CUDA backend's registration calls, one per kernel family file, mirroring
+// csrc/backend/cpu/register.h; register_all() (tg_cuda.h) calls each.
+#pragma once
+
+namespace tg::cuda {
+
+void register_elementwise();  // elementwise.cu
+void register_copy();         // copy.cu: to_device, cast, identity
+void register_reduce();       // reduce.cu
+void register_softmax();      // softmax.cu
+void register_join();         // join.cu
+void register_gather();       // gather.cu
+void register_fill();         // fill.cu
+void register_random();       // random.cu
+void register_optim();        // optim.cu (the optimizer updates' registry, backend/update.h)
+void register_gemm();         // gemm.cu (matmul through cuBLAS)
+void register_dense();        // dense.cu
+
+}  // namespace tg::cuda
