@@ -185,6 +185,9 @@ Tensor softmax_op(OpId id, const char* name, const Tensor& t, int64_t axis) {
 // the labels: one of the engine's explicit sync points).
 Tensor checked_ids(const char* name, const Tensor& labels, int64_t n) {
   const Tensor ids = cast(labels, DType::Int64);
+  // On a GPU the check would read the labels back every step (a host sync);
+  // there, as in TensorFlow's GPU kernel, an id out of range gives NaN.
+  if (ids.device().type != DeviceType::CPU) return ids;
   if (ids.numel() > 0 && (min(ids).item_int() < 0 || max(ids).item_int() >= n)) {
     const Tensor bad =
         logical_or(less(ids, scalar(0.0, DType::Int64)), greater_equal(ids, scalar(double(n), DType::Int64)));

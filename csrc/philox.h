@@ -6,6 +6,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "hd.h"
 
@@ -43,6 +45,21 @@ TG_HD inline Block philox4x32_10(Block c, uint32_t k0, uint32_t k1) {
 // kernel, so a seeded tensor is the same whatever device or thread made it.
 TG_HD inline Block stream_block(uint32_t k0, uint32_t k1, uint32_t call, uint64_t i, uint32_t sub = 0) {
   return philox4x32_10(Block{{uint32_t(i), uint32_t(i >> 32), call, sub}}, k0, k1);
+}
+
+// The Fisher–Yates permutation of n items in which draw i takes block i of
+// the stream, scaled to [0, i] by multiply-shift: a pure function of the
+// stream, built on the host (it is sequential) by every device's shuffle.
+inline std::vector<int64_t> permutation(uint32_t k0, uint32_t k1, uint32_t call, int64_t n) {
+  std::vector<int64_t> perm(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) perm[size_t(i)] = i;
+  for (int64_t i = n - 1; i > 0; --i) {
+    const Block b = stream_block(k0, k1, call, uint64_t(i));
+    const uint64_t bits = (uint64_t(b[0]) << 32) | b[1];
+    const int64_t j = int64_t((unsigned __int128)bits * uint64_t(i + 1) >> 64);
+    std::swap(perm[size_t(i)], perm[size_t(j)]);
+  }
+  return perm;
 }
 
 }  // namespace philox

@@ -144,6 +144,12 @@ void host_to_device(void* dst, const void* src, size_t bytes, int device) {
   }
 }
 
+}  // namespace
+
+void copy_from_host(void* dst, const void* src, size_t bytes, int device) { host_to_device(dst, src, bytes, device); }
+
+namespace {
+
 // A host read: waits for the kernels queued before it (the explicit sync
 // point of numpy(), item() and printing).
 void device_to_host(void* dst, const void* src, size_t bytes, int device) {
@@ -181,11 +187,9 @@ void to_device_kernel(const KernelCall& c) {
 }  // namespace
 
 void register_copy() {
-  for (int d = 0; d < kNumDTypes; ++d) {
-    op::register_kernel(OpId::Cast, DeviceType::CUDA, DType(d), &copy_kernel);
-    op::register_kernel(OpId::Identity, DeviceType::CUDA, DType(d), &copy_kernel);
-    op::register_kernel(OpId::ToDevice, DeviceType::CUDA, DType(d), &to_device_kernel);
-  }
+  op::register_accepted(OpId::Cast, DeviceType::CUDA, &copy_kernel);
+  op::register_accepted(OpId::Identity, DeviceType::CUDA, &copy_kernel);
+  op::register_accepted(OpId::ToDevice, DeviceType::CUDA, &to_device_kernel);
   op::register_strided_copy(DeviceType::CUDA, &strided_copy);
   op::register_synchronize(DeviceType::CUDA, &synchronize);
 }

@@ -123,14 +123,10 @@ void linspace_kernel(const KernelCall& c) {
 }  // namespace
 
 void register_fill() {
-  for (int d = 0; d < kNumDTypes; ++d) {
-    const DType dt = DType(d);
-    op::register_kernel(OpId::Fill, DeviceType::CUDA, dt, &fill_kernel);
-    op::register_kernel(OpId::Eye, DeviceType::CUDA, dt, &eye_kernel);
-    if (dt == DType::Bool) continue;  // no range or linspace of bools
-    op::register_kernel(OpId::Range, DeviceType::CUDA, dt, &range_kernel);
-    op::register_kernel(OpId::Linspace, DeviceType::CUDA, dt, &linspace_kernel);
-  }
+  op::register_accepted(OpId::Fill, DeviceType::CUDA, &fill_kernel);
+  op::register_accepted(OpId::Eye, DeviceType::CUDA, &eye_kernel);
+  op::register_accepted(OpId::Range, DeviceType::CUDA, &range_kernel);
+  op::register_accepted(OpId::Linspace, DeviceType::CUDA, &linspace_kernel);
 }
 
 }  // namespace tg::cuda

@@ -248,20 +248,10 @@ void matmul_typed(const KernelCall& c) {
 
 }  // namespace
 
-void matmul_into(const KernelCall& c) {
-  switch (c.out.dtype) {
-    case DType::Float32: matmul_typed<float>(c); break;
-    case DType::Float64: matmul_typed<double>(c); break;
-    case DType::UInt8: matmul_typed<uint8_t>(c); break;
-    case DType::Int32: matmul_typed<int32_t>(c); break;
-    case DType::Int64: matmul_typed<int64_t>(c); break;
-    default: throw TypeError(str("matmul: no CUDA kernel for ", c.out.dtype));
-  }
-}
+void matmul_into(const KernelCall& c) { TG_DISPATCH_NUMERIC(c.out.dtype, "matmul", matmul_typed<T>(c)); }
 
 void register_gemm() {
-  for (DType dt : {DType::Float32, DType::Float64, DType::UInt8, DType::Int32, DType::Int64})
-    op::register_kernel(op::OpId::MatMul, DeviceType::CUDA, dt, &matmul_into);
+  op::register_accepted(op::OpId::MatMul, DeviceType::CUDA, &matmul_into);
 }
 
 }  // namespace tg::cuda

@@ -106,12 +106,10 @@ void pad_kernel(const KernelCall& c) {
 }  // namespace
 
 void register_join() {
-  for (int d = 0; d < kNumDTypes; ++d) {
-    op::register_kernel(op::OpId::Concat, DeviceType::CUDA, DType(d), &join_kernel);
-    op::register_kernel(op::OpId::Stack, DeviceType::CUDA, DType(d), &join_kernel);
-    op::register_kernel(op::OpId::Tile, DeviceType::CUDA, DType(d), &tile_kernel);
-    op::register_kernel(op::OpId::Pad, DeviceType::CUDA, DType(d), &pad_kernel);
-  }
+  op::register_accepted(op::OpId::Concat, DeviceType::CUDA, &join_kernel);
+  op::register_accepted(op::OpId::Stack, DeviceType::CUDA, &join_kernel);
+  op::register_accepted(op::OpId::Tile, DeviceType::CUDA, &tile_kernel);
+  op::register_accepted(op::OpId::Pad, DeviceType::CUDA, &pad_kernel);
 }
 
 }  // namespace tg::cuda

@@ -14,8 +14,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <memory>
-#include <mutex>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -238,82 +236,6 @@ void dropout_kernel(const KernelCall& c) {
 
 // ---- random_shuffle -----------------------------------------------------------------
 
-// The CPU's Fisher–Yates permutation, step for step: draw i takes block i,
-// so the permutation depends on the stream only. It is sequential, so the
-// host builds it (as the CPU kernel does) and the device gathers the rows.
-std::vector<int64_t> permutation(const Stream& s, int64_t n) {
-  std::vector<int64_t> perm(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) perm[size_t(i)] = i;
-  for (int64_t i = n - 1; i > 0; --i) {
-    const philox::Block b = s.block(uint64_t(i));
-    const int64_t j = int64_t((unsigned __int128)bits64(b[0], b[1]) * uint64_t(i + 1) >> 64);
-    std::swap(perm[size_t(i)], perm[size_t(j)]);
-  }
-  return perm;
-}
-
-// Pinned host buffers the permutation is copied from. An asynchronous copy
-// reads its source after cudaMemcpyAsync returns, so the source must outlive
-// the copy without the host waiting for it: each buffer carries an event
-// recorded after its last copy and is handed out again only once that event
-// has completed (a query, never a wait). A pageable source would make the
-// driver stage it (possibly synchronising); a synchronous copy would stall
-// the host behind every queued kernel. Buffers are kept for reuse (a data
-// pipeline shuffles the same size again and again) and never freed.
-class PinnedStaging {
- public:
-  struct Buffer {
-    void* host = nullptr;
-    size_t bytes = 0;
-    int device = 0;
-    cudaEvent_t copied = nullptr;
-    bool taken = false;
-  };
-
-  // A buffer of at least `bytes` for a copy to `device` (current).
-  Buffer* take(int device, size_t bytes) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const std::unique_ptr<Buffer>& b : buffers_) {
-      if (b->taken || b->device != device || b->bytes < bytes) continue;
-      const cudaError_t state = cudaEventQuery(b->copied);
-      if (state == cudaErrorNotReady) {
-        cudaGetLastError();  // not an error: its copy is still queued
-        continue;
-      }
-      TG_CUDA_CHECK(state);
-      b->taken = true;
-      return b.get();
-    }
-    size_t cap = 4096;  // powers of two, so a slowly growing size still reuses buffers
-    while (cap < bytes) cap *= 2;
-    auto b = std::make_unique<Buffer>();
-    b->bytes = cap;
-    b->device = device;
-    TG_CUDA_CHECK(cudaMallocHost(&b->host, cap));
-    TG_CUDA_CHECK(cudaEventCreateWithFlags(&b->copied, cudaEventDisableTiming));
-    b->taken = true;
-    buffers_.push_back(std::move(b));
-    return buffers_.back().get();
-  }
-
-  // After the copy from b is queued on `stream`: b is free once it has run.
-  void give_back(Buffer* b, cudaStream_t stream, bool copy_queued) {
-    const cudaError_t err = copy_queued ? cudaEventRecord(b->copied, stream) : cudaSuccess;
-    std::lock_guard<std::mutex> lock(mu_);
-    if (err == cudaSuccess) b->taken = false;  // else kept out of use: its copy may still read it
-    TG_CUDA_CHECK(err);
-  }
-
- private:
-  std::mutex mu_;
-  std::vector<std::unique_ptr<Buffer>> buffers_;
-};
-
-PinnedStaging& staging() {
-  static PinnedStaging* s = new PinnedStaging();  // never freed: copies may be queued at exit
-  return *s;
-}
-
 // dst row r = src row perm[r], rows of `row` elements moved as raw bits.
 template <class E>
 __global__ void gather_rows(const E* src, E* dst, const int64_t* perm, int64_t row, int64_t total) {
@@ -333,14 +255,12 @@ void shuffle_kernel(const KernelCall& c) {
     TG_CUDA_CHECK(cudaMemcpyAsync(c.out.data, c.in[0].data, size_t(c.numel) * isz, cudaMemcpyDeviceToDevice, s));
     return;
   }
-  const std::vector<int64_t> perm = permutation(st, n);
+  // The permutation is built on the host (it is sequential) and staged to
+  // the device without waiting for it (runtime.h: copy_from_host).
+  const std::vector<int64_t> perm = philox::permutation(st.k0, st.k1, st.call, n);
   const size_t bytes = perm.size() * sizeof(int64_t);
   DeviceScratch dev_perm(c.device, bytes);
-  PinnedStaging::Buffer* host = staging().take(c.device, bytes);
-  std::memcpy(host->host, perm.data(), bytes);
-  const cudaError_t copied = cudaMemcpyAsync(dev_perm.get(), host->host, bytes, cudaMemcpyHostToDevice, s);
-  staging().give_back(host, s, copied == cudaSuccess);
-  TG_CUDA_CHECK(copied);
+  copy_from_host(dev_perm.get(), perm.data(), bytes, c.device);
   const int64_t row = c.numel / n;
   const int64_t* p = static_cast<const int64_t*>(dev_perm.get());
   auto launch = [&](auto elem) {
@@ -359,15 +279,11 @@ void shuffle_kernel(const KernelCall& c) {
 }  // namespace
 
 void register_random() {
-  for (DType dt : {DType::Float32, DType::Float64}) {
-    op::register_kernel(OpId::RandomNormal, DeviceType::CUDA, dt, &normal_kernel);
-    op::register_kernel(OpId::TruncatedNormal, DeviceType::CUDA, dt, &truncated_normal_kernel);
-    op::register_kernel(OpId::DropoutMask, DeviceType::CUDA, dt, &dropout_kernel);
-  }
-  for (DType dt : {DType::Float32, DType::Float64, DType::Int32, DType::Int64})
-    op::register_kernel(OpId::RandomUniform, DeviceType::CUDA, dt, &uniform_kernel);
-  for (int d = 0; d < kNumDTypes; ++d)
-    op::register_kernel(OpId::RandomShuffle, DeviceType::CUDA, DType(d), &shuffle_kernel);
+  op::register_accepted(OpId::RandomNormal, DeviceType::CUDA, &normal_kernel);
+  op::register_accepted(OpId::TruncatedNormal, DeviceType::CUDA, &truncated_normal_kernel);
+  op::register_accepted(OpId::DropoutMask, DeviceType::CUDA, &dropout_kernel);
+  op::register_accepted(OpId::RandomUniform, DeviceType::CUDA, &uniform_kernel);
+  op::register_accepted(OpId::RandomShuffle, DeviceType::CUDA, &shuffle_kernel);
 }
 
 }  // namespace tg::cuda

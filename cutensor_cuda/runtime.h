@@ -62,6 +62,10 @@ OffsetCalc<N> offset_calc(const KernelCall& c, const ArrayArg* const (&args)[N])
   return calc;
 }
 
+// Host memory to the device, queued on its stream; returns once the bytes are
+// staged in pinned memory (copy.cu), so `src` may be reused at once.
+void copy_from_host(void* dst, const void* src, size_t bytes, int device);
+
 // Device memory a launcher needs for itself (partial sums, a permutation),
 // from the device's caching allocator. Given back when the launcher returns,
 // while the kernels using it may still be queued: the allocator's reuse is

@@ -55,6 +55,11 @@ timeout 300 $PY -m pytest tests -q -x -p no:cacheprovider -o addopts="" -n 8 --t
   || fail "pytest"
 tail -15 "$OUT/pytest.log"
 
+step "the Keras tests again with the GPU as the default device (TensorFlow's placement)"
+TENSORGEAR_TEST_DEVICE=GPU timeout 150 $PY -m pytest tests/keras tests/gpu -q -x -p no:cacheprovider -o addopts="" -n 8 \
+  --timeout 120 > "$OUT/pytest_gpu_default.log" 2>&1 || fail "pytest (GPU default)"
+tail -8 "$OUT/pytest_gpu_default.log"
+
 step "MNIST MLP on the GPU (goal: >= 97.8% test accuracy)"
 timeout 120 $PY -m tensorgear train mnist --epochs 5 2>&1 | tail -4 || fail "train mnist"
 

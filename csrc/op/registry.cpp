@@ -50,6 +50,11 @@ void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn) {
   table()[int(id)].kernels[int(device)][int(dtype)] = fn;
 }
 
+void register_accepted(OpId id, DeviceType device, KernelFn fn) {
+  for (int d = 0; d < kNumDTypes; ++d)
+    if (table()[int(id)].dtypes & dtype_bit(DType(d))) register_kernel(id, device, DType(d), fn);
+}
+
 namespace {
 StridedCopyFn g_strided_copy[kNumDeviceTypes] = {};
 SynchronizeFn g_synchronize[kNumDeviceTypes] = {};
@@ -88,6 +93,7 @@ void define_creation();     // ops_creation.cpp
 void define_random();       // random.cpp
 void define_linalg();       // ops_linalg.cpp
 void define_dense();        // ops_dense.cpp
+void define_conv();         // ops_conv.cpp
 
 void init() {
   static std::once_flag once;
@@ -104,6 +110,7 @@ void init() {
     define_random();
     define_linalg();
     define_dense();
+    define_conv();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

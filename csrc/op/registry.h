@@ -118,6 +118,8 @@ void define(OpId id, int arity, InferFn infer, GradRule grad, uint8_t saves, uin
 // A view op: one input of any dtype, any device.
 void define_view(OpId id, ViewFn view, GradRule grad);
 void register_kernel(OpId id, DeviceType device, DType dtype, KernelFn fn);
+// One kernel for every dtype the op's definition accepts.
+void register_accepted(OpId id, DeviceType device, KernelFn fn);
 // copy_into's kernel for a device type other than the CPU (null: none).
 void register_strided_copy(DeviceType device, StridedCopyFn fn);
 StridedCopyFn strided_copy_for(DeviceType device);

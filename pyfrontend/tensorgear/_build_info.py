@@ -36,12 +36,12 @@ def _cpu_simd_support() -> str:
     return " ".join(have) if have else "unknown"
 
 
-def _call(mod, name):
+def _call(mod, name, *args):
     fn = getattr(mod, name, None)
     if fn is None:
         return None
     try:
-        return fn() if callable(fn) else fn
+        return fn(*args) if callable(fn) else fn
     except Exception as exc:  # report, never crash `info`
         return f"error: {exc}"
 
@@ -100,7 +100,8 @@ def collect_info() -> Dict[str, str]:
     elif not built:
         info["cuda"] = "not built (CPU-only build)"
     elif isinstance(count, int) and count > 0:
-        info["cuda"] = f"available: {count} device(s)"
+        names = ", ".join(f"GPU:{i} {_call(_C, 'cuda_device_name', i)}" for i in range(count))
+        info["cuda"] = f"available: {count} device(s): {names}; default device {_call(_C, '_default_device')}"
     else:
         info["cuda"] = "built, but no usable GPU/driver on this machine"
     return info

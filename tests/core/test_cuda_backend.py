@@ -137,6 +137,7 @@ def test_memory_info_of_the_cpu_allocator():
 def test_visible_devices_keep_the_cpu():
     cpus = tg.config.list_physical_devices("CPU")
     gpus = tg.config.list_physical_devices("GPU")
+    default = _C._default_device()
     try:
         tg.config.set_visible_devices([], "GPU")
         assert tg.config.get_visible_devices("GPU") == []
@@ -144,3 +145,4 @@ def test_visible_devices_keep_the_cpu():
         assert tg.constant([1.0]).device.endswith("CPU:0")
     finally:
         tg.config.set_visible_devices(cpus + gpus)
+        _C._set_default_device(default)

@@ -13,7 +13,16 @@ from tensorgear import _C, keras
 pytestmark = pytest.mark.gpu
 
 
-def test_a_gpu_is_the_default_device_and_can_be_hidden():
+@pytest.fixture
+def gpu_default():
+    """TensorFlow's placement (the suite keeps the CPU default: tests/conftest.py)."""
+    previous = _C._default_device()
+    tg.config.set_visible_devices(tg.config.list_physical_devices())  # the GPU becomes the default again
+    yield
+    _C._set_default_device(previous)
+
+
+def test_a_gpu_is_the_default_device_and_can_be_hidden(gpu_default):
     assert tg.config.list_physical_devices("GPU")
     assert tg.constant([1.0]).device.endswith("GPU:0")
     assert tg.zeros([3]).device.endswith("GPU:0")
@@ -24,6 +33,16 @@ def test_a_gpu_is_the_default_device_and_can_be_hidden():
     finally:
         tg.config.set_visible_devices(cpus + gpus)
     assert tg.constant([1.0]).device.endswith("GPU:0")
+
+
+def test_fit_places_variables_and_batches_on_the_default_gpu(gpu_default):
+    x = np.random.default_rng(0).standard_normal((256, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=32, epochs=3, verbose=0)
+    assert all(v.device.endswith("GPU:0") for v in model.variables)
+    assert history.history["loss"][-1] < history.history["loss"][0]
 
 
 def test_transfers_round_trip_every_dtype_and_size():
@@ -60,25 +79,31 @@ def test_a_gradient_through_to_device_comes_back_to_the_cpu():
 
 
 def test_variables_live_on_the_gpu_and_assign_in_place():
-    v = tg.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+    with tg.device("GPU:0"):
+        v = tg.Variable(np.arange(6, dtype=np.float32).reshape(2, 3))
+        assert v.device.endswith("GPU:0")
+        v.assign_add(tg.ones([2, 3]))
+        v[0, 1:].assign([10.0, 20.0])
+    v.assign(np.zeros((2, 3), np.float32) + 1)  # a host value is copied to the variable's device
     assert v.device.endswith("GPU:0")
-    v.assign_add(tg.ones([2, 3]))
-    v[0, 1:].assign([10.0, 20.0])
+    v.assign(np.array([[1, 10, 20], [4, 5, 6]], np.float32))
     np.testing.assert_array_equal(v.numpy(), [[1, 10, 20], [4, 5, 6]])
 
 
 def test_memory_info_counts_gpu_tensors_and_out_of_memory_is_memory_error():
     tg.config.experimental.reset_memory_stats("GPU:0")
     before = tg.config.experimental.get_memory_info("GPU:0")
-    x = tg.ones([64 << 20])  # 256 MiB
+    with tg.device("GPU:0"):
+        x = tg.ones([64 << 20])  # 256 MiB
     during = tg.config.experimental.get_memory_info("GPU:0")
     assert during["current"] >= before["current"] + (256 << 20)
     del x
     after = tg.config.experimental.get_memory_info("GPU:0")
     assert after["current"] < during["current"] and after["peak"] >= during["current"]
-    with pytest.raises(MemoryError, match=r"GPU:0 out of memory: tried to allocate"):
-        tg.zeros([1 << 40])  # 4 TiB
-    assert float(tg.reduce_sum(tg.ones([10]))) == 10.0  # the device still works
+    with tg.device("GPU:0"):
+        with pytest.raises(MemoryError, match=r"GPU:0 out of memory: tried to allocate"):
+            tg.zeros([1 << 40])  # 4 TiB
+        assert float(tg.reduce_sum(tg.ones([10]))) == 10.0  # the device still works
 
 
 def test_dlpack_with_torch_cuda_is_zero_copy_both_ways():

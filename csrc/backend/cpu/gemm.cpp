@@ -175,13 +175,14 @@ void loop_matmul(const MatArg& A, const MatArg& B, T* C, int64_t M, int64_t N, i
   });
 }
 
+// C = op(A) op(B) + beta C (beta 0: C is only written).
 template <class T>
 void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
-               const T* b, int64_t ldb, T* c, int64_t ldc) {
+               const T* b, int64_t ldb, T* c, int64_t ldc, T beta = T(0)) {
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), 0.0f, c, int(ldc));
+    cblas_sgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
   } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0, a, int(lda), b, int(ldb), 0.0, c, int(ldc));
+    cblas_dgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
   }
   linalg::g_gemm_calls.fetch_add(1, std::memory_order_relaxed);
 }
@@ -201,7 +202,7 @@ bool blas_single_threaded() {
 // One GEMM (row-major C, ldc) by the thread policy.
 template <class T>
 void pooled_gemm(CBLAS_TRANSPOSE opa, CBLAS_TRANSPOSE opb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
-                 const T* b, int64_t ldb, T* c, int64_t ldc) {
+                 const T* b, int64_t ldb, T* c, int64_t ldc, T beta = T(0)) {
   const bool by_rows = M >= N;
   const int64_t extent = by_rows ? M : N;
   const int64_t nt = num_threads();
@@ -209,7 +210,7 @@ void pooled_gemm(CBLAS_TRANSPOSE opa, CBLAS_TRANSPOSE opb, int64_t M, int64_t N,
                      M * N * K >= linalg::parallel_gemm_threshold();
   if (!split) {
     linalg::g_last_parts.store(1, std::memory_order_relaxed);
-    gemm_call<T>(opa, opb, M, N, K, a, lda, b, ldb, c, ldc);
+    gemm_call<T>(opa, opb, M, N, K, a, lda, b, ldb, c, ldc, beta);
     return;
   }
   // Blocks of whole 16-row/column tiles (the SIMD kernels' width), more
@@ -222,9 +223,10 @@ void pooled_gemm(CBLAS_TRANSPOSE opa, CBLAS_TRANSPOSE opb, int64_t M, int64_t N,
   parallel_for(parts, 1, [&](int64_t p0, int64_t p1) {
     const int64_t s = p0 * block, e = std::min(extent, p1 * block);
     if (by_rows)
-      gemm_call<T>(opa, opb, e - s, N, K, opa == CblasNoTrans ? a + s * lda : a + s, lda, b, ldb, c + s * ldc, ldc);
+      gemm_call<T>(opa, opb, e - s, N, K, opa == CblasNoTrans ? a + s * lda : a + s, lda, b, ldb, c + s * ldc, ldc,
+                   beta);
     else
-      gemm_call<T>(opa, opb, M, e - s, K, a, lda, opb == CblasNoTrans ? b + s : b + s * ldb, ldb, c + s, ldc);
+      gemm_call<T>(opa, opb, M, e - s, K, a, lda, opb == CblasNoTrans ? b + s : b + s * ldb, ldb, c + s, ldc, beta);
   });
 }
 
@@ -300,16 +302,26 @@ void matmul_typed(const KernelCall& c) {
 
 }  // namespace
 
-void matmul_into(const KernelCall& c) {
-  switch (c.out.dtype) {
-    case DType::Float32: matmul_typed<float>(c); break;
-    case DType::Float64: matmul_typed<double>(c); break;
-    case DType::UInt8: matmul_typed<uint8_t>(c); break;
-    case DType::Int32: matmul_typed<int32_t>(c); break;
-    case DType::Int64: matmul_typed<int64_t>(c); break;
-    default: throw TypeError(str("matmul: no CPU kernel for ", c.out.dtype));
+template <class T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda, const T* b,
+          int64_t ldb, T* c, int64_t ldc, bool accumulate) {
+  TG_CHECK(fits_blas_int({M, N, K, lda, ldb, ldc}), NotImplementedError, "GEMM of (", M, ", ", K, ") x (", K, ", ", N,
+           ") with leading dimensions (", lda, ", ", ldb, ", ", ldc, ") exceeds BLAS's 32-bit sizes");
+  const CBLAS_TRANSPOSE opa = trans_a ? CblasTrans : CblasNoTrans, opb = trans_b ? CblasTrans : CblasNoTrans;
+  const T beta = accumulate ? T(1) : T(0);
+  if (in_parallel_region()) {  // a kernel's chunk: one single-threaded call, no split
+    blas_single_threaded();
+    gemm_call<T>(opa, opb, M, N, K, a, lda, b, ldb, c, ldc, beta);
+  } else {
+    pooled_gemm<T>(opa, opb, M, N, K, a, lda, b, ldb, c, ldc, beta);
   }
 }
+template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, const float*, int64_t, const float*, int64_t, float*,
+                          int64_t, bool);
+template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, const double*, int64_t, const double*, int64_t,
+                           double*, int64_t, bool);
+
+void matmul_into(const KernelCall& c) { TG_DISPATCH_NUMERIC(c.out.dtype, "matmul", matmul_typed<T>(c)); }
 
 void register_gemm() {
   for (DType dt : {DType::Float32, DType::Float64, DType::UInt8, DType::Int32, DType::Int64})

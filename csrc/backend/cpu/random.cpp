@@ -174,18 +174,12 @@ void dropout_kernel(const KernelCall& c) {
   });
 }
 
-// The dense input's rows (first axis) gathered by a Fisher–Yates permutation
-// in which draw i takes block i, so the permutation depends on the stream only.
+// The dense input's rows (first axis) gathered by philox::permutation (it
+// depends on the stream only).
 void shuffle_kernel(const KernelCall& c) {
   const Stream s(*c.attrs);
   const int64_t n = c.ndim == 0 ? 1 : c.shape[0];
-  std::vector<int64_t> perm(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) perm[size_t(i)] = i;
-  for (int64_t i = n - 1; i > 0; --i) {
-    const philox::Block b = s.block(uint64_t(i));
-    const int64_t j = int64_t((unsigned __int128)bits64(b[0], b[1]) * uint64_t(i + 1) >> 64);
-    std::swap(perm[size_t(i)], perm[size_t(j)]);
-  }
+  const std::vector<int64_t> perm = philox::permutation(s.k0, s.k1, s.call, n);
   const size_t row = size_t(c.numel / n) * itemsize(c.out.dtype);
   const char* src = static_cast<const char*>(c.in[0].data);
   char* dst = static_cast<char*>(c.out.data);
