@@ -3,6 +3,7 @@
 // section: argument checks and shape/dtype inference, the kernel, and the
 // gradient rule, which is written with these same ops.
 #pragma once
+#include <array>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -191,5 +192,32 @@ Tensor log_softmax(const Tensor& t, int64_t axis = -1);
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits);
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, int64_t axis = -1);
 Tensor sigmoid_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits);  // element-wise
+
+// ---- convolution and pooling, NHWC (ops_conv.cpp; kernels backend/cpu/conv.cpp, pool.cpp)
+// Padding: "VALID", "SAME" (TensorFlow's rule) or explicit amounts
+// (top, bottom, left, right).
+struct Padding2D {
+  enum Kind : uint8_t { Valid, Same, Explicit } kind = Valid;
+  int64_t pads[4] = {};
+};
+using Pair = std::array<int64_t, 2>;  // (height, width)
+// input [N, H, W, C], filter [KH, KW, C / groups, O] -> [N, OH, OW, O]; groups
+// = C / the filter's input channels (TensorFlow's rule).
+Tensor conv2d(const Tensor& input, const Tensor& filter, Pair strides, const Padding2D& padding,
+              Pair dilations = {1, 1});
+// The gradient of conv2d with respect to its input (the transposed
+// convolution), and with respect to its filter.
+Tensor conv2d_backprop_input(const Shape& input_shape, const Tensor& filter, const Tensor& dout, Pair strides,
+                             const Padding2D& padding, Pair dilations = {1, 1});
+Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape, const Tensor& dout, Pair strides,
+                              const Padding2D& padding, Pair dilations = {1, 1});
+// ksize x ksize windows per channel; avg_pool2d leaves padding out of each
+// window's count (TensorFlow). max_pool2d_grad routes each dout to the first
+// maximum of its window (row-major), as TensorFlow's CPU kernel.
+Tensor max_pool2d(const Tensor& input, Pair ksize, Pair strides, const Padding2D& padding);
+Tensor avg_pool2d(const Tensor& input, Pair ksize, Pair strides, const Padding2D& padding);
+Tensor max_pool2d_grad(const Tensor& input, const Tensor& dout, Pair ksize, Pair strides, const Padding2D& padding);
+Tensor avg_pool2d_grad(const Shape& input_shape, const Tensor& dout, Pair ksize, Pair strides,
+                       const Padding2D& padding);
 
 }  // namespace tg::ops

@@ -16,6 +16,8 @@ void register_all() {
   register_optim();
   register_gemm();
   register_dense();
+  register_conv();
+  register_pool();
   install_allocator();
 }
 

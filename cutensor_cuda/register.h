@@ -15,5 +15,7 @@ void register_random();       // random.cu
 void register_optim();        // optim.cu (the optimizer updates' registry, backend/update.h)
 void register_gemm();         // gemm.cu (matmul through cuBLAS)
 void register_dense();        // dense.cu
+void register_conv();         // conv.cu (im2col / col2im + cuBLAS)
+void register_pool();         // pool.cu
 
 }  // namespace tg::cuda

@@ -29,6 +29,17 @@ struct ArrayArg {
 // An activation fused into an op's epilogue (dense).
 enum class Activation : uint8_t { None, Relu };
 
+// The window of conv2d, its two backprops and the 2-D poolings (NHWC
+// operands), resolved by the op's public function: "SAME" and "VALID" are
+// explicit amounts of padding here.
+struct Window2D {
+  int64_t ksize[2] = {1, 1};      // poolings: the window (h, w); the convs read the filter's shape
+  int64_t strides[2] = {1, 1};
+  int64_t dilations[2] = {1, 1};  // convs
+  int64_t pads[4] = {};           // top, bottom, left, right
+  int64_t groups = 1;             // convs: input channels / the filter's input channels
+};
+
 // The attributes of an op call, parsed and normalised by the op's public
 // function. Each family reads the fields it has.
 struct OpAttrs {
@@ -59,6 +70,9 @@ struct OpAttrs {
   // transposed (never set for a 1-D operand, which has no transpose).
   bool transpose_a = false, transpose_b = false;
   Activation activation = Activation::None;  // dense: applied after the bias
+  // conv2d, conv2d_backprop_input/_filter, the 2-D poolings and their
+  // gradients (ops_conv.cpp); `shape` holds the backprops' output shape.
+  Window2D window;
 };
 
 constexpr int kMaxInputs = 5;

@@ -66,6 +66,7 @@ void bind_dlpack(py::module_& m);
 void bind_dense(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_nn(py::module_& m);
+void bind_conv(py::module_& m);
 void bind_random(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_system(py::module_& m);

@@ -240,6 +240,7 @@ PYBIND11_MODULE(_C, m) {
   bind_dense(m);
   bind_linalg(m);
   bind_nn(m);
+  bind_conv(m);
   bind_random(m);
   bind_optim(m);
 }

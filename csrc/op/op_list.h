@@ -103,7 +103,18 @@
 // matmul), not an entry.
 #define TG_OPS_LINALG(X) X(MatMul, "matmul", Gemm, matmul) X(Dense, "dense", GemmEpilogue, dense)
 
+// Convolution and pooling over NHWC inputs (ops_conv.cpp; backend/cpu/conv.cpp
+// by im2col + GEMM, backend/cpu/pool.cpp): conv2d, the input's gradient (the
+// transposed convolution) and the filter's, the 2-D poolings and their
+// gradients.
+#define TG_OPS_CONV(X)                                                                                     \
+  X(Conv2D, "conv2d", Conv, conv2d)                                                                        \
+  X(Conv2DBackpropInput, "conv2d_backprop_input", Conv, conv2d_backprop_input)                             \
+  X(Conv2DBackpropFilter, "conv2d_backprop_filter", Conv, conv2d_backprop_filter)                          \
+  X(MaxPool2D, "max_pool2d", Pool, max_pool2d) X(MaxPool2DGrad, "max_pool2d_grad", Pool, max_pool2d_grad)   \
+  X(AvgPool2D, "avg_pool2d", Pool, avg_pool2d) X(AvgPool2DGrad, "avg_pool2d_grad", Pool, avg_pool2d_grad)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
   TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X) \
-  TG_OPS_LINALG(X)
+  TG_OPS_LINALG(X) TG_OPS_CONV(X)

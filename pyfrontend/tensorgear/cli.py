@@ -138,21 +138,18 @@ def cmd_train(args) -> int:
         train_images, train_labels = train_images[:args.limit], train_labels[:args.limit]
         test_images, test_labels = test_images[:args.limit], test_labels[:args.limit]
 
-    # The seeds' first example (Deep Learning with Python, chapter 2).
-    train_images = train_images.reshape((len(train_images), 28 * 28)).astype("float32") / 255
-    test_images = test_images.reshape((len(test_images), 28 * 28)).astype("float32") / 255
+    sample = (28, 28, 1) if args.model == "cnn" else (28 * 28,)
+    train_images = train_images.reshape((len(train_images),) + sample).astype("float32") / 255
+    test_images = test_images.reshape((len(test_images),) + sample).astype("float32") / 255
 
     with strategy.scope():
-        model = keras.Sequential([
-            layers.Dense(args.hidden, activation="relu"),
-            layers.Dense(10, activation="softmax"),
-        ])
+        model, described = _mnist_model(args, keras, layers)
         model.compile(optimizer=args.optimizer,
                       loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
     workers = f", {args.workers} workers (MPI ranks)" if args.workers > 1 else ""
     say(f"MNIST: {len(train_images)} training and {len(test_images)} test images "
-          f"(loaded in {load_s:.2f} s); Dense({args.hidden}, relu) -> Dense(10, softmax), "
+          f"(loaded in {load_s:.2f} s); {described}, "
           f"{args.optimizer}, batch size {args.batch_size}, {args.epochs} epoch(s){workers}", flush=True)
 
     fit_kwargs = dict(epochs=args.epochs, batch_size=args.batch_size, verbose=args.verbose)
@@ -178,6 +175,29 @@ def cmd_train(args) -> int:
                            f"test accuracy {test_acc:.4f}")
         print(f"learning curves written to {args.plot}")
     return 0
+
+
+def _mnist_model(args, keras, layers):
+    """The seeds' first example (Deep Learning with Python, ch. 2), or the
+    same book's first convnet (ch. 8); with a one-line description."""
+    if args.model == "cnn":
+        model = keras.Sequential([
+            keras.Input((28, 28, 1)),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(128, 3, activation="relu"),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ])
+        return model, ("Conv2D(32) > MaxPooling2D > Conv2D(64) > MaxPooling2D > Conv2D(128) > Flatten > "
+                       "Dense(10, softmax)")
+    model = keras.Sequential([
+        layers.Dense(args.hidden, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    return model, f"Dense({args.hidden}, relu) -> Dense(10, softmax)"
 
 
 def _launch_workers(workers, argv):
@@ -257,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="batch size (default 128)")
     train.add_argument("--optimizer", default="rmsprop",
                        help="optimizer name as in compile() (default rmsprop)")
+    train.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
+                       help="mlp: Dense(512) > Dense(10), the seeds' model (default); cnn: the book's ch. 8 convnet")
     train.add_argument("--hidden", type=_positive_int, default=512,
                        help="units in the hidden layer (default 512)")
     train.add_argument("--plot", metavar="PNG", default=None,

@@ -89,3 +89,10 @@ def add_n(inputs, name=None):
     for t in inputs[1:]:
         total = add(total, t)
     return _tensor(total)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None):
+    """x / sqrt(max(sum(x**2, axis), epsilon)): unit L2 norm along `axis` (all axes when None)."""
+    x = _tensor(x)
+    squares = reduce_sum(square(x), axis=axis, keepdims=True)
+    return multiply(x, rsqrt(maximum(squares, epsilon)))

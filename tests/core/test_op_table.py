@@ -15,6 +15,7 @@ import pytest
 import tensorgear as tg
 from tensorgear import _C
 
+import conv_reference
 from gradcheck import check_grad
 
 TABLE = _C._kernel_table()
@@ -44,7 +45,10 @@ NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "gr
                       # Creation and random ops make values from numbers, not from differentiable
                       # inputs (random_shuffle's input has no gradient in TF either).
                       "fill", "eye", "range", "linspace", "random_normal", "truncated_normal", "random_uniform",
-                      "dropout_mask", "random_shuffle"}
+                      "dropout_mask", "random_shuffle",
+                      # Its gradient would be TF's MaxPoolGradGrad (g gathered at each window's
+                      # maximum), not an op here yet.
+                      "max_pool2d_grad"}
 
 
 def _erf(x):
@@ -306,6 +310,15 @@ REFERENCE = {
     # is a composition (transpose, reshape, matmul), not a table entry.
     "matmul": {"kind": "matmul", "dtypes": FLOATS + ["int32", "int64", "uint8"]},
     "dense": {"kind": "dense", "dtypes": FLOATS},
+    # Convolution and pooling over NHWC inputs (ops_conv.cpp), against the
+    # window loops of conv_reference.py on CONV_CASES / POOL_CASES below.
+    "conv2d": {"kind": "conv", "dtypes": FLOATS},
+    "conv2d_backprop_input": {"kind": "conv", "dtypes": FLOATS},
+    "conv2d_backprop_filter": {"kind": "conv", "dtypes": FLOATS},
+    "max_pool2d": {"kind": "pool", "dtypes": FLOATS},
+    "max_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
+    "avg_pool2d": {"kind": "pool", "dtypes": FLOATS},
+    "avg_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
 }
 
 
@@ -696,6 +709,93 @@ def test_dense_matches_numpy(dtype, mkn, batched, activation, device):
                                .astype(dtype), rtol=tol, atol=tol * k)  # without a bias
 
 
+# ---- convolution and pooling -----------------------------------------------------------
+
+# (input shape, filter shape, strides, padding, dilations). Small: plain VALID;
+# two groups with SAME padding and a dilation; pointwise (a plain GEMM);
+# depthwise (groups == C, multiplier 2) with explicit padding. Large: the
+# threaded tiles, groups with strides and dilation, a big pointwise GEMM,
+# depthwise with multiplier 1.
+CONV_CASES = {
+    "small": [((2, 5, 6, 3), (3, 3, 3, 4), (1, 1), "VALID", (1, 1)),
+              ((2, 5, 6, 4), (2, 3, 2, 6), (2, 1), "SAME", (1, 2)),
+              ((1, 4, 4, 3), (1, 1, 3, 5), (1, 1), "VALID", (1, 1)),
+              ((2, 5, 5, 3), (3, 3, 1, 6), (2, 2), (1, 0, 2, 1), (1, 1))],
+    "large": [((8, 28, 28, 8), (3, 3, 8, 16), (1, 1), "SAME", (1, 1)),
+              ((4, 17, 19, 16), (5, 3, 4, 12), (2, 3), "SAME", (2, 1)),
+              ((4, 16, 16, 32), (1, 1, 32, 64), (1, 1), "VALID", (1, 1)),
+              ((4, 14, 14, 32), (3, 3, 1, 32), (1, 1), "SAME", (1, 1))],
+}
+# (input shape, ksize, strides, padding): disjoint windows; overlapping
+# windows with SAME padding; uneven window and strides.
+POOL_CASES = {
+    "small": [((2, 5, 6, 3), (2, 2), (2, 2), "VALID"), ((2, 5, 6, 3), (3, 3), (1, 1), "SAME"),
+              ((1, 7, 5, 2), (3, 2), (2, 1), "SAME")],
+    "large": [((8, 28, 28, 16), (2, 2), (2, 2), "VALID"), ((4, 15, 17, 32), (3, 3), (2, 2), "SAME")],
+}
+
+
+def _conv_case(name, case, dtype):
+    """(the op over tensors, its NumPy reference over arrays, the input arrays) for a conv op."""
+    xs, ws, strides, padding, dil = case
+    pads = conv_reference.resolve(padding, xs, ws[:2], strides, dil)
+    dys = (xs[0], conv_reference.out_size(xs[1], ws[0], strides[0], dil[0], pads[0], pads[1]),
+           conv_reference.out_size(xs[2], ws[1], strides[1], dil[1], pads[2], pads[3]), ws[3])
+    x, w, dy = (data("any", s, dtype, seed) for seed, s in enumerate((xs, ws, dys)))
+    if name == "conv2d":
+        return (lambda a, b: _C.conv2d(a, b, strides, padding, dil),
+                lambda a, b: conv_reference.conv2d(a, b, strides, pads, dil), [x, w])
+    if name == "conv2d_backprop_input":
+        return (lambda a, b: _C.conv2d_backprop_input(xs, a, b, strides, padding, dil),
+                lambda a, b: conv_reference.conv2d_backprop_input(xs, a, b, strides, pads, dil), [w, dy])
+    assert name == "conv2d_backprop_filter", name
+    return (lambda a, b: _C.conv2d_backprop_filter(a, ws, b, strides, padding, dil),
+            lambda a, b: conv_reference.conv2d_backprop_filter(a, ws, b, strides, pads, dil), [x, dy])
+
+
+def _pool_case(name, case, dtype):
+    """(the op over tensors, its NumPy reference over arrays, the input arrays) for a pooling op."""
+    xs, k, strides, padding = case
+    pads = conv_reference.resolve(padding, xs, k, strides)
+    dys = (xs[0], conv_reference.out_size(xs[1], k[0], strides[0], 1, pads[0], pads[1]),
+           conv_reference.out_size(xs[2], k[1], strides[1], 1, pads[2], pads[3]), xs[3])
+    x, dy = data("any", xs, dtype, 0), data("any", dys, dtype, 1)
+    if name in ("max_pool2d", "avg_pool2d"):
+        return (lambda a: getattr(_C, name)(a, k, strides, padding),
+                lambda a: getattr(conv_reference, name)(a, k, strides, pads), [x])
+    if name == "max_pool2d_grad":
+        return (lambda a, b: _C.max_pool2d_grad(a, b, k, strides, padding),
+                lambda a, b: conv_reference.max_pool2d_grad(a, b, k, strides, pads), [x, dy])
+    assert name == "avg_pool2d_grad", name
+    return (lambda b: _C.avg_pool2d_grad(xs, b, k, strides, padding),
+            lambda b: conv_reference.avg_pool2d_grad(xs, b, k, strides, pads), [dy])
+
+
+def _window_case(name, size_or_index, dtype):
+    ref = REFERENCE[name]
+    cases, make = (CONV_CASES, _conv_case) if ref["kind"] == "conv" else (POOL_CASES, _pool_case)
+    return [make(name, case, dtype) for case in cases[size_or_index]]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("size", ["small", "large"])
+@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool"})))
+def test_conv_and_pool_match_numpy(name, dtype, size, device):
+    _need_kernel(name, dtype, device)
+    tol = 1e-4 if dtype == "float32" else 1e-11
+    for case, (fn, ref, arrays) in zip(CONV_CASES[size] if REFERENCE[name]["kind"] == "conv" else POOL_CASES[size],
+                                       _window_case(name, size, dtype)):
+        expected = ref(*arrays)
+        scale = max(1.0, float(np.max(np.abs(expected))))
+        for pick in (0, 1):  # every operand contiguous, then every operand a strided view
+            operands = [list(layouts(a, device))[pick] for a in arrays]
+            got = fn(*[t for _, t, _ in operands])
+            assert got.shape == expected.shape and got.dtype == tg.as_dtype(dtype), (case, got.shape)
+            assert got.device.endswith(device)
+            np.testing.assert_allclose(got.numpy(), expected, rtol=tol, atol=tol * scale,
+                                       err_msg=f"{name} {case} {operands[0][0]}")
+
+
 # cast has its own test above (a float cast is not finite-difference friendly).
 DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"] and n != "cast")
 
@@ -817,6 +917,15 @@ def test_gradient_matches_finite_differences(name, shape, layout):
             check_grad(lambda t, u, v: _C.dense(pick(t), pick(u), v, activation), x, w, b, rtol=1e-5, atol=1e-7)
         x3 = data("any", (2, 3, k * step), "float64", 3)
         check_grad(lambda t, u: _C.dense(t[..., ::step], pick(u), None, "relu"), x3, w, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] in ("conv", "pool"):
+        # A small case per shape: the plain VALID one, then the grouped (conv)
+        # or overlapping-window (pool) one; strided: every operand a view.
+        cases = CONV_CASES if ref["kind"] == "conv" else POOL_CASES
+        case = cases["small"][0 if shape == (3, 4) else 1]
+        fn, _, arrays = (_conv_case if ref["kind"] == "conv" else _pool_case)(name, case, "float64")
+        step = 1 if layout == "contiguous" else 2
+        wide_arrays = [np.repeat(a, step, axis=-1) for a in arrays]
+        check_grad(lambda *ts: fn(*[t[..., ::step] for t in ts]), *wide_arrays, rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "where":
         c = data("bool", wide, "bool", 0)
         x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)

@@ -16,6 +16,8 @@ void register_random();       // backend/cpu/random.cpp
 void register_optim();        // backend/cpu/optim.cpp (the optimizer updates' registry, backend/update.h)
 void register_gemm();         // backend/cpu/gemm.cpp (matmul)
 void register_dense();        // backend/cpu/dense.cpp
+void register_conv();         // backend/cpu/conv.cpp
+void register_pool();         // backend/cpu/pool.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -29,6 +31,8 @@ inline void register_all() {
   register_optim();
   register_gemm();
   register_dense();
+  register_conv();
+  register_pool();
 }
 
 }  // namespace tg::cpu

@@ -230,5 +230,7 @@ _LOOKUP = Lookup("initializer", {
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
     "lecun_uniform": LecunUniform, "identity": Identity,
+    # Keras 3's short aliases (Embedding's default is "uniform")
+    "uniform": RandomUniform, "normal": RandomNormal,
 }, base=Initializer)
 get, serialize, deserialize = _LOOKUP.get, _LOOKUP.serialize, _LOOKUP.deserialize

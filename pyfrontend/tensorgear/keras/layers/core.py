@@ -184,10 +184,10 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.__dict__["_batch_input_shape"] = self.batch_shape
-        self.output = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
-        node = Node(self, (), {}, self.output)
+        kt = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
+        node = Node(self, (), {}, kt)  # the layer's `output` (Layer.output reads its first node)
         self._inbound_nodes.append(node)
-        self.output._keras_history = (self, node, 0)
+        kt._keras_history = (self, node, 0)
         self.__dict__["built"] = True
         self.__dict__["_build_input_shape"] = self.batch_shape
         self.__dict__["_output_shape"] = self.batch_shape

@@ -549,6 +549,34 @@ class Layer:
                 kt.name = f"{self.name}_output_{i}" if i else f"{self.name}_output"
         return out_kts
 
+    # ---- the symbolic input and output of the first call (the functional API) ----------
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self):
+        """The KerasTensor(s) the layer was first called on (an InputLayer's: its own output)."""
+        node = self._first_node("input")
+        if not node.call_args:
+            return node.outputs
+        return node.call_args[0]
+
+    @property
+    def output(self):
+        """The KerasTensor(s) of the layer's first call, e.g. for keras.Model(model.inputs, layer.output)."""
+        return self._first_node("output").outputs
+
+    @property
+    def input_shape(self):
+        return nest.map_structure(lambda t: tuple(t.shape), self.input)
+
+    @property
+    def output_shape(self):
+        return nest.map_structure(lambda t: tuple(t.shape), self.output)
+
     def compute_output_shape(self, input_shape):
         """The output shape for an input shape, found by running the layer on zeros."""
         kt = _keras_tensors_of_shapes(input_shape, self.dtype)

@@ -1,4 +1,4 @@
-"""Regularization layers: Dropout."""
+"""Regularization layers: Dropout and GaussianNoise (active only in training)."""
 
 import tensorgear as tg
 
@@ -35,4 +35,29 @@ class Dropout(Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": list(self.noise_shape) if self.noise_shape else None,
                        "seed": self.seed})
+        return config
+
+
+class GaussianNoise(Layer):
+    """In training, adds zero-mean normal noise of standard deviation `stddev`."""
+
+    def __init__(self, stddev, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(stddev, (int, float)) or stddev < 0:
+            raise ValueError(f"Invalid value received for argument `stddev`. Expected a float value >= 0. "
+                             f"Received: stddev={stddev!r}")
+        self.stddev = float(stddev)
+        self.seed = seed
+
+    def call(self, inputs, training=False):
+        if not training or self.stddev == 0.0:
+            return inputs
+        return inputs + tg.random.normal(tuple(inputs.shape), stddev=self.stddev, dtype=inputs.dtype, seed=self.seed)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"stddev": self.stddev, "seed": self.seed})
         return config

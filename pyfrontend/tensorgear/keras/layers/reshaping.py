@@ -1,4 +1,4 @@
-"""Reshaping layers: Flatten and Reshape (the batch axis is always kept)."""
+"""Reshaping layers: Flatten, Reshape, RepeatVector and Permute (the batch axis is always kept)."""
 
 import tensorgear as tg
 
@@ -62,4 +62,52 @@ class Reshape(Layer):
     def get_config(self):
         config = super().get_config()
         config["target_shape"] = list(self.target_shape)
+        return config
+
+
+class RepeatVector(Layer):
+    """(batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n, **kwargs):
+        super().__init__(**kwargs)
+        self.n = int(n)
+        if self.n < 0 or self.n != n:
+            raise ValueError(f"RepeatVector: `n` must be a non-negative integer. Received: n={n!r}")
+
+    def call(self, inputs):
+        if len(inputs.shape) != 2:
+            raise ValueError(f"RepeatVector expects a rank-2 input (batch, features); got shape {tuple(inputs.shape)}")
+        return tg.tile(tg.expand_dims(inputs, 1), [1, self.n, 1])
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n, input_shape[1])
+
+    def get_config(self):
+        config = super().get_config()
+        config["n"] = self.n
+        return config
+
+
+class Permute(Layer):
+    """Permutes the non-batch axes: `dims` is a permutation of 1..rank-1."""
+
+    def __init__(self, dims, **kwargs):
+        super().__init__(**kwargs)
+        self.dims = tuple(int(d) for d in dims)
+        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+            raise ValueError(f"Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` "
+                             f"must be consecutive and start from 1. Received dims={self.dims}")
+
+    def call(self, inputs):
+        if len(inputs.shape) != len(self.dims) + 1:
+            raise ValueError(f"Permute{self.dims} expects inputs of rank {len(self.dims) + 1}; "
+                             f"got shape {tuple(inputs.shape)}")
+        return tg.transpose(inputs, (0,) + self.dims)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
+
+    def get_config(self):
+        config = super().get_config()
+        config["dims"] = list(self.dims)
         return config

@@ -6,7 +6,7 @@ or the first batch), inferring every layer's shape in turn.
 """
 
 from ..backend.keras_tensor import KerasTensor
-from ..layers.core import InputLayer
+from ..layers.core import Input, InputLayer
 from ..layers.layer import Layer
 from ..saving.object_registry import get_registered_object
 from .model import Model
@@ -80,10 +80,14 @@ class Sequential(Model):
 
     def _build_new_layer(self, layer):
         previous = self._stack[-2] if len(self._stack) > 1 else None
-        shape = previous._output_shape if previous is not None else self._input_batch_shape
-        if shape is None:
-            return
-        layer(KerasTensor((None,) + tuple(shape)[1:], dtype=layer.dtype))
+        if previous is not None and previous._inbound_nodes:
+            x = previous.output  # the graph of the first build goes on, so model.outputs follows the stack
+        else:
+            shape = previous._output_shape if previous is not None else self._input_batch_shape
+            if shape is None:
+                return
+            x = KerasTensor((None,) + tuple(shape)[1:], dtype=layer.dtype)
+        layer(x)
         self.__dict__["_output_shape"] = layer._output_shape
 
     def build(self, input_shape=None):
@@ -93,7 +97,7 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument to build() a Sequential model.")
         input_shape = tuple(input_shape)
-        x = KerasTensor((None,) + input_shape[1:], dtype=self.dtype)
+        x = Input(batch_shape=(None,) + input_shape[1:], dtype=self.dtype)
         for layer in self._stack:
             x = layer(x)
         d = self.__dict__
@@ -101,6 +105,39 @@ class Sequential(Model):
         d["_build_input_shape"] = d["_input_batch_shape"]
         d["_output_shape"] = x.shape if isinstance(x, KerasTensor) else None
         d["built"] = True
+
+    # ---- the symbolic graph of the first build: inputs, outputs (Keras's feature-extractor idiom)
+
+    def _graph_end(self, what):
+        if not self.built or not self._stack or not self._stack[0]._inbound_nodes:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what}: it is not built yet "
+                                 f"(give it a keras.Input or call build() / the model first)")
+
+    @property
+    def inputs(self):
+        self._graph_end("inputs")
+        return [self._stack[0].input]
+
+    @property
+    def outputs(self):
+        self._graph_end("outputs")
+        return [self._stack[-1].output]
+
+    @property
+    def input(self):
+        return self.inputs[0]
+
+    @property
+    def output(self):
+        return self.outputs[0]
+
+    @property
+    def input_shape(self):
+        return tuple(self.input.shape)
+
+    @property
+    def output_shape(self):
+        return tuple(self.output.shape)
 
     def _build_on_call(self, inputs):
         shape = tuple(inputs.shape) if hasattr(inputs, "shape") else None

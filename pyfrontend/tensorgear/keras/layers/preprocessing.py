@@ -1,0 +1,125 @@
+"""Preprocessing layers that are arithmetic on the input: Rescaling and
+Normalization (with `adapt`)."""
+
+import numpy as np
+
+import tensorgear as tg
+
+from .layer import Layer
+
+
+class Rescaling(Layer):
+    """inputs * scale + offset, in the layer's float dtype (e.g. scale=1/255)."""
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+        self.offset = offset
+
+    def call(self, inputs):
+        x = tg.cast(inputs, self.dtype) if inputs.dtype != tg.as_dtype(self.dtype) else inputs
+        return x * tg.cast(tg.convert_to_tensor(self.scale), self.dtype) + tg.cast(
+            tg.convert_to_tensor(self.offset), self.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"scale": _plain(self.scale), "offset": _plain(self.offset)})
+        return config
+
+
+def _plain(v):
+    return np.asarray(v).tolist() if not isinstance(v, (int, float)) else v
+
+
+class Normalization(Layer):
+    """(x - mean) / sqrt(variance), per feature along `axis` (the last by
+    default); mean and variance are given or learnt from data by adapt().
+    invert=True maps normalised values back."""
+
+    def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
+        super().__init__(**kwargs)
+        if axis is None:
+            axis = ()
+        self.axis = (int(axis),) if isinstance(axis, int) else tuple(int(a) for a in axis)
+        if (mean is None) != (variance is None):
+            raise ValueError(f"Normalization: set both `mean` and `variance`, or neither. "
+                             f"Received: mean={mean!r}, variance={variance!r}")
+        self.input_mean, self.input_variance = mean, variance
+        self.invert = bool(invert)
+        self._adapted = mean is not None
+
+    def _stat_shape(self, input_shape):
+        rank = len(input_shape)
+        axes = sorted(a % rank for a in self.axis)
+        for a in axes:
+            if input_shape[a] is None:
+                raise ValueError(f"Normalization: axis {a} of input shape {tuple(input_shape)} must be known")
+        self._kept = axes
+        self._reduce = [a for a in range(rank) if a not in axes]
+        return tuple(input_shape[a] if a in axes else 1 for a in range(rank))
+
+    def build(self, input_shape):
+        shape = self._stat_shape(input_shape)
+        self.mean = self.add_weight(shape=shape, initializer="zeros", trainable=False, name="mean")
+        self.variance = self.add_weight(shape=shape, initializer="ones", trainable=False, name="variance")
+        if self.input_mean is not None:
+            self.mean.assign(np.broadcast_to(np.asarray(self.input_mean, self.dtype), shape))
+            self.variance.assign(np.broadcast_to(np.asarray(self.input_variance, self.dtype), shape))
+
+    def adapt(self, data, batch_size=None, steps=None):
+        """Learns the mean and variance of `data` (an array, a tensor, or a
+        tg.data Dataset of batches), in float64, one pass."""
+        batches = _batches_of(data, steps)
+        count, total, total_sq = 0, None, None
+        for batch in batches:
+            x = tg.cast(tg.convert_to_tensor(batch), tg.float64)
+            if not self.built:
+                self.build((None,) + tuple(x.shape)[1:])
+                self.built = True
+            n = 1
+            for a in self._reduce:
+                n *= x.shape[a]
+            s = tg.reduce_sum(x, axis=self._reduce, keepdims=True)
+            sq = tg.reduce_sum(tg.square(x), axis=self._reduce, keepdims=True)
+            total = s if total is None else total + s
+            total_sq = sq if total_sq is None else total_sq + sq
+            count += n
+        if count == 0:
+            raise ValueError("Normalization.adapt: the data is empty")
+        mean = total / float(count)
+        variance = tg.maximum(total_sq / float(count) - tg.square(mean), 0.0)
+        self.mean.assign(tg.cast(mean, self.dtype))
+        self.variance.assign(tg.cast(variance, self.dtype))
+        self._adapted = True
+
+    def call(self, inputs):
+        x = tg.cast(inputs, self.dtype) if inputs.dtype != tg.as_dtype(self.dtype) else inputs
+        std = tg.maximum(tg.sqrt(self.variance), 1e-7)
+        if self.invert:
+            return x * std + self.mean
+        return (x - self.mean) / std
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"axis": list(self.axis), "invert": self.invert,
+                       "mean": _plain(self.input_mean) if self.input_mean is not None else None,
+                       "variance": _plain(self.input_variance) if self.input_variance is not None else None})
+        return config
+
+
+def _batches_of(data, steps):
+    """The batches adapt() reads: a Dataset's elements (their first component
+    when they are tuples), or the whole array as one batch."""
+    if hasattr(data, "__iter__") and not isinstance(data, (np.ndarray, tg.Tensor, list, tuple)):
+        for i, element in enumerate(data):
+            if steps is not None and i >= steps:
+                return
+            yield element[0] if isinstance(element, tuple) else element
+        return
+    yield data
