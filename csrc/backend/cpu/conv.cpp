@@ -410,12 +410,15 @@ void backprop_input_kernel(const KernelCall& c) {
 
 void register_conv() {
   using op::OpId;
-  op::register_kernel(OpId::Conv2D, DeviceType::CPU, DType::Float32, &conv2d_kernel<float>);
-  op::register_kernel(OpId::Conv2D, DeviceType::CPU, DType::Float64, &conv2d_kernel<double>);
-  op::register_kernel(OpId::Conv2DBackpropInput, DeviceType::CPU, DType::Float32, &backprop_input_kernel<float>);
-  op::register_kernel(OpId::Conv2DBackpropInput, DeviceType::CPU, DType::Float64, &backprop_input_kernel<double>);
-  op::register_kernel(OpId::Conv2DBackpropFilter, DeviceType::CPU, DType::Float32, &backprop_filter_kernel<float>);
-  op::register_kernel(OpId::Conv2DBackpropFilter, DeviceType::CPU, DType::Float64, &backprop_filter_kernel<double>);
+  op::register_accepted(OpId::Conv2D, DeviceType::CPU, [](const KernelCall& c) {
+    TG_DISPATCH_FLOAT(c.out.dtype, "conv2d", conv2d_kernel<T>(c));
+  });
+  op::register_accepted(OpId::Conv2DBackpropInput, DeviceType::CPU, [](const KernelCall& c) {
+    TG_DISPATCH_FLOAT(c.out.dtype, "conv2d_backprop_input", backprop_input_kernel<T>(c));
+  });
+  op::register_accepted(OpId::Conv2DBackpropFilter, DeviceType::CPU, [](const KernelCall& c) {
+    TG_DISPATCH_FLOAT(c.out.dtype, "conv2d_backprop_filter", backprop_filter_kernel<T>(c));
+  });
 }
 
 }  // namespace tg::cpu

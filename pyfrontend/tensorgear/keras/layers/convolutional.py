@@ -5,7 +5,7 @@ channels last unless data_format="channels_first")."""
 import tensorgear as tg
 
 from .. import activations, constraints, initializers, regularizers
-from .core import _positive_int
+from .core import _positive_int, weight_config
 from .layer import Layer
 
 _TF_FORMAT = {(1, "channels_last"): "NWC", (1, "channels_first"): "NCW",
@@ -37,6 +37,7 @@ def _padding(value, layer, allowed=("valid", "same")):
 
 class _Conv(Layer):
     rank = 2
+    _kernel_prefix = "kernel"  # the config's name for the kernel's initializer, regularizer, constraint
 
     def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None, dilation_rate=1,
                  groups=1, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -80,9 +81,12 @@ class _Conv(Layer):
 
     def build(self, input_shape):
         c = self._channels(input_shape)
-        self.kernel = self.add_weight(shape=self.kernel_size + (c // self.groups, self.filters),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
+        self._add_weights(self.kernel_size + (c // self.groups, self.filters))
+
+    def _add_weights(self, kernel_shape):
+        self.kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+                                      name="kernel")
         self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
                                     regularizer=self.bias_regularizer, constraint=self.bias_constraint,
                                     name="bias") if self.use_bias else None
@@ -108,13 +112,7 @@ class _Conv(Layer):
             "filters": self.filters, "kernel_size": list(self.kernel_size), "strides": list(self.strides),
             "padding": self.padding, "data_format": self.data_format, "dilation_rate": list(self.dilation_rate),
             "groups": self.groups, "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_config(self, self._kernel_prefix),
         })
         return config
 
@@ -149,6 +147,7 @@ class DepthwiseConv2D(_Conv):
     kernel (kh, kw, channels, depth_multiplier), output channels * multiplier."""
 
     rank = 2
+    _kernel_prefix = "depthwise"
 
     def __init__(self, kernel_size, strides=1, padding="valid", depth_multiplier=1, data_format=None,
                  dilation_rate=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
@@ -165,12 +164,7 @@ class DepthwiseConv2D(_Conv):
     def build(self, input_shape):
         c = self._channels(input_shape)
         self.filters = c * self.depth_multiplier
-        self.kernel = self.add_weight(shape=self.kernel_size + (c, self.depth_multiplier),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint, name="kernel")
-        self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer, constraint=self.bias_constraint,
-                                    name="bias") if self.use_bias else None
+        self._add_weights(self.kernel_size + (c, self.depth_multiplier))
 
     def _convolve(self, inputs):
         return tg.nn.depthwise_conv2d(inputs, self.kernel, self.strides, self.padding.upper(),
@@ -180,9 +174,5 @@ class DepthwiseConv2D(_Conv):
         config = super().get_config()
         for k in ("filters", "groups"):
             config.pop(k)
-        for old, new in (("kernel_initializer", "depthwise_initializer"),
-                         ("kernel_regularizer", "depthwise_regularizer"),
-                         ("kernel_constraint", "depthwise_constraint")):
-            config[new] = config.pop(old)
         config["depth_multiplier"] = self.depth_multiplier
         return config

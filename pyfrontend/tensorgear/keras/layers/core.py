@@ -22,6 +22,21 @@ def _positive_int(value, arg, layer):
     return ivalue
 
 
+def weight_config(layer, prefix="kernel"):
+    """The config entries of a layer's kernel and bias: initializers,
+    regularizers and constraints (and the activity regularizer), by Keras's
+    names; `prefix` names the kernel's ("depthwise" for DepthwiseConv2D)."""
+    return {
+        f"{prefix}_initializer": initializers.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        f"{prefix}_regularizer": regularizers.serialize(layer.kernel_regularizer),
+        "bias_regularizer": regularizers.serialize(layer.bias_regularizer),
+        "activity_regularizer": regularizers.serialize(layer.activity_regularizer),
+        f"{prefix}_constraint": constraints.serialize(layer.kernel_constraint),
+        "bias_constraint": constraints.serialize(layer.bias_constraint),
+    }
+
+
 class Dense(Layer):
     """output = activation(dot(input, kernel) + bias)."""
 
@@ -101,13 +116,7 @@ class Dense(Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_config(self),
         })
         return config
 
