@@ -284,6 +284,20 @@ def test_training_worker_numpy_in_a_subprocess(tmp_path):
     assert 0 <= r["test_accuracy"] <= 1 and r["peak_rss_bytes"] > r["rss_after_data_bytes"] > 0
 
 
+@pytest.mark.parametrize("framework", ["tensorgear", "torch"])
+def test_training_worker_runs_the_convnet(tmp_path, framework):
+    if framework == "torch":
+        pytest.importorskip("torch")
+    path = training.prepare_data(str(tmp_path), limit=128, data=_tiny_mnist())
+    r = training.run_one(framework, path, epochs=1, batch_size=64, model="cnn",
+                         environ=benv.child_env(os.environ, unset_openblas=False), timeout=300)
+    assert "error" not in r, r
+    assert r["steps_per_epoch"] == 2 and 0 <= r["test_accuracy"] <= 1
+    numpy_cnn = training.run_one("numpy", path, epochs=1, batch_size=64, model="cnn",
+                                 environ=dict(os.environ), timeout=120)
+    assert "MLP only" in numpy_cnn["error"]
+
+
 def test_training_run_skips_what_is_missing(monkeypatch):
     monkeypatch.setattr(training, "unavailable", lambda fw: None if fw == "numpy" else f"no {fw}")
     seen = []

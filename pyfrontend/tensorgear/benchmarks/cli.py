@@ -11,7 +11,7 @@ from . import env as benv
 from . import loads as busy_loads
 from . import timing
 
-SECTIONS = ("kernels", "overheads", "training", "scaling", "busy")
+SECTIONS = ("kernels", "overheads", "training", "convnet", "scaling", "busy")
 DEFAULT_SECTIONS = ("kernels", "overheads", "training", "scaling")
 
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="fewer sizes, repeats and epochs (under a minute)")
     p.add_argument("--sections", type=_csv(SECTIONS), default=list(DEFAULT_SECTIONS),
-                   help="comma-separated subset of kernels,overheads,training,scaling,busy "
+                   help="comma-separated subset of kernels,overheads,training,convnet,scaling,busy "
                         "(default: kernels,overheads,training,scaling)")
     p.add_argument("--busy", action="store_true",
                    help="add the busy section: the training comparison under background loads "
@@ -160,37 +160,21 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
     if "training" in args.sections:
         epochs = args.epochs or (2 if args.quick else 5)
         limit = args.train_limit or (15000 if args.quick else None)
-        fw_list = [f for f in training.FRAMEWORKS if f in args.frameworks]
-        out("")
-        out(f"== MNIST training: Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, batch "
-            f"{args.batch_size}, {epochs} epochs" + (f", first {limit} images" if limit else "")
-            + "; one subprocess per framework, sequential"
-            + (f", {args.train_rounds} rounds (seeds {args.seed}..{args.seed + args.train_rounds - 1})"
-               if args.train_rounds > 1 else "") + " ==")
-        table = report.Table(report.TRAIN_COLUMNS, out)
-        table.header()
-
-        def show_train(r):
-            if "epoch_median_s" in r:
-                table.row(report.train_cells(r, show_round=args.train_rounds > 1))
-            else:
-                out(f"{r.get('framework')}: " + (f"skipped: {r['skipped']}" if r.get("skipped")
-                                                 else f"failed: {r.get('error')}"))
-
-        results["training"] = training.run(fw_list, epochs, args.batch_size, unset, limit=limit,
-                                           seed=args.seed, threads=args.threads, progress=show_train,
-                                           quiet_wait=args.wait_quiet, out=out, rounds=args.train_rounds)
-        tg = next((r for r in results["training"]["results"]
-                   if r.get("framework") == "tensorgear" and "epoch_median_s" in r), None)
-        if args.train_rounds > 1:
-            out(f"-- median over {args.train_rounds} rounds --")
-            for r in results["training"]["results"]:
-                show_train(r)
-        if tg:
-            for r in results["training"]["results"]:
-                if r.get("epoch_ratio_other_over_tg"):
-                    out(f"  {r['framework']}/tensorgear epoch time: {r['epoch_ratio_other_over_tg']:.2f}x")
+        results["training"] = _training_section(
+            args, out, training, report, unset, "mlp", args.batch_size, epochs, limit,
+            [f for f in training.FRAMEWORKS if f in args.frameworks],
+            f"MNIST training: Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, batch {args.batch_size}")
         notes += results["training"]["notes"]
+
+    if "convnet" in args.sections:
+        epochs = args.epochs or (1 if args.quick else 5)
+        limit = args.train_limit or (15000 if args.quick else None)
+        results["convnet"] = _training_section(
+            args, out, training, report, unset, "cnn", 64, epochs, limit,
+            [f for f in training.FRAMEWORKS if f in args.frameworks and f != "numpy"],
+            "MNIST convnet (DLwP ch. 8): Conv2D 32 > MaxPool > Conv2D 64 > MaxPool > Conv2D 128 > Flatten > "
+            "Dense 10, RMSprop 1e-3, batch 64")
+        notes += results["convnet"]["notes"]
 
     if "scaling" in args.sections:
         from . import scaling
@@ -236,6 +220,37 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
             out(f"  - {n}")
     results["header"] = header
     return results
+
+
+def _training_section(args, out, training, report, unset, model, batch_size, epochs, limit, frameworks, title):
+    """One training comparison (each framework in its own subprocess), printed as rows complete."""
+    out("")
+    out(f"== {title}, {epochs} epochs" + (f", first {limit} images" if limit else "")
+        + "; one subprocess per framework, sequential"
+        + (f", {args.train_rounds} rounds (seeds {args.seed}..{args.seed + args.train_rounds - 1})"
+           if args.train_rounds > 1 else "") + " ==")
+    table = report.Table(report.TRAIN_COLUMNS, out)
+    table.header()
+
+    def show_train(r):
+        if "epoch_median_s" in r:
+            table.row(report.train_cells(r, show_round=args.train_rounds > 1))
+        else:
+            out(f"{r.get('framework')}: " + (f"skipped: {r['skipped']}" if r.get("skipped")
+                                             else f"failed: {r.get('error')}"))
+
+    section = training.run(frameworks, epochs, batch_size, unset, limit=limit, seed=args.seed,
+                           threads=args.threads, progress=show_train, quiet_wait=args.wait_quiet, out=out,
+                           rounds=args.train_rounds, model=model)
+    if args.train_rounds > 1:
+        out(f"-- median over {args.train_rounds} rounds --")
+        for r in section["results"]:
+            show_train(r)
+    if any(r.get("framework") == "tensorgear" and "epoch_median_s" in r for r in section["results"]):
+        for r in section["results"]:
+            if r.get("epoch_ratio_other_over_tg"):
+                out(f"  {r['framework']}/tensorgear epoch time: {r['epoch_ratio_other_over_tg']:.2f}x")
+    return section
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -206,15 +206,19 @@ def markdown(results: Dict[str, object], header: Sequence[str], command: str) ->
                              [[t["target"], t["text"], f"{t['op']} {t['bound']:g}",
                                {True: "met", False: "**not met**", None: "-"}[t["met"]]]
                               for t in results["targets"]]), ""]
-    if results.get("training"):
-        tr = results["training"]
-        lines += ["## MNIST training (Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3, "
+    for key, title in (("training", "MNIST training (Dense 512 relu -> Dense 10 softmax, RMSprop 1e-3"),
+                       ("convnet", "MNIST convnet (DLwP ch. 8: Conv2D 32/64/128, max pooling, Dense 10; "
+                                   "RMSprop 1e-3")):
+        tr = results.get(key)
+        if not tr:
+            continue
+        lines += [f"## {title}, "
                   f"batch {tr.get('batch_size')}, {tr.get('epochs')} epochs"
                   + (f", first {tr['limit']} images" if tr.get("limit") else "")
                   + (f", median of {tr['rounds']} rounds" if (tr.get("rounds") or 1) > 1 else "") + ")", "",
                   "Each framework in its own subprocess, one after the other; epoch = median of "
-                  "epochs 2..N; peak RSS of the whole process; data RSS = after loading "
-                  "and converting the data.", "",
+                  "epochs 2..N (the only epoch when there is one); peak RSS of the whole process; data RSS = "
+                  "after loading and converting the data.", "",
                   *_md_table(TRAIN_COLUMNS, [train_cells(r) for r in tr.get("results", [])]), ""]
     if results.get("busy"):
         b = results["busy"]

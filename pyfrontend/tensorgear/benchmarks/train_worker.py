@@ -53,14 +53,16 @@ def current_rss_bytes() -> int:
         return 0
 
 
-def load_data(path: str):
+def load_data(path: str, model: str = "mlp"):
     """uint8 MNIST from the parent's .npz -> float32 pixels/255, in place (the
-    same memory for every framework)."""
+    same memory for every framework): rows of 784 for the MLP, 28x28x1 images
+    (channels last) for the convnet."""
     with np.load(path) as d:
         x_train, y_train, x_test, y_test = (d[k] for k in ("x_train", "y_train", "x_test", "y_test"))
-    x_train = x_train.reshape(len(x_train), -1).astype(np.float32)
+    sample = (28, 28, 1) if model == "cnn" else (-1,)
+    x_train = x_train.reshape((len(x_train),) + sample).astype(np.float32)
     x_train /= 255
-    x_test = x_test.reshape(len(x_test), -1).astype(np.float32)
+    x_test = x_test.reshape((len(x_test),) + sample).astype(np.float32)
     x_test /= 255
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
@@ -81,8 +83,14 @@ def train_keras_like(keras, data, args, result):
     x_train, y_train, x_test, y_test = data
     if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
         keras.utils.set_random_seed(args.seed)
-    model = keras.Sequential([keras.layers.Dense(args.hidden, activation="relu"),
-                              keras.layers.Dense(10, activation="softmax")])
+    L = keras.layers
+    if args.model == "cnn":  # Deep Learning with Python, ch. 8's first convnet
+        model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+                                  L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2),
+                                  L.Conv2D(128, 3, activation="relu"), L.Flatten(),
+                                  L.Dense(10, activation="softmax")])
+    else:
+        model = keras.Sequential([L.Dense(args.hidden, activation="relu"), L.Dense(10, activation="softmax")])
     model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-3),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     times = []
@@ -144,10 +152,16 @@ def train_torch(data, args, result):
     torch.manual_seed(args.seed)
     result["version"] = torch.__version__
     result["threads"] = {"intra_op": torch.get_num_threads()}
-    model = nn.Sequential(nn.Linear(x_train.shape[1], args.hidden), nn.ReLU(),
-                          nn.Linear(args.hidden, 10))
+    if args.model == "cnn":  # NCHW, PyTorch's native layout for its (oneDNN) convolutions
+        x_train, x_test = (np.ascontiguousarray(v.transpose(0, 3, 1, 2)) for v in (x_train, x_test))
+        model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                              nn.MaxPool2d(2), nn.Conv2d(64, 128, 3), nn.ReLU(), nn.Flatten(),
+                              nn.Linear(128 * 3 * 3, 10))
+    else:
+        model = nn.Sequential(nn.Linear(x_train.shape[1], args.hidden), nn.ReLU(),
+                              nn.Linear(args.hidden, 10))
     for m in model:
-        if isinstance(m, nn.Linear):  # Keras's defaults, for the same accuracy
+        if isinstance(m, (nn.Linear, nn.Conv2d)):  # Keras's defaults, for the same accuracy
             nn.init.xavier_uniform_(m.weight)
             nn.init.zeros_(m.bias)
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
@@ -185,6 +199,8 @@ def train_torch(data, args, result):
 
 
 def train_numpy(data, args, result):
+    if args.model != "mlp":
+        raise ValueError(f"the NumPy baseline is an MLP only (no {args.model})")
     x_train, y_train, x_test, y_test = data
     mlp_mod = _load_numpy_mlp()
     result["version"] = f"numpy {np.__version__}"
@@ -227,6 +243,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--hidden", type=int, default=512)
+    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="0: the framework's default")
     p.add_argument("--out", required=True)
@@ -235,7 +252,7 @@ def main(argv=None) -> int:
     rc = 0
     try:
         t0 = time.perf_counter()
-        data = load_data(args.data)
+        data = load_data(args.data, args.model)
         result["load_s"] = time.perf_counter() - t0
         result["n_train"], result["n_test"] = len(data[0]), len(data[2])
         result["steps_per_epoch"] = -(-len(data[0]) // args.batch_size)

@@ -63,12 +63,12 @@ def prepare_data(folder: str, limit: Optional[int] = None, data=None) -> str:
 
 def run_one(framework: str, data_path: str, epochs: int, batch_size: int, environ: Mapping[str, str],
             seed: int = 0, hidden: int = 512, threads: int = 0,
-            timeout: float = 1800) -> Dict[str, object]:
+            timeout: float = 1800, model: str = "mlp") -> Dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="tg-bench-") as tmp:
         out = os.path.join(tmp, "result.json")
         cmd = [sys.executable, WORKER, "--framework", framework, "--data", data_path,
                "--epochs", str(epochs), "--batch-size", str(batch_size), "--hidden", str(hidden),
-               "--seed", str(seed), "--threads", str(threads), "--out", out]
+               "--seed", str(seed), "--threads", str(threads), "--model", model, "--out", out]
         try:
             r = subprocess.run(cmd, capture_output=True, text=True, env=dict(environ),
                                timeout=timeout)
@@ -143,7 +143,7 @@ def combine_rounds(runs: List[Dict[str, object]]) -> Dict[str, object]:
 def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas: bool,
         limit: Optional[int] = None, seed: int = 0, threads: int = 0, hidden: int = 512,
         data=None, progress=None, quiet_wait: float = 0.0, out=None,
-        rounds: int = 1) -> Dict[str, object]:
+        rounds: int = 1, model: str = "mlp") -> Dict[str, object]:
     """Each framework in its own subprocess, one after the other; with rounds > 1
     the whole sequence repeats (tg, torch, numpy, tg, torch, numpy, ...)."""
     per_fw: Dict[str, List[Dict[str, object]]] = {}
@@ -169,7 +169,7 @@ def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas:
                     benv.wait_quiet(quiet_wait, out)
                 busy = benv.runnable_others(3)
                 res = run_one(fw, data_path, epochs, batch_size, environ, seed=seed + k, hidden=hidden,
-                              threads=threads)
+                              threads=threads, model=model)
                 res["others_runnable_at_start"] = busy
                 res["round"] = k + 1
                 latest = [v[-1] for v in per_fw.values()] + [res]
@@ -182,4 +182,4 @@ def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas:
     results = [combine_rounds(per_fw[fw]) for fw in frameworks if fw in per_fw]
     _ratio_vs_tg(results)
     return {"results": results, "notes": notes, "epochs": epochs, "batch_size": batch_size,
-            "limit": limit, "threads": threads or "framework defaults", "rounds": rounds}
+            "limit": limit, "threads": threads or "framework defaults", "rounds": rounds, "model": model}
