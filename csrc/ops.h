@@ -220,4 +220,17 @@ Tensor max_pool2d_grad(const Tensor& input, const Tensor& dout, Pair ksize, Pair
 Tensor avg_pool2d_grad(const Shape& input_shape, const Tensor& dout, Pair ksize, Pair strides,
                        const Padding2D& padding);
 
+// ---- image sampling, NHWC (ops_image.cpp; kernels backend/cpu/image.cpp) -----
+// images [N, H, W, C] -> [N, out_hw[0], out_hw[1], C], each output pixel read
+// through its image's projective transform (transforms [N or 1, 8],
+// TensorFlow's ImageProjectiveTransformV3 convention) or, without one,
+// through sampling.transform.
+Tensor image_transform(const Tensor& images, const Tensor* transforms, Pair out_hw, const ImageSampling& sampling);
+// Its adjoint (the gradient): dy [N, OH, OW, C] -> [image_shape]; without
+// transforms, the adjoint of the resize of that sampling's interpolation.
+Tensor image_transform_grad(const Tensor& dy, const Tensor* transforms, const Shape& image_shape,
+                            const ImageSampling& sampling);
+// tf.image.resize with half-pixel centres, "bilinear" or "nearest".
+Tensor resize(const Tensor& images, Pair size, ImageInterpolation method);
+
 }  // namespace tg::ops

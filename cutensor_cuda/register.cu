@@ -18,6 +18,7 @@ void register_all() {
   register_dense();
   register_conv();
   register_pool();
+  register_image();
   install_allocator();
 }
 

@@ -17,5 +17,6 @@ void register_gemm();         // gemm.cu (matmul through cuBLAS)
 void register_dense();        // dense.cu
 void register_conv();         // conv.cu (im2col / col2im + cuBLAS)
 void register_pool();         // pool.cu
+void register_image();        // image.cu
 
 }  // namespace tg::cuda

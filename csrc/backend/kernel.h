@@ -40,6 +40,19 @@ struct Window2D {
   int64_t groups = 1;             // convs: input channels / the filter's input channels
 };
 
+// image_transform(_grad) (ops_image.cpp, backend/image_sampling.h): how an
+// output pixel reads the input.
+enum class ImageInterpolation : uint8_t { Nearest, Bilinear };
+enum class ImageFill : uint8_t { Reflect, Wrap, Constant, Nearest };
+struct ImageSampling {
+  ImageInterpolation interpolation = ImageInterpolation::Bilinear;
+  ImageFill fill = ImageFill::Constant;
+  double fill_value = 0;
+  // resize: no transforms input; output (x, y) reads the input at
+  // ((x + 0.5) * W / OW - 0.5, (y + 0.5) * H / OH - 0.5).
+  bool resize = false;
+};
+
 // The attributes of an op call, parsed and normalised by the op's public
 // function. Each family reads the fields it has.
 struct OpAttrs {
@@ -73,6 +86,9 @@ struct OpAttrs {
   // conv2d, conv2d_backprop_input/_filter, the 2-D poolings and their
   // gradients (ops_conv.cpp); `shape` holds the backprops' output shape.
   Window2D window;
+  // image_transform(_grad); `shape` holds the forward's output (height,
+  // width) and the gradient's output shape.
+  ImageSampling sampling;
 };
 
 constexpr int kMaxInputs = 5;

@@ -1,5 +1,5 @@
-// tensorgear._C's convolution and pooling functions (ops_conv.cpp) over NHWC
-// tensors. tg.nn (pyfrontend/tensorgear/nn.py) turns TensorFlow's argument
+// tensorgear._C's convolution, pooling (ops_conv.cpp) and image sampling
+// (ops_image.cpp) functions over NHWC tensors. tg.nn (pyfrontend/tensorgear/nn.py) turns TensorFlow's argument
 // forms (4-element strides, explicit padding per dimension, NCHW, 1-D) into
 // these: (height, width) pairs or one int, and padding "VALID", "SAME" (any
 // case) or (top, bottom, left, right).
@@ -43,6 +43,32 @@ ops::Padding2D parse_padding(py::handle v, const char* op) {
   p.kind = ops::Padding2D::Explicit;
   for (size_t i = 0; i < 4; ++i) p.pads[i] = seq[i].cast<int64_t>();
   return p;
+}
+
+std::string lower(py::handle v, const char* op, const char* what) {
+  TG_CHECK(py::isinstance<py::str>(v), TypeError, op, ": ", what, " must be a string, got ",
+           std::string(py::str(py::type::of(v).attr("__name__"))));
+  std::string s = v.cast<std::string>();
+  for (char& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+ImageInterpolation parse_interpolation(py::handle v, const char* op) {
+  const std::string s = lower(v, op, "interpolation");
+  if (s == "bilinear") return ImageInterpolation::Bilinear;
+  TG_CHECK(s == "nearest", ValueError, op, ": interpolation must be 'bilinear' or 'nearest', got '",
+           v.cast<std::string>(), "'");
+  return ImageInterpolation::Nearest;
+}
+
+ImageFill parse_fill(py::handle v, const char* op) {
+  const std::string s = lower(v, op, "fill_mode");
+  if (s == "reflect") return ImageFill::Reflect;
+  if (s == "wrap") return ImageFill::Wrap;
+  if (s == "constant") return ImageFill::Constant;
+  TG_CHECK(s == "nearest", ValueError, op, ": fill_mode must be 'reflect', 'wrap', 'constant' or 'nearest', got '",
+           v.cast<std::string>(), "'");
+  return ImageFill::Nearest;
 }
 
 }  // namespace
@@ -108,6 +134,38 @@ void bind_conv(py::module_& m) {
     MaybeReleaseGil gil(dout.numel() * k[0] * k[1]);
     return ops::avg_pool2d_grad(shape, dout, k, s, p);
   }, "input_shape"_a, "dout"_a, "ksize"_a, "strides"_a, "padding"_a = "VALID");
+
+  m.def("image_transform", [](const Tensor& images, const Tensor& transforms, py::handle output_shape,
+                              py::handle interpolation, py::handle fill_mode, double fill_value) {
+    ImageSampling smp;
+    smp.interpolation = parse_interpolation(interpolation, "image_transform");
+    smp.fill = parse_fill(fill_mode, "image_transform");
+    smp.fill_value = fill_value;
+    const auto size = parse_pair(output_shape, "image_transform", "output_shape");
+    MaybeReleaseGil gil(images.numel() * 4);
+    return ops::image_transform(images, &transforms, size, smp);
+  }, "images"_a, "transforms"_a, "output_shape"_a, "interpolation"_a = "bilinear", "fill_mode"_a = "constant",
+     "fill_value"_a = 0.0,
+     "Each image [N, H, W, C] read through its projective transform (transforms [N or 1, 8], "
+     "TensorFlow's convention) -> [N, output height, output width, C]");
+  m.def("image_transform_grad", [](const Tensor& dy, py::handle image_shape, std::optional<Tensor> transforms,
+                                   py::handle interpolation, py::handle fill_mode) {
+    ImageSampling smp;
+    smp.interpolation = parse_interpolation(interpolation, "image_transform_grad");
+    smp.fill = parse_fill(fill_mode, "image_transform_grad");
+    const Shape shape = parse_shape(image_shape, "image_shape");
+    MaybeReleaseGil gil(dy.numel() * 4);
+    return ops::image_transform_grad(dy, transforms ? &*transforms : nullptr, shape, smp);
+  }, "dy"_a, "image_shape"_a, "transforms"_a = py::none(), "interpolation"_a = "bilinear",
+     "fill_mode"_a = "constant",
+     "The adjoint of image_transform (its gradient in the images); transforms None: of resize");
+  m.def("resize", [](const Tensor& images, py::handle size, py::handle method) {
+    const auto hw = parse_pair(size, "resize", "size");
+    const ImageInterpolation how = parse_interpolation(method, "resize");
+    MaybeReleaseGil gil(hw[0] * hw[1] * (images.ndim() == 4 ? images.shape()[0] * images.shape()[3] : 1) * 4);
+    return ops::resize(images, hw, how);
+  }, "images"_a, "size"_a, "method"_a = "bilinear",
+     "tf.image.resize with half-pixel centres over NHWC images, 'bilinear' or 'nearest'");
 }
 
 }  // namespace tg::py_bind

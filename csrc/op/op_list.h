@@ -114,7 +114,13 @@
   X(MaxPool2D, "max_pool2d", Pool, max_pool2d) X(MaxPool2DGrad, "max_pool2d_grad", Pool, max_pool2d_grad)   \
   X(AvgPool2D, "avg_pool2d", Pool, avg_pool2d) X(AvgPool2DGrad, "avg_pool2d_grad", Pool, avg_pool2d_grad)
 
+// Image sampling over NHWC inputs (ops_image.cpp; backend/cpu/image.cpp):
+// a projective transform per image (resize is one), and its adjoint.
+#define TG_OPS_IMAGE(X)                                                                                    \
+  X(ImageTransform, "image_transform", Image, image_transform)                                             \
+  X(ImageTransformGrad, "image_transform_grad", Image, image_transform_grad)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
   TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X) \
-  TG_OPS_LINALG(X) TG_OPS_CONV(X)
+  TG_OPS_LINALG(X) TG_OPS_CONV(X) TG_OPS_IMAGE(X)

@@ -94,6 +94,7 @@ void define_random();       // random.cpp
 void define_linalg();       // ops_linalg.cpp
 void define_dense();        // ops_dense.cpp
 void define_conv();         // ops_conv.cpp
+void define_image();        // ops_image.cpp
 
 void init() {
   static std::once_flag once;
@@ -111,6 +112,7 @@ void init() {
     define_linalg();
     define_dense();
     define_conv();
+    define_image();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

@@ -33,7 +33,7 @@ from .initializers_compat import (  # noqa: F401
     random_normal_initializer, random_uniform_initializer, zeros_initializer, ones_initializer,
     constant_initializer,
 )
-from . import config, math, nest, nn, random  # noqa: F401
+from . import config, image, math, nest, nn, random  # noqa: F401
 from ._device import device, function  # noqa: F401
 
 __version__ = "0.1.0"

@@ -16,6 +16,7 @@ import tensorgear as tg
 from tensorgear import _C
 
 import conv_reference
+import image_reference
 from gradcheck import check_grad
 
 TABLE = _C._kernel_table()
@@ -319,6 +320,10 @@ REFERENCE = {
     "max_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
     "avg_pool2d": {"kind": "pool", "dtypes": FLOATS},
     "avg_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
+    # Image sampling over NHWC inputs (ops_image.cpp): projective transforms
+    # and resizes, against image_reference.py on IMAGE_CASES below.
+    "image_transform": {"kind": "image", "dtypes": FLOATS},
+    "image_transform_grad": {"kind": "image", "dtypes": FLOATS},
 }
 
 
@@ -771,19 +776,52 @@ def _pool_case(name, case, dtype):
             lambda b: conv_reference.avg_pool2d_grad(xs, b, k, strides, pads), [dy])
 
 
+# (input shape, output size, "transform" or "resize", interpolation, fill mode)
+IMAGE_CASES = {
+    "small": [((2, 5, 6, 3), (4, 7), "transform", "bilinear", "reflect"),
+              ((2, 5, 6, 3), (7, 4), "resize", "bilinear", "nearest"),
+              ((1, 4, 5, 2), (6, 3), "transform", "nearest", "constant"),
+              ((2, 3, 7, 2), (5, 5), "resize", "nearest", "nearest")],
+    "large": [((4, 40, 30, 8), (35, 41), "transform", "bilinear", "wrap"),
+              ((4, 33, 47, 16), (64, 20), "resize", "bilinear", "nearest"),
+              ((2, 50, 40, 4), (25, 60), "transform", "nearest", "constant")],
+}
+
+
+def _image_case(name, case, dtype):
+    """(the op over tensors, its NumPy reference over arrays, the input arrays) for an image op."""
+    xs, size, kind, interp, fill = case
+    x, dy = data("any", xs, dtype, 0), data("any", (xs[0],) + size + (xs[3],), dtype, 1)
+    t = image_reference.random_transforms(xs[0], 2) if kind == "transform" else None
+    tt = None if t is None else tg.constant(t)
+    if name == "image_transform":
+        if t is None:
+            return (lambda a: _C.resize(a, size, interp), lambda a: image_reference.resize(a, size, interp), [x])
+        return (lambda a: _C.image_transform(a, tt.to(a.device), size, interp, fill, 0.5),
+                lambda a: image_reference.transform(a, t, size, interp, fill, 0.5), [x])
+    assert name == "image_transform_grad", name
+    if t is None:
+        return (lambda b: _C.image_transform_grad(b, xs, None, interp),
+                lambda b: image_reference.resize_grad(b, xs, interp), [dy])
+    return (lambda b: _C.image_transform_grad(b, xs, tt.to(b.device), interp, fill),
+            lambda b: image_reference.transform_grad(b, xs, t, interp, fill), [dy])
+
+
+WINDOW_CASES = {"conv": (CONV_CASES, _conv_case), "pool": (POOL_CASES, _pool_case), "image": (IMAGE_CASES, _image_case)}
+
+
 def _window_case(name, size_or_index, dtype):
-    ref = REFERENCE[name]
-    cases, make = (CONV_CASES, _conv_case) if ref["kind"] == "conv" else (POOL_CASES, _pool_case)
+    cases, make = WINDOW_CASES[REFERENCE[name]["kind"]]
     return [make(name, case, dtype) for case in cases[size_or_index]]
 
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("size", ["small", "large"])
-@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool"})))
-def test_conv_and_pool_match_numpy(name, dtype, size, device):
+@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool", "image"})))
+def test_conv_pool_and_image_ops_match_numpy(name, dtype, size, device):
     _need_kernel(name, dtype, device)
     tol = 1e-4 if dtype == "float32" else 1e-11
-    for case, (fn, ref, arrays) in zip(CONV_CASES[size] if REFERENCE[name]["kind"] == "conv" else POOL_CASES[size],
+    for case, (fn, ref, arrays) in zip(WINDOW_CASES[REFERENCE[name]["kind"]][0][size],
                                        _window_case(name, size, dtype)):
         expected = ref(*arrays)
         scale = max(1.0, float(np.max(np.abs(expected))))
@@ -917,12 +955,12 @@ def test_gradient_matches_finite_differences(name, shape, layout):
             check_grad(lambda t, u, v: _C.dense(pick(t), pick(u), v, activation), x, w, b, rtol=1e-5, atol=1e-7)
         x3 = data("any", (2, 3, k * step), "float64", 3)
         check_grad(lambda t, u: _C.dense(t[..., ::step], pick(u), None, "relu"), x3, w, rtol=1e-5, atol=1e-7)
-    elif ref["kind"] in ("conv", "pool"):
-        # A small case per shape: the plain VALID one, then the grouped (conv)
-        # or overlapping-window (pool) one; strided: every operand a view.
-        cases = CONV_CASES if ref["kind"] == "conv" else POOL_CASES
-        case = cases["small"][0 if shape == (3, 4) else 1]
-        fn, _, arrays = (_conv_case if ref["kind"] == "conv" else _pool_case)(name, case, "float64")
+    elif ref["kind"] in WINDOW_CASES:
+        # A small case per shape: the plain VALID one, then the grouped (conv),
+        # overlapping-window (pool) or resize (image) one; strided: every
+        # operand a view.
+        cases, make = WINDOW_CASES[ref["kind"]]
+        fn, _, arrays = make(name, cases["small"][0 if shape == (3, 4) else 1], "float64")
         step = 1 if layout == "contiguous" else 2
         wide_arrays = [np.repeat(a, step, axis=-1) for a in arrays]
         check_grad(lambda *ts: fn(*[t[..., ::step] for t in ts]), *wide_arrays, rtol=1e-5, atol=1e-7)

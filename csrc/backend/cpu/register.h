@@ -18,6 +18,7 @@ void register_gemm();         // backend/cpu/gemm.cpp (matmul)
 void register_dense();        // backend/cpu/dense.cpp
 void register_conv();         // backend/cpu/conv.cpp
 void register_pool();         // backend/cpu/pool.cpp
+void register_image();        // backend/cpu/image.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -33,6 +34,7 @@ inline void register_all() {
   register_dense();
   register_conv();
   register_pool();
+  register_image();
 }
 
 }  // namespace tg::cpu
