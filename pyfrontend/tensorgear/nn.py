@@ -303,3 +303,16 @@ __all__ = [
 ]
 
 from .nn_normalization import batch_normalization, l2_normalize, moments  # noqa: E402,F401
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format=None,
+                     dilations=None, name=None):
+    """A depthwise conv2d (depthwise_filter [KH, KW, C, M]) followed by a 1x1 conv2d
+    (pointwise_filter [1, 1, C * M, O]) at stride 1, as TensorFlow's."""
+    pw = _tensor(pointwise_filter)
+    if pw.ndim != 4 or pw.shape[0] != 1 or pw.shape[1] != 1:
+        raise ValueError(f"separable_conv2d: pointwise_filter must have shape [1, 1, in, out], got {tuple(pw.shape)}")
+    depthwise = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format=data_format,
+                                 dilations=dilations)
+    fmt = "NCHW" if data_format in ("NCHW", "channels_first") else "NHWC"
+    return conv2d(depthwise, pw, 1, "VALID", data_format=fmt)

@@ -1,18 +1,22 @@
 """``keras.layers``: the base Layer class and the built-in layers."""
 
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from .conv_variants import Conv2DTranspose, SeparableConv2D
 from .convolutional import Conv1D, Conv2D, DepthwiseConv2D
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda
 from .embedding import Embedding
+from .image_preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
+                                  RandomZoom, Resizing)
 from .layer import Layer
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
                       GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
-from .preprocessing import Normalization, Rescaling
-from .regularization import Dropout, GaussianNoise
+from .preprocessing import CategoryEncoding, Normalization, Rescaling
+from .regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
+from .spatial_reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
 
 __all__ = [
     "Layer", "Dense", "Activation", "Identity", "Lambda", "Input", "InputLayer", "Flatten", "Reshape",
@@ -22,10 +26,14 @@ __all__ = [
     "add", "subtract", "multiply", "average", "maximum", "minimum", "concatenate", "dot",
     "Conv1D", "Conv2D", "DepthwiseConv2D", "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+    "Conv2DTranspose", "SeparableConv2D", "SpatialDropout1D", "SpatialDropout2D", "CategoryEncoding",
+    "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
+    "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
 ]
 # Keras's aliases
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
 Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution2DTranspose, SeparableConvolution2D = Conv2DTranspose, SeparableConv2D
 
 
 def serialize(layer):

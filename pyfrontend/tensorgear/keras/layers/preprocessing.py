@@ -1,5 +1,5 @@
-"""Preprocessing layers that are arithmetic on the input: Rescaling and
-Normalization (with `adapt`)."""
+"""Preprocessing layers that are arithmetic on the input: Rescaling,
+Normalization (with `adapt`) and CategoryEncoding."""
 
 import numpy as np
 
@@ -18,8 +18,9 @@ class Rescaling(Layer):
 
     def call(self, inputs):
         x = tg.cast(inputs, self.dtype) if inputs.dtype != tg.as_dtype(self.dtype) else inputs
-        return x * tg.cast(tg.convert_to_tensor(self.scale), self.dtype) + tg.cast(
-            tg.convert_to_tensor(self.offset), self.dtype)
+        # numbers convert at the layer's precision, not through float32
+        return x * tg.convert_to_tensor(self.scale, dtype=self.dtype) + tg.convert_to_tensor(self.offset,
+                                                                                           dtype=self.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -123,3 +124,62 @@ def _batches_of(data, steps):
             yield element[0] if isinstance(element, tuple) else element
         return
     yield data
+
+
+class CategoryEncoding(Layer):
+    """Integer token ids to vectors of length num_tokens: "one_hot" (one vector
+    per id; a trailing axis of 1 is dropped), "multi_hot" (1 at every id of a
+    sample, the ids along the last axis; a rank-1 input is one sample) or
+    "count" (how often each id occurs, weighted by count_weights)."""
+
+    _MODES = ("one_hot", "multi_hot", "count")
+
+    def __init__(self, num_tokens=None, output_mode="multi_hot", sparse=False, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(num_tokens, int) or isinstance(num_tokens, bool) or num_tokens < 1:
+            raise ValueError(f"CategoryEncoding: `num_tokens` must be a positive int. Received: "
+                             f"num_tokens={num_tokens!r}")
+        if output_mode not in self._MODES:
+            raise ValueError(f"CategoryEncoding: `output_mode` must be one of {self._MODES}. Received: "
+                             f"output_mode={output_mode!r}")
+        if sparse:
+            raise ValueError("CategoryEncoding: sparse=True is not supported (tensorgear has no sparse tensors)")
+        self.num_tokens, self.output_mode, self.sparse = num_tokens, output_mode, False
+
+    def call(self, inputs, count_weights=None):
+        x = tg.convert_to_tensor(inputs)
+        if x.dtype.is_floating:
+            x = tg.cast(x, tg.int64)
+        if x.ndim == 0:
+            x = tg.reshape(x, (1,))
+        if count_weights is not None and self.output_mode != "count":
+            raise ValueError(f"CategoryEncoding: `count_weights` is only used when output_mode='count'. "
+                             f"Received: count_weights with output_mode={self.output_mode!r}")
+        if x.shape[-1] != 0 and tg.size(x).numpy() > 0:
+            low, high = int(tg.reduce_min(x).numpy()), int(tg.reduce_max(x).numpy())
+            if low < 0 or high >= self.num_tokens:
+                raise ValueError(f"Layer '{self.name}' (CategoryEncoding): input values must be in the range "
+                                 f"0 <= values < num_tokens ({self.num_tokens}); got values from {low} to {high}")
+        if self.output_mode == "one_hot":
+            if x.ndim > 1 and x.shape[-1] == 1:
+                x = tg.reshape(x, tuple(x.shape[:-1]))
+            return tg.one_hot(x, self.num_tokens, dtype=self.dtype)
+        encoded = tg.one_hot(x, self.num_tokens, dtype=self.dtype)
+        if self.output_mode == "multi_hot":
+            return tg.reduce_max(encoded, axis=-2)
+        if count_weights is not None:
+            encoded = encoded * tg.expand_dims(tg.convert_to_tensor(count_weights, dtype=self.dtype), -1)
+        return tg.reduce_sum(encoded, axis=-2)
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        if not shape:
+            return (self.num_tokens,)
+        if self.output_mode == "one_hot":
+            return (shape[:-1] if len(shape) > 1 and shape[-1] == 1 else shape) + (self.num_tokens,)
+        return shape[:-1] + (self.num_tokens,)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"num_tokens": self.num_tokens, "output_mode": self.output_mode, "sparse": self.sparse})
+        return config

@@ -1,4 +1,4 @@
-"""Regularization layers: Dropout and GaussianNoise (active only in training)."""
+"""Regularization layers: Dropout, SpatialDropout1D/2D and GaussianNoise (active only in training)."""
 
 import tensorgear as tg
 
@@ -26,7 +26,10 @@ class Dropout(Layer):
             return inputs
         if self.rate == 1.0:
             return inputs * 0.0
-        return tg.nn.dropout(inputs, rate=self.rate, noise_shape=self.noise_shape, seed=self.seed)
+        return tg.nn.dropout(inputs, rate=self.rate, noise_shape=self._noise_shape(inputs), seed=self.seed)
+
+    def _noise_shape(self, inputs):
+        return self.noise_shape
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -36,6 +39,54 @@ class Dropout(Layer):
         config.update({"rate": self.rate, "noise_shape": list(self.noise_shape) if self.noise_shape else None,
                        "seed": self.seed})
         return config
+
+
+class _SpatialDropout(Dropout):
+    """Drops whole feature maps: one keep/drop decision per (sample, channel)."""
+
+    rank = 2
+
+    def __init__(self, rate, data_format=None, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+        data_format = data_format or "channels_last"
+        if data_format not in ("channels_last", "channels_first"):
+            raise ValueError(f"{type(self).__name__}: `data_format` must be 'channels_last' or 'channels_first'. "
+                             f"Received: data_format={data_format!r}")
+        self.data_format = data_format
+
+    def call(self, inputs, training=False):
+        if inputs.ndim != self.rank + 2:
+            raise ValueError(f"Input 0 of layer '{self.name}' ({type(self).__name__}) is incompatible with the "
+                             f"layer: expected ndim={self.rank + 2}, found ndim={inputs.ndim}")
+        return super().call(inputs, training=training)
+
+    def _noise_shape(self, inputs):
+        shape = tuple(inputs.shape)
+        if self.data_format == "channels_last":
+            return (shape[0],) + (1,) * self.rank + (shape[-1],)
+        return shape[:2] + (1,) * self.rank
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("noise_shape")
+        if self.rank == 2:
+            config["data_format"] = self.data_format
+        return config
+
+
+class SpatialDropout1D(_SpatialDropout):
+    """Dropout of whole channels of (batch, steps, channels) sequences."""
+
+    rank = 1
+
+    def __init__(self, rate, seed=None, **kwargs):
+        super().__init__(rate, seed=seed, **kwargs)
+
+
+class SpatialDropout2D(_SpatialDropout):
+    """Dropout of whole feature maps of images."""
+
+    rank = 2
 
 
 class GaussianNoise(Layer):
