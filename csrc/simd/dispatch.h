@@ -4,6 +4,7 @@
 #include "simd/elementwise.h"
 #include "simd/optim.h"
 #include "simd/reduce.h"
+#include "simd/window.h"
 
 namespace tg::simd {
 
@@ -11,6 +12,7 @@ struct KernelTable {
   ElementwiseLoops ew;
   ReduceLoops red;
   UpdateLoops updates;  // the optimizer updates
+  WindowLoops window;   // the poolings' per-window loops
   const char* level = "base";
 };
 

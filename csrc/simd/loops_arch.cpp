@@ -9,6 +9,7 @@
 #include "simd/elementwise_impl.h"
 #include "simd/optim_impl.h"
 #include "simd/reduce_impl.h"
+#include "simd/window_impl.h"
 
 namespace tg::simd::TG_ARCH {
 
@@ -16,6 +17,7 @@ void fill(KernelTable& t) {
   fill_elementwise(t.ew);
   fill_reduce(t.red);
   fill_updates(t.updates);
+  fill_window(t.window);
 }
 
 }  // namespace tg::simd::TG_ARCH

@@ -293,3 +293,27 @@ def test_empty_batch():
     assert tuple(y.shape) == (0, 5, 5, 4)
     dw = tape.gradient(y, tw)
     np.testing.assert_array_equal(dw.numpy(), np.zeros_like(w))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("ksize,strides,shape", [((2, 2), (2, 2), (3, 6, 8, 37)),    # tiled windows
+                                                 ((2, 2), (3, 3), (2, 7, 8, 5)),     # gaps between windows
+                                                 ((2, 3), (2, 3), (2, 7, 7, 9)),     # rows left over
+                                                 ((3, 3), (2, 2), (2, 7, 7, 5))])    # overlapping windows
+def test_max_pool_grad_ties_go_to_the_first_maximum(ksize, strides, shape, dtype, device):
+    """Values from a set of three, so most windows hold ties; a NaN first in its
+    window takes the gradient, a NaN later in the window is not a candidate."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 3, shape).astype(dtype)
+    dy_shape = (shape[0], (shape[1] - ksize[0]) // strides[0] + 1, (shape[2] - ksize[1]) // strides[1] + 1, shape[3])
+    dy = rng.uniform(1, 2, dy_shape).astype(dtype)
+    got = _C.max_pool2d_grad(tg.constant(x).to(device), tg.constant(dy).to(device), ksize, strides, "VALID")
+    np.testing.assert_array_equal(got.numpy(),
+                                  conv_reference.max_pool2d_grad(x, dy, ksize, strides, (0, 0, 0, 0)).astype(dtype))
+    xn = np.ones((1, 2, 4, 1), dtype)
+    xn[0, 0, 0, 0] = np.nan        # first in window 0: the window's maximum is NaN, dy goes there
+    xn[0, 1, 3, 0] = np.nan        # last in window 1: the maximum is 1, dy goes to the first 1
+    dyn = np.array([[[[3.0], [5.0]]]], dtype)
+    got = _C.max_pool2d_grad(tg.constant(xn).to(device), tg.constant(dyn).to(device), 2, 2, "VALID").numpy()
+    np.testing.assert_array_equal(got[0, :, :, 0], np.array([[3, 0, 5, 0], [0, 0, 0, 0]], dtype))

@@ -19,6 +19,7 @@
 #include "backend/window2d.h"
 #include "op/registry.h"
 #include "parallel.h"
+#include "simd/dispatch.h"
 
 namespace tg::cpu {
 
@@ -96,10 +97,43 @@ void for_channel_blocks(const ConvGeom& g, T* dx, int64_t numel, F&& f) {
   });
 }
 
+// max_pool2d_grad when no two windows overlap (stride >= window, the usual
+// 2x2 / 2 pooling): each output row's windows own their input rows, so the
+// work is threaded over output rows like the forward, and each window writes
+// its part of dx in place (simd/window.h: dy at the first maximum, zeros
+// elsewhere) instead of zeroing dx and scattering into it. Positions no
+// window covers are zeroed first.
+template <class T>
+void max_pool_grad_disjoint(const ConvGeom& g, const T* x, const T* dy, T* dx, int64_t numel) {
+  const int64_t C = g.C;
+  const bool tiled = g.sh == g.KH && g.sw == g.KW && g.pt == 0 && g.pl == 0 && g.OH * g.KH == g.H &&
+                     g.OW * g.KW == g.W;
+  if (!tiled) std::fill_n(dx, numel, T(0));
+  const simd::MaxPoolRouteLoop route = simd::kernels().window.max_pool_route[sizeof(T) == 8 ? 1 : 0];
+  parallel_for(g.N * g.OH, row_grain(g), [&](int64_t r0, int64_t r1) {
+    std::vector<T> scratch(static_cast<size_t>(2 * C));
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / g.OH, oh = r % g.OH;
+      const int64_t image = n * g.H * g.W * C;
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const Clip w = clip_window(g, oh, ow);
+        const int64_t at = image + (w.h0 * g.W + w.w0) * C;
+        route(x + at, dx + at, dy + (r * g.OW + ow) * C, w.h1 - w.h0, w.w1 - w.w0, g.W * C, C, scratch.data(),
+              scratch.data() + C);
+      }
+    }
+  });
+}
+
 // Inputs x [N, H, W, C], dy [N, OH, OW, C]; out dx like x.
 template <class T>
 void max_pool_grad_kernel(const KernelCall& c) {
   const ConvGeom g = pool_geom(c.in[0].shape, c.in[1].shape, c.attrs->window);
+  if (g.sh >= g.KH && g.sw >= g.KW) {
+    max_pool_grad_disjoint(g, static_cast<const T*>(c.in[0].data), static_cast<const T*>(c.in[1].data),
+                           static_cast<T*>(c.out.data), c.numel);
+    return;
+  }
   const T* x = static_cast<const T*>(c.in[0].data);
   const T* dy = static_cast<const T*>(c.in[1].data);
   T* dx = static_cast<T*>(c.out.data);
