@@ -526,3 +526,27 @@ def test_busy_options_parse():
     assert "busy" not in cli.build_parser().parse_args([]).sections
     with pytest.raises(SystemExit):
         cli.build_parser().parse_args(["--loads", "gpu"])
+
+
+def test_busy_mode_trains_the_convnet_without_the_numpy_mlp(monkeypatch):
+    from tensorgear.benchmarks import busy
+
+    calls = []
+
+    def fake_run_one(fw, data_path, epochs, batch_size, environ, seed=0, threads=0, hidden=512, model="mlp"):
+        calls.append((fw, threads, model, batch_size))
+        return {"epoch_median_s": {"tensorgear": 1.0, "torch": 1.25}[fw] * (1.1 if threads == 1 else 1.0)}
+
+    monkeypatch.setattr(training, "unavailable", lambda fw: None)
+    monkeypatch.setattr(training, "run_one", fake_run_one)
+    out = busy.run(["none", "spin"], ["tensorgear", "numpy", "torch"], epochs=1, batch_size=64,
+                   unset_openblas=False, limit=None, data=_tiny_mnist(64), model="cnn")
+    assert out["model"] == "cnn" and out["competitors"] == ["tensorgear", "tensorgear 1t", "torch"]
+    assert {c[2] for c in calls} == {"cnn"} and all(c[0] != "numpy" for c in calls)
+    tg = busy.targets(out)
+    # the convnet's goal (epoch <= 1.0x PyTorch's) holds quiet and busy, so the quiet row counts too
+    assert [t["target"] for t in tg] == ["busy cnn (none): epoch tensorgear/torch",
+                                         "busy cnn (spin): epoch tensorgear/torch",
+                                         "busy cnn (spin): epoch tensorgear/tensorgear 1 thread"]
+    assert tg[0]["met"] is True and tg[0]["value"] == pytest.approx(0.8)
+    assert cli.build_parser().parse_args(["--busy", "--busy-model", "cnn"]).busy_model == "cnn"

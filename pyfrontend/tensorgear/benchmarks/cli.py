@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loads", type=_csv(tuple(busy_loads.KINDS)), default=list(busy_loads.KINDS),
                    help="background loads of the busy section (default: all; 'none', the quiet "
                         "machine, always runs first): " + "; ".join(f"{k}: {v}" for k, v in busy_loads.KINDS.items()))
+    p.add_argument("--busy-model", choices=("mlp", "cnn"), default="mlp",
+                   help="the model the busy section trains: the MLP of the training section (default) or the "
+                        "convnet of the convnet section (batch 64; no NumPy competitor)")
     p.add_argument("--busy-epochs", type=_positive, help="epochs per busy run (default 3, quick 2)")
     p.add_argument("--busy-limit", type=_positive, metavar="N",
                    help="busy runs train on the first N images (default 30000, quick 10000)")
@@ -196,14 +199,15 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         epochs = args.busy_epochs or (2 if args.quick else 3)
         limit = args.busy_limit or (10000 if args.quick else 30000)
         out("")
-        out(f"== busy machine: MNIST training under background loads ({epochs} epochs, first {limit} images, "
+        out(f"== busy machine: MNIST {'convnet' if args.busy_model == 'cnn' else 'MLP'} training under background loads ({epochs} epochs, first {limit} images, "
             f"median epoch over {args.train_rounds} round(s); each run in its own subprocess with the load "
             "restarted for it) ==")
         table = report.Table(busy.COLUMNS, out)
         table.header()
-        results["busy"] = busy.run(["none"] + list(args.loads), args.frameworks, epochs, args.batch_size, unset,
+        results["busy"] = busy.run(["none"] + list(args.loads), args.frameworks, epochs,
+                                   64 if args.busy_model == "cnn" else args.batch_size, unset,
                                    limit, seed=args.seed, rounds=args.train_rounds,
-                                   progress=lambda row: table.row(busy.cells(row)))
+                                   progress=lambda row: table.row(busy.cells(row)), model=args.busy_model)
         notes += results["busy"]["notes"]
 
     results["meta"]["load_at_end"] = benv.load_average()
