@@ -26,6 +26,11 @@ def model(kind, dtype):
     elif kind == "functional":
         inputs = keras.Input((6,))
         m = keras.Model(inputs, layers.Dense(3, activation="softmax")(layers.Dense(8, activation="tanh")(inputs)))
+    elif kind == "two_outputs":
+        inputs = keras.Input((6,))
+        hidden = layers.Dense(8, activation="tanh")(inputs)
+        m = keras.Model(inputs, [layers.Dense(3, activation="softmax", name="p")(hidden),
+                                 layers.Dense(1, name="q")(hidden)])
     else:
         class Subclassed(keras.Model):
             def __init__(self):
@@ -46,7 +51,8 @@ def optimizer(name):
 
 
 FIT_CASES = [("sequential", "rmsprop", "float32", False), ("functional", "adam", "float32", True),
-             ("subclassed", "adam", "float64", False), ("sequential", "adam", "float64", True)]
+             ("subclassed", "adam", "float64", False), ("sequential", "adam", "float64", True),
+             ("two_outputs", "rmsprop", "float64", True)]
 
 
 def fit_case(kind, opt, dtype, shuffle, strategy=None):
@@ -56,9 +62,14 @@ def fit_case(kind, opt, dtype, shuffle, strategy=None):
     scope = strategy.scope() if strategy is not None else _no_scope()
     with scope:
         m = model(kind, dtype)
-        m.compile(optimizer(opt), "sparse_categorical_crossentropy", metrics=["accuracy"])
+        if kind == "two_outputs":  # per-output losses and metrics, each summed over the ranks
+            m.compile(optimizer(opt), {"p": "sparse_categorical_crossentropy", "q": "mse"},
+                      loss_weights={"p": 1.0, "q": 0.5}, metrics={"p": ["accuracy"], "q": ["mae"]})
+            y = {"p": y, "q": x[:, :1] - x[:, 1:2]}
+        else:
+            m.compile(optimizer(opt), "sparse_categorical_crossentropy", metrics=["accuracy"])
     history = m.fit(x, y, batch_size=GLOBAL_BATCH, epochs=2, shuffle=shuffle, verbose=0,
-                    validation_data=(x[:20], y[:20]))
+                    validation_data=(x[:20], {k: v[:20] for k, v in y.items()} if isinstance(y, dict) else y[:20]))
     keras.backend.set_floatx("float32")
     return [w for w in m.get_weights()], history.history
 

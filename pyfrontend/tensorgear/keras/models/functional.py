@@ -81,6 +81,12 @@ class Functional(Model):
         return list(self._outputs)
 
     @property
+    def output_names(self):
+        """The names of the layers that make the outputs, in output order (compile() keys losses,
+        metrics and targets given as dicts by them)."""
+        return [t._keras_history[0].name for t in self._outputs]
+
+    @property
     def input_shape(self):
         return self._build_input_shape
 

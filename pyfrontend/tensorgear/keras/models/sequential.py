@@ -124,6 +124,13 @@ class Sequential(Model):
         return [self._stack[-1].output]
 
     @property
+    def output_names(self):
+        """[the last layer's name]: a Sequential model has one output."""
+        if not self._stack:
+            raise AttributeError(f"Sequential model '{self.name}' has no layers, hence no outputs")
+        return [self._stack[-1].name]
+
+    @property
     def input(self):
         return self.inputs[0]
 

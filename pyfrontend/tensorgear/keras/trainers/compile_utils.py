@@ -42,10 +42,24 @@ class LossTracker:
 
 
 class CompileLoss:
+    """The loss of a model with one output (multi_output.py has the several-output case)."""
+
+    trackers = ()  # no per-output losses to record
+
     def __init__(self, loss):
         self.identifier = loss
         self.loss = losses_module.get(loss) if loss is not None else None
         self.is_sparse = bool(getattr(self.loss, "is_sparse_categorical", False))
+
+    @property
+    def has_loss(self):
+        return self.loss is not None
+
+    def record(self, batch_size):
+        pass
+
+    def results(self):
+        return {}
 
     @property
     def target_kind(self):
@@ -152,7 +166,10 @@ class CompileMetrics:
 
     def make_updater(self, target_kind):
         """update(y, y_pred, sample_weight, batch_size) for the fit loop: built once, with the
-        sparse-accuracy fast path when targets arrive as int64 class ids."""
+        sparse-accuracy fast path when targets arrive as int64 class ids (`target_kind` "sparse",
+        or the compile loss, whose target_kind it is)."""
+        if not isinstance(target_kind, (str, type(None))):
+            target_kind = target_kind.target_kind
         def is_fast(m):
             return target_kind == "sparse" and type(m) is metrics_module.SparseCategoricalAccuracy
 

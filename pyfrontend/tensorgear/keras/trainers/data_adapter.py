@@ -27,6 +27,7 @@ from ...distribute.strategy import DistributedDataset, replica_rows
 from ..backend import floatx
 from ..backend.call_context import inference_mode
 from ..backend.tensor_utils import dtype_name, is_float_dtype
+from .multi_output import OutputKinds
 
 
 def _is_array_like(x):
@@ -112,6 +113,12 @@ def convert_targets(y, kind):
     (the float type), or None (as given)."""
     if y is None:
         return None
+    if isinstance(kind, OutputKinds):  # several outputs, each with its own kind
+        if isinstance(y, dict):
+            return {k: convert_targets(v, kind.by_name(k)) for k, v in y.items()}
+        if isinstance(y, (list, tuple)):
+            return type(y)(convert_targets(v, kind.by_index(i)) for i, v in enumerate(y))
+        return convert_targets(y, kind.by_index(0) if len(kind.kinds) == 1 else None)
 
     def conv(a):
         if isinstance(a, tg.Variable):
@@ -199,6 +206,7 @@ class ArrayBatches:
         self.y = convert_targets(y, target_kind)
         self.sample_weight = convert_targets(sample_weight, "float")
         self._single_x = not isinstance(self.x, (list, tuple, dict))
+        self._single_y = not isinstance(self.y, (list, tuple, dict))
         n_batches = math.ceil(self.num_samples / self.batch_size) if self.num_samples else 0
         self.num_batches = n_batches if steps is None else min(int(steps), n_batches)
         self.world = world
@@ -227,7 +235,7 @@ class ArrayBatches:
         if self.shuffle and n > 1:
             perm = self._permutation(n)
         x, y, sw = self.x, self.y, self.sample_weight
-        single = self._single_x and y is not None and sw is None
+        single = self._single_x and self._single_y and y is not None and sw is None
         for b in range(self.num_batches):
             start, stop = self._rows(b * bs, min(b * bs + bs, n))
             if perm is None:

@@ -78,17 +78,18 @@ class DistributedStep(CompiledStep):
         return super().test(x, y, sw, batch_size) if batch_size else self.logs
 
     def global_logs(self):
-        """The logs over every rank's samples: the loss tracker's and the metrics' states summed over
+        """The logs over every rank's samples: the loss trackers' and the metrics' states summed over
         the ranks (a collective: every rank calls it at the same point)."""
-        tracker = self.tracker
+        trackers = self.trackers
         metrics = self.metrics.all_metrics()
         states = [[v.numpy() for v in m.variables] for m in metrics]
-        flat = np.concatenate([np.array([tracker.total, tracker.count], np.float64)] +
+        flat = np.concatenate([np.array([x for t in trackers for x in (t.total, t.count)], np.float64)] +
                               [a.astype(np.float64).ravel() for values in states for a in values])
         self.world.allreduce_(flat)
-        saved = (tracker.total, tracker.count)
-        tracker.total, tracker.count = float(flat[0]), int(flat[1])
-        start = 2
+        saved = [(t.total, t.count) for t in trackers]
+        for i, t in enumerate(trackers):
+            t.total, t.count = float(flat[2 * i]), int(flat[2 * i + 1])
+        start = 2 * len(trackers)
         for m, values in zip(metrics, states):
             for v, a in zip(m.variables, values):
                 v.assign(tg.convert_to_tensor(flat[start:start + a.size].reshape(a.shape).astype(a.dtype)))
@@ -96,7 +97,8 @@ class DistributedStep(CompiledStep):
         try:
             return self.logs()
         finally:
-            tracker.total, tracker.count = saved
+            for t, (total, count) in zip(trackers, saved):
+                t.total, t.count = total, count
             for m, values in zip(metrics, states):
                 for v, a in zip(m.variables, values):
                     v.assign(tg.convert_to_tensor(a))

@@ -42,6 +42,11 @@ class CompiledStep:
         self._constraints = ()
         self._has_regularization = True
 
+    @property
+    def trackers(self):
+        """The loss tracker and, for several outputs, each output's (made once the names are known)."""
+        return [self.tracker, *self.loss.trackers]
+
     def _read_structure(self):
         model = self.model
         variables = model.trainable_weights
@@ -55,7 +60,7 @@ class CompiledStep:
 
     def _forward(self, x, y, sw, training):
         """(loss, predictions) for one batch."""
-        if self.loss.loss is None:
+        if not self.loss.has_loss:
             raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`, or override "
                              "`train_step` / `test_step` to compute your own.")
         model = self.model
@@ -64,7 +69,7 @@ class CompiledStep:
         if self._update_metrics is None:
             if not self.metrics.built:
                 self.metrics.build(y, y_pred)
-            self._update_metrics = self.metrics.make_updater(self.loss.target_kind)
+            self._update_metrics = self.metrics.make_updater(self.loss)
         if self.loss_weight != 1.0:
             loss = loss * self.loss_weight
         if self._has_regularization:
@@ -104,5 +109,6 @@ class CompiledStep:
     def _record(self, loss, y, y_pred, sw, batch_size):
         """The batch's loss and predictions into the loss tracker and the metrics."""
         self.tracker.update_state(loss, batch_size)
+        self.loss.record(batch_size)
         self._update_metrics(y, y_pred, sw, batch_size)
         return self.logs

@@ -19,7 +19,7 @@ from ...distribute import strategy as strategy_module
 from .. import callbacks as callbacks_module
 from .. import optimizers as optimizers_module
 from ..backend.call_context import inference_mode
-from . import data_adapter
+from . import data_adapter, multi_output
 from .compile_utils import CompileLoss, CompileMetrics, LossTracker
 from .distributed_step import DistributedStep
 from .step import CompiledStep
@@ -78,14 +78,24 @@ class Trainer:
         """Configures training: optimizer, loss and metrics (names are case-insensitive)."""
         if "_loss_tracker" not in self.__dict__:
             self._init_trainer()
-        if loss_weights is not None and not isinstance(loss_weights, (int, float)):
-            raise ValueError("compile(): loss_weights for several outputs are not supported by tensorgear yet")
         d = self.__dict__
         d["optimizer"] = optimizers_module.get(optimizer)
-        d["_compile_loss"] = CompileLoss(loss)
+        if multi_output.is_multi_output(self) or any(
+                multi_output.is_structured(a) for a in (loss, loss_weights)) or any(
+                isinstance(a, dict) for a in (metrics, weighted_metrics)):
+            compile_loss = multi_output.MultiOutputLoss(self, loss, loss_weights)
+            d["_compile_loss"] = compile_loss
+            d["_loss_weight"] = 1.0
+            d["_compile_metrics"] = multi_output.MultiOutputMetrics(compile_loss, metrics, weighted_metrics)
+        else:
+            if loss_weights is not None and (not isinstance(loss_weights, (int, float)) or
+                                             isinstance(loss_weights, bool)):
+                raise TypeError(f"compile(): loss_weights must be a number, a list or a dict; got "
+                                f"{loss_weights!r}")
+            d["_compile_loss"] = CompileLoss(loss)
+            d["_loss_weight"] = 1.0 if loss_weights is None else float(loss_weights)
+            d["_compile_metrics"] = CompileMetrics(metrics, weighted_metrics)
         d["loss"] = loss
-        d["_loss_weight"] = 1.0 if loss_weights is None else float(loss_weights)
-        d["_compile_metrics"] = CompileMetrics(metrics, weighted_metrics)
         d["_loss_tracker"] = LossTracker()
         if strategy_module.has_strategy():
             d["distribute_strategy"] = strategy_module.get_strategy()
@@ -102,6 +112,9 @@ class Trainer:
     def metrics(self):
         """The loss tracker followed by the compiled metrics (once resolved)."""
         out = [self._loss_tracker] if "_loss_tracker" in self.__dict__ else []
+        compile_loss = self.__dict__.get("_compile_loss")
+        if compile_loss is not None:
+            out.extend(compile_loss.trackers)
         cm = self.__dict__.get("_compile_metrics")
         if cm is not None:
             out.extend(cm.all_metrics())
@@ -109,9 +122,11 @@ class Trainer:
 
     @property
     def metrics_names(self):
-        """['loss', <metric names>], the order of evaluate()'s list."""
+        """['loss', <per-output losses>, <metric names>], the order of evaluate()'s list."""
+        compile_loss = self.__dict__.get("_compile_loss")
         cm = self.__dict__.get("_compile_metrics")
-        return ["loss"] + (cm.names() if cm is not None else [])
+        return (["loss"] + [t.name for t in (compile_loss.trackers if compile_loss is not None else ())] +
+                (cm.names() if cm is not None else []))
 
     def reset_metrics(self):
         for m in self.metrics:
@@ -119,6 +134,7 @@ class Trainer:
 
     def _logs(self):
         logs = {"loss": self._loss_tracker.result()}
+        logs.update(self._compile_loss.results())
         cm = self._compile_metrics
         if cm.built:
             logs.update(cm.results())
