@@ -1,6 +1,6 @@
 """GPU timings, side by side in one run (part of `make gpu-check`).
 
-    python -m tensorgear.benchmarks.gpu [--epochs 3] [--json out.json]
+    python -m tensorgear.benchmarks.gpu [--epochs 3] [--json out.json] [--profile out.txt]
 
 1. The seeds' MNIST MLP (Dense(512, relu) -> Dense(10, softmax), RMSprop,
    sparse categorical cross-entropy) for one epoch at batch 128 and 1024:
@@ -121,10 +121,39 @@ def bandwidth(n=64 << 20):
             "add_vs_copy": add / copy, "scale_vs_copy": scale / copy}
 
 
+def profile_epoch(data, batch, path):
+    """cProfile of one tensorgear epoch after a warm-up one: where the host's time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    import tensorgear as tg
+    from tensorgear import keras
+
+    x_train, y_train = data[0], data[1]
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    xg, yg = tg.constant(x_train), tg.constant(y_train)
+    model.fit(xg, yg, batch_size=batch, epochs=1, verbose=0)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    model.fit(xg, yg, batch_size=batch, epochs=1, verbose=0)
+    tg._C.cuda_synchronize()
+    profiler.disable()
+    text = io.StringIO()
+    for key in ("tottime", "cumulative"):
+        pstats.Stats(profiler, stream=text).sort_stats(key).print_stats(35)
+    with open(path, "w") as f:
+        f.write(text.getvalue())
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--json", default=None)
+    p.add_argument("--profile", default=None, help="write a cProfile of one epoch at batch 128 here")
     args = p.parse_args(argv)
     import tensorgear as tg
 
@@ -142,6 +171,8 @@ def main(argv=None):
             row["torch"] = f"not available: {e}"
         report[f"mnist_epoch_batch{batch}"] = row
         print(f"MNIST MLP epoch, batch {batch}: {row}", flush=True)
+    if args.profile:
+        profile_epoch(data, 128, args.profile)
     report["elementwise_64M"] = bandwidth()
     print(f"element-wise bandwidth at 64M float32: {report['elementwise_64M']}", flush=True)
     if args.json:
