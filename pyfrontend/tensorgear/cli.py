@@ -283,8 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="units in the hidden layer (default 512)")
     train.add_argument("--plot", metavar="PNG", default=None,
                        help="write a PNG of the learning curves (needs matplotlib)")
-    train.add_argument("--save", metavar="FILE", default=None,
-                       help="save the trained weights with model.save_weights")
+    train.add_argument("--save", metavar="FILE.weights.h5", default=None,
+                       help="save the trained weights with model.save_weights (Keras 3's HDF5 layout)")
     train.add_argument("--validation-split", type=_fraction, default=0.0,
                        help="fraction of the training data held out for validation")
     train.add_argument("--seed", type=int, default=None,

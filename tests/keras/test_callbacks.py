@@ -125,7 +125,7 @@ def test_early_stopping_missing_metric_warns(data):
 
 def test_model_checkpoint_save_best_only(tmp_path, data):
     x, y = data
-    path = tmp_path / "best.weights.npz"
+    path = tmp_path / "best.weights.h5"
 
     class Scripted(callbacks.Callback):
         values = [0.5, 0.9, 0.3, 0.4]

@@ -15,8 +15,9 @@ import zipfile
 
 import numpy as np
 
-from ..saving.saving_api import optimizer_state_bytes, restore_optimizer_state
-from ..saving.weights_io import assign_weights, atomic_write, read_weights_archive, weights_archive_bytes
+from ..saving import keras_weights
+from ..saving.saving_api import restore_optimizer_state
+from ..saving.weights_io import assign_weights, atomic_write, read_weights_archive
 from .callback import Callback
 
 
@@ -46,16 +47,21 @@ class BackupAndRestore(Callback):
         try:
             with zipfile.ZipFile(self.path) as zf:
                 state = json.loads(zf.read("training.json").decode("utf-8"))
-                weights = zf.read("model.weights.npz")
-                optimizer = zf.read("optimizer.npz") if "optimizer.npz" in zf.namelist() else None
+                names = zf.namelist()
+                h5 = "model.weights.h5" in names
+                weights = zf.read("model.weights.h5" if h5 else "model.weights.npz")
+                optimizer = zf.read("optimizer.npz") if "optimizer.npz" in names else None
                 rng_keys = np.load(io.BytesIO(zf.read("numpy_rng.npy")), allow_pickle=False)
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
             raise ValueError(f"BackupAndRestore: the backup '{self.path}' is corrupt ({type(exc).__name__}: "
                              f"{exc}); delete it to start over") from exc
-        meta, arrays = read_weights_archive(weights, f"'{self.path}'")
-        assign_weights(self.model, meta, arrays, f"'{self.path}'")
-        if optimizer is not None:
-            restore_optimizer_state(self.model, optimizer, self.path)
+        if h5:  # weights and optimizer state in Keras's layout
+            keras_weights.read_h5(self.model, weights, f"'{self.path}'", load_optimizer=True)
+        else:  # a backup written by an older tensorgear
+            meta, arrays = read_weights_archive(weights, f"'{self.path}'")
+            assign_weights(self.model, meta, arrays, f"'{self.path}'")
+            if optimizer is not None:
+                restore_optimizer_state(self.model, optimizer, self.path)
         rng = state["numpy_rng"]
         np.random.set_state((rng[0], rng_keys, rng[1], rng[2], rng[3]))
         self.model.__dict__["_initial_epoch"] = int(state["epoch"]) + 1
@@ -68,15 +74,13 @@ class BackupAndRestore(Callback):
         rng_keys = io.BytesIO()
         np.save(rng_keys, keys, allow_pickle=False)
         state = {"epoch": int(epoch), "numpy_rng": [name, int(pos), int(has_gauss), float(cached)]}
-        weights, optimizer = weights_archive_bytes(self.model), optimizer_state_bytes(self.model)
+        weights = keras_weights.h5_bytes(self.model)
 
         def write(f):
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
                 zf.writestr("training.json", json.dumps(state))
-                zf.writestr("model.weights.npz", weights)
+                zf.writestr("model.weights.h5", weights)
                 zf.writestr("numpy_rng.npy", rng_keys.getvalue())
-                if optimizer is not None:
-                    zf.writestr("optimizer.npz", optimizer)
 
         atomic_write(self.path, write, overwrite=True)
 

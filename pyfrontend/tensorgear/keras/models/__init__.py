@@ -14,7 +14,7 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
     config = serialize_keras_object(model)
     clone = type(model).from_config(config["config"])
-    shape = config["build_config"]["input_shape"]
+    shape = (config.get("build_config") or {}).get("input_shape")
     if not clone.built and shape is not None:
         clone.build(tuple(shape))
     return clone

@@ -10,6 +10,7 @@ from ... import nest
 from ..backend.keras_tensor import KerasTensor
 from ..layers.core import InputLayer
 from ..saving.object_registry import get_registered_object
+from .layer_order import keras_layer_order
 from .model import Model
 
 
@@ -151,35 +152,128 @@ class Functional(Model):
     def call(self, inputs, training=None, mask=None):
         return self._run(inputs)
 
-    # ---- config ---------------------------------------------------------------------------
+    def _keras_layer_order(self):
+        return keras_layer_order(self)
+
+    # ---- config (Keras 3's: each layer with its inbound nodes) ------------------------------
 
     def get_config(self):
-        layer_index = {}
-        layers = []
-        for layer in self._layers:
-            layer_index[id(layer)] = len(layers)
-            layers.append({"class_name": type(layer).__name__, "config": layer.get_config(), "name": layer.name})
+        from ..saving import keras_config
 
-        def ref(kt):
+        in_model = {id(node) for node in self._nodes}
+        for t in self._inputs:
+            in_model.add(id(t._keras_history[1]))
+        layers = self._keras_layer_order()
+        # a layer's nodes are numbered among those of this model (it may be called in other models too)
+        node_index = {}
+        for layer in layers:
+            for node in layer._inbound_nodes:
+                if id(node) in in_model:
+                    node_index[id(node)] = sum(1 for n in layer._inbound_nodes[:layer._inbound_nodes.index(node)]
+                                               if id(n) in in_model)
+
+        def history(kt):
             layer, node, index = kt._keras_history
-            return [layer.name, layer._inbound_nodes.index(node), index]
+            return [layer.name, node_index[id(node)], index]
 
         def encode(a):
             if isinstance(a, KerasTensor):
-                return {"__keras_tensor__": ref(a)}
+                return {"class_name": "__keras_tensor__",
+                        "config": {"shape": list(a.shape), "dtype": a.dtype, "keras_history": history(a)}}
             if isinstance(a, (list, tuple)):
                 return [encode(e) for e in a]
+            if isinstance(a, dict):
+                return {k: encode(v) for k, v in a.items()}
             return a
 
-        nodes = [{"layer": node.layer.name, "args": [encode(a) for a in node.call_args],
-                  "kwargs": node.call_kwargs, "outputs": [ref(t) for t in nest.flatten(node.outputs)]}
-                 for node in self._nodes]
-        return {"name": self.name, "trainable": self.trainable, "layers": layers, "nodes": nodes,
-                "input_layers": [ref(t) for t in self._inputs], "output_layers": [ref(t) for t in self._outputs],
-                "single_output": not isinstance(self._outputs_struct, (list, tuple, dict))}
+        entries = []
+        for layer in layers:
+            entry = keras_config.serialize_layer(layer)
+            entry["name"] = layer.name
+            entry["inbound_nodes"] = [] if isinstance(layer, InputLayer) else [
+                {"args": encode(list(node.call_args)), "kwargs": encode(dict(node.call_kwargs))}
+                for node in layer._inbound_nodes if id(node) in in_model]
+            entries.append(entry)
+
+        def refs(struct):
+            if isinstance(struct, dict):
+                return {k: history(v) for k, v in struct.items()}
+            if isinstance(struct, (list, tuple)):
+                return [history(t) for t in struct]
+            return history(struct)
+
+        return {"name": self.name, "trainable": self.trainable, "layers": entries,
+                "input_layers": refs(self._inputs_struct), "output_layers": refs(self._outputs_struct)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        from ..saving import keras_config
+
+        if "nodes" in config:  # the format tensorgear wrote before it wrote Keras's
+            return cls._from_legacy_config(config, custom_objects)
+        layers, pending = {}, []
+        for entry in config["layers"]:
+            layer = keras_config.deserialize_layer(entry, custom_objects)
+            name = entry.get("name", layer.name)
+            layers[name] = layer
+            pending.extend((layer, i, node) for i, node in enumerate(entry.get("inbound_nodes", [])))
+        tensors = {}  # (layer name, node index, tensor index) -> KerasTensor
+        for name, layer in layers.items():
+            if isinstance(layer, InputLayer):
+                tensors[(name, 0, 0)] = layer.output
+
+        class Missing(Exception):
+            pass
+
+        def decode(a):
+            if isinstance(a, dict) and a.get("class_name") == "__keras_tensor__":
+                key = tuple(a["config"]["keras_history"])
+                if key not in tensors:
+                    raise Missing(key)
+                return tensors[key]
+            if isinstance(a, list):
+                return [decode(e) for e in a]
+            if isinstance(a, dict):
+                return {k: decode(v) for k, v in a.items()}
+            return a
+
+        # Keras lists layers deepest first, but a shared layer's later node may need a later layer:
+        # call each node once its inputs exist, pass after pass
+        while pending:
+            waiting = []
+            for layer, index, node in pending:
+                try:
+                    args, kwargs = decode(node.get("args", [])), decode(node.get("kwargs", {}))
+                except Missing:
+                    waiting.append((layer, index, node))
+                    continue
+                kwargs = {k: v for k, v in kwargs.items() if not (k == "mask" and v is None)}
+                out = layer(*args, **kwargs)
+                for t_index, kt in enumerate(nest.flatten(out)):
+                    tensors[(layer.name, index, t_index)] = kt
+            if len(waiting) == len(pending):
+                raise ValueError(f"Corrupt functional config: the nodes of {sorted({l.name for l, _, _ in waiting})}"
+                                 f" need tensors no layer produces")
+            pending = waiting
+
+        def lookup(ref):
+            key = tuple(ref)
+            if key not in tensors:
+                raise ValueError(f"Corrupt functional config: no tensor {key} in model '{config.get('name')}'")
+            return tensors[key]
+
+        def struct(refs):
+            if isinstance(refs, dict):
+                return {k: lookup(v) for k, v in refs.items()}
+            if refs and isinstance(refs[0], (list, tuple)):
+                return [lookup(r) for r in refs]
+            return lookup(refs)
+
+        return cls(inputs=struct(config["input_layers"]), outputs=struct(config["output_layers"]),
+                   name=config.get("name"), trainable=config.get("trainable", True))
+
+    @classmethod
+    def _from_legacy_config(cls, config, custom_objects=None):
         layers = {}
         for entry in config["layers"]:
             layer_cls = get_registered_object(entry["class_name"], custom_objects)

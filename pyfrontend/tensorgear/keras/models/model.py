@@ -122,6 +122,16 @@ class Model(Trainer, Layer):
         if self._writes_files():
             save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A functional config (layers and input/output refs) makes a functional model, as in Keras;
+        any other config goes to the class's constructor."""
+        if "input_layers" in config and "layers" in config:
+            from .functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
+
     def to_json(self, **kwargs):
         import json
 

@@ -8,7 +8,6 @@ or the first batch), inferring every layer's shape in turn.
 from ..backend.keras_tensor import KerasTensor
 from ..layers.core import Input, InputLayer
 from ..layers.layer import Layer
-from ..saving.object_registry import get_registered_object
 from .model import Model
 
 
@@ -158,23 +157,32 @@ class Sequential(Model):
             x = layer(x)
         return x
 
+    def _keras_layer_order(self):
+        return list(self.layers)
+
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
-                  "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
-                             for layer in self._stack]}
+        """Keras 3's Sequential config: the InputLayer (when the model has one) and each layer as
+        {"module", "class_name", "config", "registered_name", "build_config"}."""
+        from ..saving import keras_config
+
+        entries = [keras_config.serialize_layer(layer) for layer in self._layers if isinstance(layer, InputLayer)]
+        entries += [keras_config.serialize_layer(layer) for layer in self._stack]
+        config = {"name": self.name, "trainable": self.trainable, "dtype": keras_config.dtype_policy(self.dtype),
+                  "layers": entries}
         if self._input_batch_shape is not None:
             config["build_input_shape"] = list(self._input_batch_shape)
         return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
+        from ..saving import keras_config
+
         config = dict(config)
         layer_configs = config.pop("layers", [])
         build_input_shape = config.pop("build_input_shape", None)
         model = cls(name=config.get("name"), trainable=config.get("trainable", True))
         for entry in layer_configs:
-            layer_cls = get_registered_object(entry["class_name"], custom_objects)
-            model.add(layer_cls.from_config(entry["config"]), rebuild=False)
+            model.add(keras_config.deserialize_layer(entry, custom_objects), rebuild=False)
         if build_input_shape is not None and not model.built:
             model.build(tuple(build_input_shape))
         return model

@@ -25,6 +25,8 @@ class Adam(Optimizer):
         self.epsilon = float(epsilon)
         self.amsgrad = bool(amsgrad)
 
+    _keras_slot_groups = (("momentum", "velocity"), ("velocity_hat",))
+
     def _active_slot_names(self):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
 

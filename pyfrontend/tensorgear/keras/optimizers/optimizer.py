@@ -181,6 +181,26 @@ class Optimizer:
             out.extend(slots.values())
         return out
 
+    # Keras 3 creates each optimizer's slots in groups: within a group, per variable, one slot of
+    # each name in turn; group after group. Its saved files list them in that order.
+    _keras_slot_groups = None  # None: one group of every slot name
+
+    def _keras_variables(self, var_list):
+        """The state in Keras 3's order (its weight files): iterations, the learning rate unless
+        scheduled, then the slots of `var_list` by ``_keras_slot_groups``."""
+        self.build(var_list)
+        active = self._active_slot_names()
+        groups = self._keras_slot_groups or (active,)
+        out = [self.iterations]
+        if self._lr_schedule is None:
+            out.append(self._lr_var)
+        for group in groups:
+            names = [n for n in group if n in active]
+            for var in var_list:
+                slots = self._slots[id(var)]
+                out.extend(slots[n] for n in names)
+        return out
+
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Variables (or variables whose name contains one of var_names) get no weight decay."""
         if var_list:

@@ -27,6 +27,8 @@ class RMSprop(Optimizer):
         self.epsilon = float(epsilon)
         self.centered = bool(centered)
 
+    _keras_slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
+
     def _active_slot_names(self):
         names = ("velocity",)
         if self.momentum > 0:

@@ -14,6 +14,7 @@ import contextlib
 import weakref
 
 _REGISTERED = {}
+_KEYS = weakref.WeakKeyDictionary()       # class -> "package>name", for the classes registered
 _SCOPES = []
 _BUILTIN = {}                             # tensorgear's own layers and models, by class name
 _DEFINED = weakref.WeakValueDictionary()  # every other Layer subclass: the latest of each name
@@ -34,13 +35,22 @@ def register_keras_serializable(package="Custom", name=None):
         key = name or obj.__name__
         _REGISTERED[f"{package}>{key}"] = obj
         _REGISTERED[key] = obj
+        try:
+            _KEYS[obj] = f"{package}>{key}"
+        except TypeError:  # a function: no weak reference needed to find it by name
+            pass
         return obj
 
     return decorator
 
 
 def get_registered_name(obj):
-    return getattr(obj, "__name__", type(obj).__name__)
+    return registered_key(obj) if isinstance(obj, type) else getattr(obj, "__name__", type(obj).__name__)
+
+
+def registered_key(cls):
+    """"package>name" for a class registered with register_keras_serializable, else its name."""
+    return _KEYS.get(cls, cls.__name__)
 
 
 class CustomObjectScope:

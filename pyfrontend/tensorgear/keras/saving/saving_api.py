@@ -1,10 +1,11 @@
-"""model.save() / keras.models.load_model(): config, weights and optimizer state in one file.
+"""model.save() / keras.models.load_model(): Keras 3's ``.keras`` files.
 
-The file is a zip archive (Keras's ``.keras`` layout): ``config.json`` (the
-model's class and config, its build shape and compile arguments),
-``metadata.json``, ``model.weights.npz`` (as save_weights writes it) and,
-when the model was compiled and trained, ``optimizer.npz``. It is written to a
-temporary file and renamed into place.
+The file is a zip archive: ``config.json`` (the model's class and config in
+Keras's dialect, keras_config.py; its build shape and compile arguments),
+``metadata.json`` and ``model.weights.h5`` (keras_weights.py: weights and
+optimizer state). Keras 3 reads what this writes and this reads what Keras 3
+writes, for the layers both have. Archives from older tensorgear releases
+(``model.weights.npz`` and ``optimizer.npz``) still load.
 """
 
 import datetime
@@ -19,94 +20,89 @@ import numpy as np
 import tensorgear as tg
 
 from ..backend.tensor_utils import dtype_name
-from .object_registry import get_registered_object
+from . import keras_config, keras_weights
 from .serialization import deserialize_compile_args, serialize_keras_object
-from .weights_io import assign_weights, atomic_write, read_weights_archive, weights_archive_bytes
+from .weights_io import assign_weights, atomic_write, read_weights_archive
 
-
-def optimizer_state_bytes(model):
-    """The optimizer's variables as .npz bytes (None before its first update)."""
-    opt = getattr(model, "optimizer", None)
-    if opt is None or not opt._slot_order:
-        return None
-    arrays = {f"v{i:05d}": np.asarray(v.numpy(), order="C") for i, v in enumerate(opt.variables)}
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
+# The Keras release whose file format this writes (Keras reads the files of its own major version).
+KERAS_FORMAT_VERSION = "3.15.1"
 
 
 def save_model(model, filepath, overwrite=True, zipped=True, **kwargs):
-    """Writes the whole model (architecture, weights, compile state) to `filepath`."""
+    """Writes the whole model to `filepath` as Keras 3 does: a zip of ``config.json`` (the
+    architecture and compile arguments), ``metadata.json`` and ``model.weights.h5`` (weights and
+    optimizer state, see keras_weights.py). Written to a temporary file, then renamed into place."""
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".keras"):
+        raise ValueError(f"The filename must end in `.keras` (Keras 3's format); received filepath={filepath}. "
+                         f"For weights only, use save_weights() with a `.weights.h5` filename.")
     config = serialize_keras_object(model)
     config["compile_config"] = model.get_compile_config() if hasattr(model, "get_compile_config") else None
-    metadata = {"keras_version": "3 (tensorgear)", "tensorgear_version": tg.__version__,
+    metadata = {"keras_version": KERAS_FORMAT_VERSION, "tensorgear_version": tg.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
-    weights = weights_archive_bytes(model)
-    optimizer = optimizer_state_bytes(model)
+    weights = keras_weights.h5_bytes(model)
 
     def write(f):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
             zf.writestr("metadata.json", json.dumps(metadata))
             zf.writestr("config.json", json.dumps(config))
-            zf.writestr("model.weights.npz", weights)
-            if optimizer is not None:
-                zf.writestr("optimizer.npz", optimizer)
+            zf.writestr("model.weights.h5", weights)
 
     atomic_write(filepath, write, overwrite=overwrite)
 
 
 def _read_archive(filepath):
+    """(config, weights bytes, weights kind "h5" | "npz", legacy optimizer bytes or None)."""
     try:
         with zipfile.ZipFile(filepath) as zf:
             names = set(zf.namelist())
-            if "config.json" not in names or "model.weights.npz" not in names:
-                raise ValueError(f"missing entries (found {sorted(names)})")
+            if "config.json" not in names:
+                raise ValueError(f"no config.json (found {sorted(names)})")
             config = json.loads(zf.read("config.json").decode("utf-8"))
-            weights = zf.read("model.weights.npz")
-            optimizer = zf.read("optimizer.npz") if "optimizer.npz" in names else None
+            if not isinstance(config, dict) or "class_name" not in config or "config" not in config:
+                raise ValueError("config.json does not describe a model")
+            if "model.weights.h5" in names:
+                return config, zf.read("model.weights.h5"), "h5", None
+            if "model.weights.npz" in names:  # what tensorgear wrote before it wrote Keras's format
+                optimizer = zf.read("optimizer.npz") if "optimizer.npz" in names else None
+                return config, zf.read("model.weights.npz"), "npz", optimizer
+            raise ValueError(f"no model.weights.h5 (found {sorted(names)})")
+    except FileNotFoundError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, UnicodeDecodeError) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(f"Cannot load a model from '{filepath}': the file is corrupt or is not a model saved by "
-                         f"model.save() ({type(exc).__name__}: {exc})") from exc
-    return config, weights, optimizer
+        raise ValueError(f"Cannot load a model from '{filepath}': the file is corrupt or is not a Keras model "
+                         f"file ({type(exc).__name__}: {exc})") from exc
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Rebuilds a model saved with model.save(): architecture, weights and (if compile) training setup."""
+    """Rebuilds a model saved by model.save() (tensorgear's or Keras 3's): architecture, weights
+    and, with `compile`, the training set-up and the optimizer's state."""
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No model file at '{filepath}'")
-    config, weights, optimizer = _read_archive(filepath)
+    config, weights, kind, optimizer = _read_archive(filepath)
     try:
-        cls = get_registered_object(config["class_name"], custom_objects)
-        layer_config = config["config"]
-        if hasattr(cls, "from_config"):
-            try:
-                model = cls.from_config(layer_config, custom_objects=custom_objects)
-            except TypeError:
-                model = cls.from_config(layer_config)
-        else:
-            model = cls(**layer_config)
-    except (KeyError, TypeError) as exc:
+        model = keras_config.deserialize_layer(config, custom_objects)
+    except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"Cannot rebuild the model saved in '{filepath}' from its config "
                          f"({type(exc).__name__}: {exc})") from exc
-    build_shape = (config.get("build_config") or {}).get("input_shape")
-    if not model.built and build_shape is not None:
-        shape = [tuple(s) for s in build_shape] if build_shape and isinstance(build_shape[0], list) else \
-            tuple(build_shape)
-        model.build(shape)
-    meta, arrays = read_weights_archive(weights, f"'{filepath}'")
-    assign_weights(model, meta, arrays, f"'{filepath}'")
+    keras_config.build_from_entry(model, config)
     compile_config = config.get("compile_config")
+    compiled = False
     if compile and compile_config:
         try:
             model.compile(**deserialize_compile_args(compile_config, custom_objects))
-        except ValueError as exc:
+            compiled = True
+        except (ValueError, TypeError) as exc:
             warnings.warn(f"The loaded model was not compiled: {exc}", stacklevel=2)
-            return model
-        if optimizer is not None:
-            restore_optimizer_state(model, optimizer, filepath)
+    label = f"'{filepath}'"
+    if kind == "h5":
+        keras_weights.read_h5(model, weights, label, load_optimizer=compiled)
+        return model
+    meta, arrays = read_weights_archive(weights, label)
+    assign_weights(model, meta, arrays, label)
+    if compiled and optimizer is not None:
+        restore_optimizer_state(model, optimizer, filepath)
     return model
 
 

@@ -9,16 +9,17 @@ from ..metrics.metric import Metric
 
 
 def serialize_keras_object(obj):
-    return {"module": type(obj).__module__, "class_name": type(obj).__name__, "config": obj.get_config(),
-            "build_config": {"input_shape": _jsonable_shape(getattr(obj, "_build_input_shape", None))}}
+    """A model's (or layer's) entry as Keras 3 writes it at the top of config.json."""
+    from .keras_config import serialize_layer
 
-
-def _jsonable_shape(shape):
-    if shape is None:
-        return None
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
-        return [list(s) for s in shape]
-    return list(shape)
+    entry = serialize_layer(obj)
+    name = type(obj).__name__
+    if entry["module"] == "keras.layers" and name == "Sequential":
+        entry["module"] = "keras"
+    elif entry["module"] == "keras.layers" and name == "Functional":
+        entry["module"], entry["registered_name"] = "keras.src.models.functional", "Functional"
+        entry["build_config"] = {"input_shape": None}
+    return entry
 
 
 def _serialize_metric(m):
@@ -31,23 +32,37 @@ def _serialize_metric(m):
     return {"custom": getattr(m, "__name__", str(m))}
 
 
+def _serialize_loss(loss):
+    if loss is None or isinstance(loss, str):
+        return loss
+    if isinstance(loss, dict):
+        return {k: _serialize_loss(v) for k, v in loss.items()}
+    if isinstance(loss, (list, tuple)):
+        return [_serialize_loss(v) for v in loss]
+    serialized = losses_module.serialize(losses_module.get(loss))
+    return serialized if isinstance(serialized, dict) else {"custom": serialized}
+
+
 def serialize_compile_args(optimizer, compile_config):
-    loss = compile_config.get("loss")
-    if loss is not None and not isinstance(loss, str):
-        serialized = losses_module.serialize(losses_module.get(loss))
-        loss = serialized if isinstance(serialized, dict) else {"custom": serialized}
+    """compile()'s arguments as Keras 3 writes them in config.json (losses, metrics and their
+    weights may be dicts or lists, per output)."""
+    from .keras_config import to_keras
 
     def metric_list(ms):
         if ms is None:
             return None
+        if isinstance(ms, dict):
+            return {k: metric_list(v) for k, v in ms.items()}
         if isinstance(ms, (str, Metric)) or callable(ms):
-            ms = [ms]
-        return [_serialize_metric(m) for m in ms]
+            return _serialize_metric(ms)
+        return [metric_list(m) for m in ms]
 
-    return {"optimizer": optimizers_module.serialize(optimizer), "loss": loss,
-            "metrics": metric_list(compile_config.get("metrics")),
-            "weighted_metrics": metric_list(compile_config.get("weighted_metrics")),
-            "loss_weights": compile_config.get("loss_weights")}
+    return {"optimizer": to_keras(optimizers_module.serialize(optimizer)),
+            "loss": to_keras(_serialize_loss(compile_config.get("loss"))),
+            "loss_weights": compile_config.get("loss_weights"),
+            "metrics": to_keras(metric_list(compile_config.get("metrics"))),
+            "weighted_metrics": to_keras(metric_list(compile_config.get("weighted_metrics"))),
+            "run_eagerly": False, "steps_per_execution": 1, "jit_compile": False}
 
 
 def _deserialize_custom(entry, custom_objects, what):
@@ -59,25 +74,35 @@ def _deserialize_custom(entry, custom_objects, what):
 
 
 def deserialize_compile_args(config, custom_objects=None):
-    loss = config.get("loss")
-    if isinstance(loss, dict):
-        loss = _deserialize_custom(loss, custom_objects, "loss") if "custom" in loss else \
-            losses_module.deserialize(loss, custom_objects)
+    """compile()'s arguments from a config written by Keras 3 or by serialize_compile_args."""
+    from .keras_config import from_keras
 
-    def metric_list(ms):
-        if ms is None:
-            return None
-        out = []
-        for m in ms:
-            if isinstance(m, dict):
-                m = _deserialize_custom(m, custom_objects, "metric") if "custom" in m else \
-                    metrics_module.deserialize(m, custom_objects)
-            out.append(m)
-        return out
+    config = from_keras(config)
 
-    return {"optimizer": optimizers_module.deserialize(config["optimizer"], custom_objects), "loss": loss,
-            "metrics": metric_list(config.get("metrics")),
-            "weighted_metrics": metric_list(config.get("weighted_metrics")),
+    def loss_of(entry):
+        if isinstance(entry, dict) and "class_name" not in entry and "custom" not in entry:
+            return {k: loss_of(v) for k, v in entry.items()}
+        if isinstance(entry, list):
+            return [loss_of(v) for v in entry]
+        if isinstance(entry, dict):
+            return _deserialize_custom(entry, custom_objects, "loss") if "custom" in entry else \
+                losses_module.deserialize(entry, custom_objects)
+        return entry
+
+    def metrics_of(entry):
+        if entry is None or isinstance(entry, str):
+            return entry
+        if isinstance(entry, list):
+            return [metrics_of(m) for m in entry]
+        if "custom" in entry:
+            return _deserialize_custom(entry, custom_objects, "metric")
+        if "class_name" in entry:
+            return metrics_module.deserialize(entry, custom_objects)
+        return {k: metrics_of(v) for k, v in entry.items()}
+
+    return {"optimizer": optimizers_module.deserialize(config["optimizer"], custom_objects),
+            "loss": loss_of(config.get("loss")), "metrics": metrics_of(config.get("metrics")),
+            "weighted_metrics": metrics_of(config.get("weighted_metrics")),
             "loss_weights": config.get("loss_weights")}
 
 

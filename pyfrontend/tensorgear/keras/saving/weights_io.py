@@ -1,6 +1,8 @@
-"""save_weights / load_weights: the model's weights in a NumPy .npz archive.
+"""save_weights / load_weights, and the atomic write every saved file goes through.
 
-Layout: one array per weight (keys w00000, w00001, ... in ``model.weights``
+save_weights writes Keras 3's ``.weights.h5`` (keras_weights.py). The rest of
+this module reads the .npz archives older tensorgear releases wrote. Their
+layout: one array per weight (keys w00000, w00001, ... in ``model.weights``
 order) and ``__meta__``, a JSON document (stored as bytes) listing each weight's
 path ("dense/kernel"), shape and dtype, plus the model's build input shape.
 
@@ -23,7 +25,6 @@ import tensorgear as tg
 from ..backend.tensor_utils import dtype_name
 
 FORMAT = "tensorgear-weights"
-VERSION = 1
 
 
 def weight_entries(model):
@@ -62,34 +63,15 @@ def atomic_write(filepath, write_fn, overwrite=True):
         raise
 
 
-def weights_archive_bytes(model):
-    """The .npz archive of the model's weights, as bytes."""
-    arrays = {}
-    meta = {"format": FORMAT, "version": VERSION, "model": model.name, "weights": [],
-            "build_input_shape": _jsonable(getattr(model, "_build_input_shape", None))}
-    for i, (v, layer, path) in enumerate(weight_entries(model)):
-        key = f"w{i:05d}"
-        value = np.asarray(v.numpy(), order="C")
-        arrays[key] = value
-        meta["weights"].append({"key": key, "path": path, "layer": layer.name, "shape": list(value.shape),
-                                "dtype": dtype_name(v.dtype)})
-    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)
-    return buf.getvalue()
-
-
-def _jsonable(shape):
-    if shape is None:
-        return None
-    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
-        return [list(s) for s in shape]
-    return list(shape)
-
-
 def save_weights(model, filepath, overwrite=True):
-    data = weights_archive_bytes(model)
-    atomic_write(filepath, lambda f: f.write(data), overwrite=overwrite)
+    """Keras 3's ``.weights.h5``: HDF5 in Keras's layout (keras_weights.py)."""
+    from . import keras_weights
+
+    path = os.fspath(filepath)
+    if not path.endswith(".h5"):
+        raise ValueError(f"The filename must end in `.weights.h5` (Keras 3's weights format); received "
+                         f"filepath={path}")
+    atomic_write(path, lambda f: keras_weights.write_h5(model, f), overwrite=overwrite)
 
 
 def read_weights_archive(source, label):
@@ -150,14 +132,28 @@ def assign_weights(model, meta, arrays, label, skip_mismatch=False):
 
 
 def load_weights(model, filepath, skip_mismatch=False):
+    """Weights from a ``.weights.h5`` (Keras 3's or tensorgear's), a ``.keras`` archive, or the
+    ``.npz`` archives older tensorgear releases wrote; the content decides, not the name."""
+    from . import keras_weights
+
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at '{filepath}'")
+    label = f"'{filepath}'"
+    if keras_weights.is_hdf5(filepath):
+        keras_weights.read_h5(model, filepath, label, skip_mismatch=skip_mismatch,
+                              load_optimizer=model.__dict__.get("optimizer") is not None)
+        return
     if zipfile.is_zipfile(filepath):
         with zipfile.ZipFile(filepath) as zf:
-            if "model.weights.npz" in zf.namelist():  # a whole-model .keras archive
-                meta, arrays = read_weights_archive(zf.read("model.weights.npz"), f"'{filepath}'")
-                assign_weights(model, meta, arrays, f"'{filepath}'", skip_mismatch)
+            names = zf.namelist()
+            if "model.weights.h5" in names:  # a whole-model .keras archive
+                keras_weights.read_h5(model, zf.read("model.weights.h5"), label, skip_mismatch=skip_mismatch,
+                                      load_optimizer=False)
                 return
-    meta, arrays = read_weights_archive(filepath, f"'{filepath}'")
-    assign_weights(model, meta, arrays, f"'{filepath}'", skip_mismatch)
+            if "model.weights.npz" in names:
+                meta, arrays = read_weights_archive(zf.read("model.weights.npz"), label)
+                assign_weights(model, meta, arrays, label, skip_mismatch)
+                return
+    meta, arrays = read_weights_archive(filepath, label)
+    assign_weights(model, meta, arrays, label, skip_mismatch)
