@@ -35,6 +35,10 @@ struct TensorImpl {
   int64_t id = 0;      // unique for the process lifetime; keys the tapes
   bool weak = false;   // made from a Python scalar: takes the other operand's dtype
   double weak_value = 0;  // a weak float's exact Python value (it is stored as float32)
+  // Made from Python data (a scalar, list or ndarray) for one op's argument:
+  // it runs where the op's tensors are, so `tg.gather(gpu_tensor, [0, 2])`
+  // needs no copy by hand. Never set on a tensor handed back to the user.
+  bool host_value = false;
   std::shared_ptr<SliceOrigin> slice_origin;
 
   TensorImpl() : id(next_id()) {}

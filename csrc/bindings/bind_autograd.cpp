@@ -205,7 +205,7 @@ void bind_autograd(py::module_& m) {
             if (PyCallable_Check(initial_value.ptr()) && !py::isinstance<TensorImpl>(initial_value))
               initial_value = initial_value();
             std::optional<DType> dt = parse_optional_dtype(dtype);
-            Tensor init = to_tensor(initial_value, dt);
+            Tensor init = on_default_device(to_tensor(initial_value, dt));
             if (!dt && !py::isinstance<TensorImpl>(initial_value) && !py::isinstance<Variable>(initial_value) &&
                 init.dtype() == DType::Float64 && py::isinstance<py::float_>(initial_value))
               init = ops::cast(init, DType::Float32);

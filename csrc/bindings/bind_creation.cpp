@@ -27,7 +27,9 @@ void bind_creation(py::module_& m) {
       }
     }
     // Python data lands on the tf.device scope's device (through the host).
-    return ops::to_device(t, default_device());
+    Tensor placed = ops::to_device(t, default_device());
+    placed.get()->host_value = false;  // placed is this call's own tensor
+    return placed;
   }, "value"_a, "dtype"_a = py::none(), "shape"_a = py::none(), "name"_a = py::none());
   m.def("convert_to_tensor", [](py::handle value, py::object dtype, py::object, py::object) {
     auto dt = parse_optional_dtype(dtype);
@@ -39,7 +41,7 @@ void bind_creation(py::module_& m) {
     }
     Tensor t = to_tensor(value, dt);
     if (t.get()->weak) t = ops::identity(t);
-    return t;
+    return on_default_device(t);
   }, "value"_a, "dtype"_a = py::none(), "dtype_hint"_a = py::none(), "name"_a = py::none());
   m.def("zeros", [](py::handle shape, py::object dtype, py::object) {
     return ops::zeros(parse_shape(shape), parse_optional_dtype(dtype).value_or(DType::Float32), default_device());
@@ -130,6 +132,12 @@ void bind_creation(py::module_& m) {
     set_process_default_device(d);
   }, "device"_a);
   m.def("_default_device", []() { return process_default_device().name(); });
+  m.def("_operand", [](py::handle value, py::object dtype) { return to_tensor(value, parse_optional_dtype(dtype)); },
+        "value"_a, "dtype"_a = py::none(),
+        "An op argument from Python data, for the Python ops: it joins the device of the op's tensors "
+        "(a tensor is returned as it is)");
+  m.def("_current_device", []() { return default_device().name(); },
+        "Where new tensors go now: the innermost tf.device scope's device, else the process default");
 }
 
 }  // namespace tg::py_bind

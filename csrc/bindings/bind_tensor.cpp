@@ -49,7 +49,7 @@ void bind_tensor(py::module_& m) {
   TensorClass cls(m, "Tensor", py::buffer_protocol(), py::dynamic_attr() /* lets keras attach _keras_mask-like info */);
   cls.doc() = "An immutable n-dimensional array with a dtype and a device.";
   cls.def(py::init([](py::object value, py::object dtype) {
-        return to_tensor(value, parse_optional_dtype(dtype)).impl();
+        return on_default_device(to_tensor(value, parse_optional_dtype(dtype))).impl();
       }), py::arg("value"), py::arg("dtype") = py::none());
   cls.def_property_readonly("shape", [](const std::shared_ptr<TensorImpl>& p) {
     py::tuple dims(p->shape.size());

@@ -21,6 +21,10 @@ namespace tg::py_bind {
 // with __array__. With dtype: converted to it. TypeError / ValueError on bad
 // input, naming the offending type, shape or value.
 Tensor to_tensor(py::handle obj, std::optional<DType> dtype = std::nullopt);
+// A converted value as the user gets it back (tg.constant, convert_to_tensor,
+// tg.Tensor, a Variable's initial value): Python data lands on the default
+// device and stops joining other operands' devices; a tensor is unchanged.
+Tensor on_default_device(Tensor t);
 // An operand beside `partner` (binary ops, clip bounds, where): as to_tensor,
 // but a Python list or tuple converts at the partner's dtype when its own
 // default dtype promotes into it (x_f64 + [1.287] keeps every digit).

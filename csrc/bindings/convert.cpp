@@ -134,6 +134,7 @@ Tensor to_operand(py::handle obj, const Tensor& partner) {
   }
   Tensor t = from_numpy_array(a, true, fits ? std::optional<DType>(partner.dtype()) : std::nullopt);
   if (a.ndim() == 1 && a.shape(0) == 0) t = ops::cast(t, partner.dtype() == DType::Bool ? DType::Float32 : partner.dtype());
+  t.get()->host_value = true;
   return t;
 }
 
@@ -156,16 +157,26 @@ Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
   Tensor t;
   if (py::isinstance<TensorImpl>(obj)) {
     t = Tensor(obj.cast<std::shared_ptr<TensorImpl>>());
+    return dtype && t.dtype() != *dtype ? ops::cast(t, *dtype) : t;
   } else if (py::isinstance<Variable>(obj)) {
     t = obj.cast<std::shared_ptr<Variable>>()->read();
+    return dtype && t.dtype() != *dtype ? ops::cast(t, *dtype) : t;
   } else if (PyBool_Check(obj.ptr()) || PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr())) {
     if (dtype) {
-      if (PyFloat_Check(obj.ptr())) return ops::scalar(PyFloat_AsDouble(obj.ptr()), *dtype);
-      Tensor s = from_python_scalar(obj);
-      s.get()->weak = false;
-      return ops::cast(s, *dtype);
+      Tensor s;
+      if (PyFloat_Check(obj.ptr())) {
+        s = ops::scalar(PyFloat_AsDouble(obj.ptr()), *dtype);
+      } else {
+        s = from_python_scalar(obj);
+        s.get()->weak = false;
+        s = ops::cast(s, *dtype);
+      }
+      s.get()->host_value = true;
+      return s;
     }
-    return from_python_scalar(obj);
+    Tensor s = from_python_scalar(obj);
+    s.get()->host_value = true;
+    return s;
   } else if (py::isinstance<py::array>(obj)) {
     t = from_numpy_array(py::reinterpret_borrow<py::array>(obj), false);
   } else if (obj.is_none()) {
@@ -182,7 +193,16 @@ Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
                         std::string(py::str(py::type::of(obj).attr("__name__")))));
   }
   if (dtype && t.dtype() != *dtype) t = ops::cast(t, *dtype);
+  t.get()->host_value = true;  // Python data (a fresh tensor): joins the device of the op it is passed to
   return t;
+}
+
+Tensor on_default_device(Tensor t) {
+  if (!t.get()->host_value) return t;  // the user's tensor stays where it is
+  // t is this conversion's own tensor: nobody else holds it to see the flag go
+  Tensor placed = ops::to_device(t, default_device());
+  placed.get()->host_value = false;
+  return placed;
 }
 
 DType parse_dtype(py::handle obj) {

@@ -67,18 +67,34 @@ void describe_own(const Tensor& t, ArrayArg& arg) {
   arg.contiguous = t.is_contiguous();
 }
 
-// Puts every operand on one device: cv[i] is in[i], or a Python scalar (weak,
-// made on the CPU) moved into held[i] to join the others' device. Any other
-// mix of devices is the caller's to resolve.
-void same_device(const OpDef& d, const Tensor* const* in, int n, Tensor* held, const Tensor** cv) {
-  for (int i = 0; i < n; ++i) cv[i] = in[i];
-  for (int i = 1; i < n; ++i) {
-    if (in[i]->device() == cv[0]->device()) continue;
-    const int weak = in[i]->get()->weak ? i : in[0]->get()->weak ? 0 : -1;
-    TG_CHECK(weak >= 0, ValueError, d.name, ": tensors on different devices (", cv[0]->device().name(), " and ",
-             in[i]->device().name(), "); copy one explicitly");
-    held[weak] = ops::to_device(*in[weak], (weak == 0 ? in[i] : cv[0])->device());
-    cv[weak] = &held[weak];
+bool movable(const Tensor& t) { return t.get()->weak || t.get()->host_value; }
+
+// Puts every operand on one device: cv[i] is in[i], or an operand made from a
+// Python value (made on the CPU: movable()) moved into held[i] to join the
+// tensors' device, or the default device when every operand is such a value
+// (to_device itself goes where its attribute says). Tensors on two devices
+// are the caller's to resolve.
+void same_device(OpId id, const OpDef& d, const Tensor* const* in, int n, Tensor* held, const Tensor** cv) {
+  const Tensor* anchor = nullptr;
+  bool any_movable = false;
+  for (int i = 0; i < n; ++i) {
+    cv[i] = in[i];
+    if (movable(*in[i])) {
+      any_movable = true;
+      continue;
+    }
+    if (anchor == nullptr) anchor = in[i];
+    TG_CHECK(in[i]->device() == anchor->device(), ValueError, d.name, ": tensors on different devices (",
+             anchor->device().name(), " and ", in[i]->device().name(), "); copy one explicitly");
+  }
+  if (!any_movable || (anchor == nullptr && id == OpId::ToDevice)) return;
+  const Device target = anchor != nullptr ? anchor->device() : default_device();
+  for (int i = 0; i < n; ++i) {
+    if (in[i]->device() == target || !movable(*in[i])) continue;
+    held[i] = ops::to_device(*in[i], target);
+    held[i].get()->weak = in[i]->get()->weak;  // a moved Python scalar still takes the other operand's dtype
+    held[i].get()->weak_value = in[i]->get()->weak_value;
+    cv[i] = &held[i];
   }
 }
 
@@ -132,7 +148,7 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   SmallBuf<const Tensor*, kMaxInputs> cv_buf;
   Tensor* held = held_buf.get(size_t(n));
   const Tensor** cv = cv_buf.get(size_t(n));
-  same_device(d, in, n, held, cv);
+  same_device(id, d, in, n, held, cv);
   Inferred r;
   d.infer(d.name, cv, n, attrs, r);
   for (int i = 0; i < n; ++i) {

@@ -94,7 +94,10 @@ def transform(images, transforms, interpolation="nearest", output_shape=None, fi
     "wrap", "constant" (fill_value) or "nearest" says what lies outside.
     """
     x, single = _batched(images, "transform")
+    is_data = not hasattr(transforms, "device")
     t = _C.convert_to_tensor(transforms)
+    if is_data and t.device != x.device:  # Python data goes where the images are
+        t = t.to(x.device)
     if not t.dtype.is_floating:
         t = _C.cast(t, _C.float64)
     if t.ndim == 1:
@@ -175,9 +178,7 @@ def central_crop(image, central_fraction):
 
 def _scalar_like(value, x):
     """A Python number or tensor at x's dtype (a number converts at that precision)."""
-    if hasattr(value, "dtype"):
-        return _C.cast(_C.convert_to_tensor(value), x.dtype)
-    return _C.convert_to_tensor(value, dtype=x.dtype)
+    return _C._operand(value, dtype=x.dtype)  # Python data joins x's device
 
 
 def adjust_brightness(image, delta):

@@ -146,3 +146,44 @@ def test_the_device_machinery_on_a_stand_in_gpu():
         pytest.skip("a GPU is present: the GPU tests run on the real device")
     r = subprocess.run([sys.executable, "-c", STAND_IN], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
+
+
+PYTHON_DATA_ON_A_STAND_IN = textwrap.dedent(r"""
+    import numpy as np
+    import tensorgear as tg
+    from tensorgear import _C
+
+    _C._install_host_gpu_for_tests()
+    x = tg.constant([[1.0, -2.0], [3.0, 4.0]])
+    y = x.to("GPU:0")
+    # Python data passed to an op (a list, an ndarray, a NumPy scalar) joins the tensor's device
+    for other in ([1.0, 2.0], np.ones((2, 2), np.float32), np.float32(2.0)):
+        z = y + other
+        assert z.device.endswith("GPU:0"), (type(other), z.device)
+        np.testing.assert_array_equal(z.cpu().numpy(), x.numpy() + np.asarray(other))
+    assert (np.ones((2, 2), np.float32) * y).device.endswith("GPU:0")
+
+    # with the GPU as the default device, what the user converts lands there ...
+    _C._set_default_device("GPU:0")
+    for made in (tg.constant([1.0]), tg.convert_to_tensor(np.ones(2, np.float32)), tg.Tensor([2.0]),
+                 tg.add([1.0], [2.0])):
+        assert made.device.endswith("GPU:0"), made.device
+    c = tg.constant([1.0, 2.0])
+    # ... and stays a tensor with a device: it does not follow a CPU tensor
+    _C._set_default_device("CPU:0")
+    try:
+        tg.constant([1.0, 2.0]) + c
+    except ValueError as e:
+        assert "add: tensors on different devices (CPU:0 and GPU:0)" in str(e), e
+    else:
+        raise AssertionError("a converted tensor moved between devices by itself")
+    assert (c + x[0].numpy()).device.endswith("GPU:0")
+    print("ok")
+""")
+
+
+def test_python_data_joins_the_device_of_the_tensors_it_meets():
+    if _C.cuda_device_count():
+        pytest.skip("a GPU is present: the GPU tests run on the real device")
+    r = subprocess.run([sys.executable, "-c", PYTHON_DATA_ON_A_STAND_IN], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr

@@ -84,8 +84,11 @@ def test_transform_matches_reference(shape, size, interpolation, fill, device):
     t = _random_transforms(shape[0], 3)
     got = tg.image.transform(tg.constant(x).to(device), tg.constant(t).to(device), interpolation=interpolation,
                              output_shape=size, fill_mode=fill, fill_value=-0.25)
+    # the GPU contracts the coordinate arithmetic into fused multiply-adds: the last bits of a
+    # reflected or wrapped coordinate's fraction differ (seen on an H200 at 1e-9 relative)
+    tol = 1e-12 if device.startswith("CPU") else 1e-8
     np.testing.assert_allclose(got.numpy(), reference_transform(x, t, size, interpolation, fill, -0.25),
-                               rtol=1e-12, atol=1e-12)
+                               rtol=tol, atol=tol)
 
 
 def test_one_transform_is_shared_by_the_batch_and_the_identity_is_exact():

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import tensorgear as tg
+from tensorgear import _C
 
 DTYPES = [np.float32, np.float64, np.int32, np.int64, np.uint8, np.bool_]
 
@@ -237,15 +238,21 @@ def test_from_dlpack_bad_input():
     with pytest.raises(TypeError, match="unsupported DLPack dtype"):
         tg.from_dlpack(np.array([1.0], dtype=np.float16))
 
-    class OnGpu:
+    class Elsewhere:
+        def __init__(self, device):
+            self.device = device
+
         def __dlpack_device__(self):
-            return (2, 0)
+            return self.device
 
         def __dlpack__(self, **kw):
             raise AssertionError("must not be called")
 
     with pytest.raises(BufferError, match="device"):
-        tg.from_dlpack(OnGpu())
+        tg.from_dlpack(Elsewhere((10, 0)))  # ROCm memory: never importable
+    if _C.cuda_device_count() == 0:  # CUDA memory only where a GPU is
+        with pytest.raises(BufferError, match="device"):
+            tg.from_dlpack(Elsewhere((2, 0)))
 
 
 def test_from_dlpack_readonly_numpy_array():

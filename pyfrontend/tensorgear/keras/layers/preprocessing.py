@@ -19,8 +19,7 @@ class Rescaling(Layer):
     def call(self, inputs):
         x = tg.cast(inputs, self.dtype) if inputs.dtype != tg.as_dtype(self.dtype) else inputs
         # numbers convert at the layer's precision, not through float32
-        return x * tg.convert_to_tensor(self.scale, dtype=self.dtype) + tg.convert_to_tensor(self.offset,
-                                                                                           dtype=self.dtype)
+        return x * tg._C._operand(self.scale, dtype=self.dtype) + tg._C._operand(self.offset, dtype=self.dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -168,7 +167,7 @@ class CategoryEncoding(Layer):
         if self.output_mode == "multi_hot":
             return tg.reduce_max(encoded, axis=-2)
         if count_weights is not None:
-            encoded = encoded * tg.expand_dims(tg.convert_to_tensor(count_weights, dtype=self.dtype), -1)
+            encoded = encoded * tg.expand_dims(tg._C._operand(count_weights, dtype=self.dtype), -1)
         return tg.reduce_sum(encoded, axis=-2)
 
     def compute_output_shape(self, input_shape):

@@ -87,7 +87,10 @@ def _array_to_tensor(a, borrow):
     """
     a = np.ascontiguousarray(a)
     if borrow and a.dtype.name in _BORROWABLE:
-        return tg.from_dlpack(a)
+        t = tg.from_dlpack(a)
+        # the view is on the host; with a GPU as the default device the data go there once
+        device = tg._C._current_device()
+        return t if device.startswith("CPU") else t.to(device)
     return tg.convert_to_tensor(a)
 
 
@@ -293,13 +296,23 @@ class IterableBatches:
                 self._iterator = None
                 return
             x, y, sw = unpack_x_y_sample_weight(element)
-            batch = prepare_batch(x, y, sw, self.target_kind)
+            batch = _on_current_device(prepare_batch(x, y, sw, self.target_kind))
             if self.world is not None:
                 lo, hi = replica_rows(0, batch[3], self.world.rank, self.world.size)
                 part = (nest.map_structure(lambda a: a[lo:hi], v) if v is not None else None for v in batch[:3])
                 batch = (*part, hi - lo)
             yield batch
             count += 1
+
+
+def _on_current_device(batch):
+    """(x, y, sample_weight, n) with every tensor on the device new tensors go to (a GPU by
+    default where there is one): a dataset's batches are made on the host, as in TensorFlow."""
+    device = tg._C._current_device()
+    if device.startswith("CPU"):
+        return batch
+    move = lambda a: a if a.device.endswith(device) else a.to(device)  # noqa: E731
+    return tuple(nest.map_structure(move, v) if v is not None else None for v in batch[:3]) + (batch[3],)
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, target_kind=None, steps=None,
