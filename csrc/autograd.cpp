@@ -126,7 +126,7 @@ Tensor Tape::jacobian_one(const Tensor& target, const Source& source, bool uncon
     // Seed: 1 at element j of every batch row, 0 elsewhere.
     TG_CHECK(is_floating(target.dtype()), TypeError, "jacobian: expected a floating dtype (float32 or float64), got ",
              target.dtype());
-    const Tensor column = ops::full({rows}, double(j), DType::Int64);
+    const Tensor column = ops::full({rows}, double(j), DType::Int64, target.device());
     const Tensor seed = ops::reshape(ops::one_hot(column, per_row, 1.0, 0.0, -1, target.dtype()), tshape);
     Tensor g = gradient_impl({target}, {source}, {seed}, false, false)[0];
     if (g.defined()) connected = true;

@@ -35,7 +35,11 @@ Tensor ones(const Shape& shape, DType dtype = DType::Float32, Device device = De
 Tensor zeros_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor ones_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 Tensor full_like(const Tensor& t, double value, std::optional<DType> dtype = std::nullopt);
-Tensor scalar(double value, DType dtype, Device device = Device{});
+// A constant of the engine's own arithmetic (the 2 in a square's gradient):
+// made on the host, it joins the device of the tensors it meets, as a Python
+// scalar does (TensorImpl::host_value). With a device: an ordinary tensor there.
+Tensor scalar(double value, DType dtype);
+Tensor scalar(double value, DType dtype, Device device);
 Tensor eye(int64_t rows, int64_t cols, DType dtype, Device device = Device{});
 Tensor arange(double start, double limit, double delta, DType dtype, Device device = Device{});
 // exact, integer dtypes

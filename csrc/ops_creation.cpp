@@ -63,6 +63,11 @@ Tensor full_like(const Tensor& t, double value, std::optional<DType> dtype) {
   return full(t.shape(), value, dtype.value_or(t.dtype()), t.device());
 }
 Tensor scalar(double value, DType dtype, Device device) { return full({}, value, dtype, device); }
+Tensor scalar(double value, DType dtype) {
+  Tensor s = full({}, value, dtype, Device{});
+  s.get()->host_value = true;
+  return s;
+}
 
 Tensor eye(int64_t rows, int64_t cols, DType dtype, Device device) {
   TG_CHECK(rows >= 0 && cols >= 0, ValueError, "eye: sizes must be non-negative, got (", rows, ", ", cols, ")");

@@ -12,7 +12,7 @@ Tensor convert(const Tensor& t, DType dtype) {
   if (t.dtype() == dtype) return t;
   // A Python float meeting a float64 tensor keeps all its digits.
   if (t.get()->weak && t.dtype() == DType::Float32 && dtype == DType::Float64)
-    return ops::scalar(t.get()->weak_value, DType::Float64);
+    return ops::scalar(t.get()->weak_value, DType::Float64, t.device());
   Tensor out = Tensor::empty(t.shape(), dtype, t.device());
   copy_into(t, out);
   return out;
@@ -221,9 +221,13 @@ std::vector<Tensor> run_view(OpId id, const Tensor& in, const OpAttrs& attrs) {
   const OpDef& d = def(id);
   std::vector<ViewOut> layouts;
   const Tensor* src = &in;
-  Tensor dense;
-  if (!d.view(d.name, in, attrs, layouts)) {
-    dense = ops::identity(in);
+  Tensor dense, placed;
+  if (in.get()->host_value && !(in.device() == default_device())) {  // Python data: viewed where new tensors go
+    placed = ops::to_device(in, default_device());
+    src = &placed;
+  }
+  if (!d.view(d.name, *src, attrs, layouts)) {
+    dense = ops::identity(*src);
     src = &dense;
     layouts.clear();
     const bool ok = d.view(d.name, dense, attrs, layouts);

@@ -141,11 +141,15 @@ STAND_IN = textwrap.dedent(r"""
 """)
 
 
-def test_the_device_machinery_on_a_stand_in_gpu():
+def run_on_a_stand_in(script):
     if _C.cuda_device_count():
         pytest.skip("a GPU is present: the GPU tests run on the real device")
-    r = subprocess.run([sys.executable, "-c", STAND_IN], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
+
+
+def test_the_device_machinery_on_a_stand_in_gpu():
+    run_on_a_stand_in(STAND_IN)
 
 
 PYTHON_DATA_ON_A_STAND_IN = textwrap.dedent(r"""
@@ -183,7 +187,4 @@ PYTHON_DATA_ON_A_STAND_IN = textwrap.dedent(r"""
 
 
 def test_python_data_joins_the_device_of_the_tensors_it_meets():
-    if _C.cuda_device_count():
-        pytest.skip("a GPU is present: the GPU tests run on the real device")
-    r = subprocess.run([sys.executable, "-c", PYTHON_DATA_ON_A_STAND_IN], capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stdout + r.stderr
+    run_on_a_stand_in(PYTHON_DATA_ON_A_STAND_IN)

@@ -274,14 +274,16 @@ REFERENCE = {
                                                                (t.shape[0], t.shape[1] + 3)), _scatter_ref),
     "gather": _layout(lambda t: [tg.gather(t, GATHER_COLUMNS, axis=1), tg.gather(t, [[0, -1], [0, 0]], axis=0)],
                       lambda x: [np.take(x, GATHER_COLUMNS, 1), np.take(x, [[0, -1], [0, 0]], 0)]),
-    "gather_backward": _layout(lambda g: _C._gather_backward(g[:, :4], tg.constant(GATHER_COLUMNS), 1, (g.shape[0], 6)),
+    "gather_backward": _layout(lambda g: _C._gather_backward(g[:, :4], tg.constant(GATHER_COLUMNS).to(g.device), 1,
+                                                                    (g.shape[0], 6)),
                                lambda x: np.stack([np.bincount([i % 6 for i in GATHER_COLUMNS], weights=row[:4],
                                                                minlength=6) for row in x.reshape(-1, x.shape[-1])
                                                    ]).reshape(x.shape[0], 6).astype(x.dtype),
                                FLOATS + ["int32", "int64"]),
     "one_hot": _layout(lambda t: tg.one_hot(t, 5, axis=1), lambda x: (x[:, None, :] == np.arange(5)[:, None]).astype(np.float32),
                        ["int32", "int64", "uint8"]),
-    "flatnonzero": _layout(lambda m: tg.boolean_mask(tg.reshape(tg.range(m.shape[0] * m.shape[1]), m.shape), m),
+    "flatnonzero": _layout(lambda m: tg.boolean_mask(tg.reshape(tg.range(m.shape[0] * m.shape[1]).to(m.device),
+                                                                m.shape), m),
                            lambda x: np.flatnonzero(x), ["bool"]),
     # Creation: no inputs; checked through their public functions at both sizes.
     "fill": _creation(lambda n, dt: [tg.zeros(shape_of(n), dt), tg.ones(shape_of(n), dt)],

@@ -146,7 +146,8 @@ def test_fit_trains_a_model_on_the_gpu_as_on_the_cpu():
         keras.utils.set_random_seed(3)
         with tg.device(device):
             model = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(2, activation="softmax")])
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy",
+                          metrics=["accuracy"])
             histories[device] = model.fit(x, y, batch_size=64, epochs=5, verbose=0, shuffle=False).history
         assert model.trainable_variables[0].device.endswith(device)
     cpu, gpu = histories["CPU:0"], histories["GPU:0"]

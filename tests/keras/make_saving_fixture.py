@@ -14,48 +14,24 @@ import os
 import numpy as np
 
 import keras
-from keras import layers
+import saving_fixture_models as models
 
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 
 
 def cnn():
-    inp = keras.Input((8, 8, 1), name="image")
-    h = layers.Conv2D(4, 3, activation="relu")(inp)
-    h = layers.BatchNormalization()(h)
-    h = layers.MaxPooling2D(2)(h)
-    h = layers.Flatten()(h)
-    h = layers.Dropout(0.25)(h)
-    return keras.Model(inp, layers.Dense(3, activation="softmax")(h))
+    return models.cnn(keras)
 
 
 def mlp():
-    return keras.Sequential([keras.Input((5,)), layers.Dense(8, activation="relu"), layers.LayerNormalization(),
-                             layers.Dense(2)])
-
-
+    return models.mlp(keras)
 
 
 def branching():
-    x = keras.Input((4,), name="x")
-    z = keras.Input((2,), name="z")
-    a = layers.Dense(3, activation="tanh")(x)
-    b = layers.Dense(5)(x)
-    c = layers.Concatenate()([b, a, z])
-    d = layers.Dense(2, name="p")(c)
-    q = layers.Dense(1, name="q")(layers.Add()([a, layers.Dense(3)(b)]))
-    return keras.Model([x, z], [d, q])
+    return models.branching(keras)
 
 
-@keras.saving.register_keras_serializable(package="fixture")
-class TwoLayers(keras.Model):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.body = layers.Dense(6, activation="relu")
-        self.head = layers.Dense(2)
-
-    def call(self, x):
-        return self.head(self.body(x))
+TwoLayers = keras.saving.register_keras_serializable(package="fixture")(models.two_layers_class(keras))
 
 
 def main():

@@ -19,6 +19,8 @@ import pytest
 from tensorgear import keras
 from tensorgear.keras import layers
 
+import saving_fixture_models as models
+
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 EXPECTED = np.load(os.path.join(FIXTURES, "keras_expected.npz"))
 
@@ -28,23 +30,10 @@ def fixture(name):
 
 
 def cnn():
-    inp = keras.Input((8, 8, 1), name="image")
-    h = layers.Conv2D(4, 3, activation="relu")(inp)
-    h = layers.BatchNormalization()(h)
-    h = layers.MaxPooling2D(2)(h)
-    h = layers.Flatten()(h)
-    h = layers.Dropout(0.25)(h)
-    return keras.Model(inp, layers.Dense(3, activation="softmax")(h))
+    return models.cnn(keras)
 
 
-class TwoLayers(keras.Model):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.body = layers.Dense(6, activation="relu")
-        self.head = layers.Dense(2)
-
-    def call(self, x):
-        return self.head(self.body(x))
+TwoLayers = models.two_layers_class(keras)
 
 
 def test_keras_weights_file_loads_into_the_same_model_built_here():

@@ -144,6 +144,7 @@ def test_fused_kernels_are_present():
 
 
 @pytest.mark.parametrize("make_opt", [optimizers.RMSprop, optimizers.Adam, lambda: optimizers.SGD(momentum=0.9)])
+@pytest.mark.cpu  # the CPU thread pool's split
 def test_an_update_split_over_the_pool_equals_the_unsplit_update(make_opt):
     # A MNIST-sized kernel (400k elements) is split into chunks over the pool;
     # the update is element-wise, so the split must not change a bit.

@@ -314,6 +314,7 @@ def test_x_y_length_mismatch():
         model.fit(np.zeros((10, 3), np.float32), np.zeros(9), verbose=0)
 
 
+@pytest.mark.cpu  # the CPU checks labels; a GPU does not read them back (nor do TensorFlow's GPU kernels)
 def test_labels_out_of_range_for_sparse_loss():
     model = classifier(classes=3)
     model.compile("sgd", "sparse_categorical_crossentropy")

@@ -8,6 +8,13 @@ import tensorgear as tg
 from .layer import Layer
 
 
+
+def _count_weights_column(count_weights, dtype):
+    """count_weights[..., None]: a tensor's view, or Python data that joins the encoding's device."""
+    if hasattr(count_weights, "device"):
+        return tg.expand_dims(tg.cast(count_weights, dtype), -1)
+    return tg._C._operand(np.expand_dims(np.asarray(count_weights), -1), dtype=dtype)
+
 class Rescaling(Layer):
     """inputs * scale + offset, in the layer's float dtype (e.g. scale=1/255)."""
 
@@ -167,7 +174,7 @@ class CategoryEncoding(Layer):
         if self.output_mode == "multi_hot":
             return tg.reduce_max(encoded, axis=-2)
         if count_weights is not None:
-            encoded = encoded * tg.expand_dims(tg._C._operand(count_weights, dtype=self.dtype), -1)
+            encoded = encoded * _count_weights_column(count_weights, self.dtype)
         return tg.reduce_sum(encoded, axis=-2)
 
     def compute_output_shape(self, input_shape):

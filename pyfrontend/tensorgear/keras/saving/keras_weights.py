@@ -175,6 +175,16 @@ def h5_bytes(model, include_optimizer=True):
 
 # ---- reading ----------------------------------------------------------------------------------
 
+def shape_mismatch(message, skip_mismatch):
+    """A weight whose shape differs from the file's: a ValueError, or with skip_mismatch a warning
+    (the weight keeps its value)."""
+    if not skip_mismatch:
+        raise ValueError(message)
+    import warnings
+
+    warnings.warn("Skipping mismatched weight: " + message, stacklevel=4)
+
+
 def read_h5(model, source, label, skip_mismatch=False, load_optimizer=True):
     """Assigns the weights in `source` (a path or bytes) to `model`; ValueError naming the object
     and the file when they do not fit, before anything is assigned."""
@@ -205,14 +215,10 @@ def read_h5(model, source, label, skip_mismatch=False, load_optimizer=True):
                 for i, var in enumerate(variables):
                     value = _dataset(group, str(i), key, label)
                     if tuple(value.shape) != tuple(var.shape):
-                        message = (f"Layer '{obj.name}' weight '{_var_name(var)}' (number {i}) has shape "
-                                   f"{tuple(var.shape)} in the model but {tuple(value.shape)} in {label}")
-                        if skip_mismatch:
-                            import warnings
-
-                            warnings.warn("Skipping mismatched weight: " + message, stacklevel=3)
-                            continue
-                        raise ValueError(message)
+                        shape_mismatch(f"Layer '{obj.name}' weight '{_var_name(var)}' (number {i}) has shape "
+                                       f"{tuple(var.shape)} in the model but {tuple(value.shape)} in {label}",
+                                       skip_mismatch)
+                        continue
                     pending.append((var, value))
             _check_nothing_left(f, {join(path, "vars") for path, _ in walk(model)}, label)
     except (OSError, KeyError) as exc:

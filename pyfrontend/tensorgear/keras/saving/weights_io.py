@@ -23,6 +23,7 @@ import numpy as np
 import tensorgear as tg
 
 from ..backend.tensor_utils import dtype_name
+from . import keras_weights
 
 FORMAT = "tensorgear-weights"
 
@@ -65,8 +66,6 @@ def atomic_write(filepath, write_fn, overwrite=True):
 
 def save_weights(model, filepath, overwrite=True):
     """Keras 3's ``.weights.h5``: HDF5 in Keras's layout (keras_weights.py)."""
-    from . import keras_weights
-
     path = os.fspath(filepath)
     if not path.endswith(".h5"):
         raise ValueError(f"The filename must end in `.weights.h5` (Keras 3's weights format); received "
@@ -118,14 +117,10 @@ def assign_weights(model, meta, arrays, label, skip_mismatch=False):
     for (var, layer, path), entry in zip(entries, saved):
         value = arrays[entry["key"]]
         if tuple(var.shape) != tuple(value.shape):
-            message = (f"Layer '{layer.name}' weight '{path}' has shape {tuple(var.shape)} in the model but "
-                       f"{tuple(value.shape)} in {label} (saved as '{entry['path']}')")
-            if skip_mismatch:
-                import warnings
-
-                warnings.warn("Skipping mismatched weight: " + message, stacklevel=3)
-                continue
-            raise ValueError(message)
+            keras_weights.shape_mismatch(f"Layer '{layer.name}' weight '{path}' has shape {tuple(var.shape)} in the "
+                                         f"model but {tuple(value.shape)} in {label} (saved as '{entry['path']}')",
+                                         skip_mismatch)
+            continue
         pending.append((var, value))
     for var, value in pending:
         var.assign(tg.convert_to_tensor(np.asarray(value, dtype=dtype_name(var.dtype), order="C")))
@@ -134,8 +129,6 @@ def assign_weights(model, meta, arrays, label, skip_mismatch=False):
 def load_weights(model, filepath, skip_mismatch=False):
     """Weights from a ``.weights.h5`` (Keras 3's or tensorgear's), a ``.keras`` archive, or the
     ``.npz`` archives older tensorgear releases wrote; the content decides, not the name."""
-    from . import keras_weights
-
     filepath = os.fspath(filepath)
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No weights file at '{filepath}'")
