@@ -221,6 +221,10 @@ Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape, co
 Tensor max_pool2d(const Tensor& input, Pair ksize, Pair strides, const Padding2D& padding);
 Tensor avg_pool2d(const Tensor& input, Pair ksize, Pair strides, const Padding2D& padding);
 Tensor max_pool2d_grad(const Tensor& input, const Tensor& dout, Pair ksize, Pair strides, const Padding2D& padding);
+// grad (shaped like input) at each window's first maximum of input: the
+// gradient of max_pool2d_grad with respect to dout (TF's MaxPoolGradGrad).
+Tensor max_pool2d_grad_grad(const Tensor& input, const Tensor& grad, Pair ksize, Pair strides,
+                            const Padding2D& padding);
 Tensor avg_pool2d_grad(const Shape& input_shape, const Tensor& dout, Pair ksize, Pair strides,
                        const Padding2D& padding);
 

@@ -19,7 +19,9 @@
 //    d/dx = conv2d_backprop_input(shape of x, g, dy), d/ddy = conv2d(x, g).
 //  - max_pool2d(x): dx = max_pool2d_grad(x, dy), each dy going to the first
 //    maximum of its window in row-major order (TF's CPU MaxPoolGrad). That
-//    op has no gradient rule (TF's MaxPoolGradGrad would be one more op).
+//    op is linear in dy: its gradient is max_pool2d_grad_grad(x, g), g at
+//    each window's first maximum (TF's MaxPoolGradGrad), whose own gradient
+//    is max_pool2d_grad again; both are constant in x almost everywhere.
 //  - avg_pool2d(x): dx = avg_pool2d_grad(shape of x, dy), the adjoint of the
 //    average (padding excluded from each window's count, as TF); its own
 //    gradient is avg_pool2d(g).
@@ -164,6 +166,16 @@ void infer_max_pool_grad(const char* op, const Tensor* const* in, int, const OpA
   dense_operands(r, 2, dt);
 }
 
+// max_pool2d_grad_grad(x, u): u shaped like x; out shaped like the pooled x
+void infer_max_pool_grad_grad(const char* op, const Tensor* const* in, int, const OpAttrs& a, Inferred& r) {
+  const DType dt = float_dtype(op, "the input", *in[0]);
+  same_dtype(op, "the input", *in[0], "the gradient", *in[1]);
+  TG_CHECK(in[1]->shape() == in[0]->shape(), ValueError, op, ": the gradient has shape ", in[1]->shape(),
+           " but the input has shape ", in[0]->shape());
+  r.shape = pool_out_shape(op, in[0]->shape(), a.window);
+  dense_operands(r, 2, dt);
+}
+
 // avg_pool2d_grad(dy); a.shape: the input's shape
 void infer_avg_pool_grad(const char* op, const Tensor* const* in, int, const OpAttrs& a, Inferred& r) {
   const DType dt = float_dtype(op, "the output gradient", *in[0]);
@@ -219,6 +231,24 @@ Grads grad_backprop_filter(const GradCtx& c, const Grads& g, const Needs& need) 
 
 Grads grad_max_pool(const GradCtx& c, const Grads& g, const Needs&) {
   return {exec_n(OpId::MaxPool2DGrad, {&c.inputs[0], &g[0]}, with_shape(c.attrs.window, {}))};
+}
+
+// max_pool2d_grad(x, dy) = P^T dy, P picking each window's first maximum of x:
+// linear in dy, so its gradient is P g (TF's MaxPoolGradGrad); piecewise
+// constant in x, whose gradient is zero (TensorFlow's too).
+Grads grad_max_pool_grad(const GradCtx& c, const Grads& g, const Needs& need) {
+  Grads r(2);
+  if (need[0]) r[0] = zeros_like(c.inputs[0]);
+  if (need[1]) r[1] = exec_n(OpId::MaxPool2DGradGrad, {&c.inputs[0], &g[0]}, with_shape(c.attrs.window, {}));
+  return r;
+}
+
+// max_pool2d_grad_grad(x, u) = P u: its adjoint is max_pool2d_grad.
+Grads grad_max_pool_grad_grad(const GradCtx& c, const Grads& g, const Needs& need) {
+  Grads r(2);
+  if (need[0]) r[0] = zeros_like(c.inputs[0]);
+  if (need[1]) r[1] = exec_n(OpId::MaxPool2DGrad, {&c.inputs[0], &g[0]}, with_shape(c.attrs.window, {}));
+  return r;
 }
 
 Grads grad_avg_pool(const GradCtx& c, const Grads& g, const Needs&) {
@@ -317,6 +347,12 @@ Tensor max_pool2d_grad(const Tensor& input, const Tensor& dout, Pair ksize, Pair
                 with_shape(pool_window("max_pool2d_grad", input.shape(), ksize, strides, padding), {}));
 }
 
+Tensor max_pool2d_grad_grad(const Tensor& input, const Tensor& grad, Pair ksize, Pair strides,
+                            const Padding2D& padding) {
+  return exec_n(OpId::MaxPool2DGradGrad, {&input, &grad},
+                with_shape(pool_window("max_pool2d_grad_grad", input.shape(), ksize, strides, padding), {}));
+}
+
 Tensor avg_pool2d_grad(const Shape& input_shape, const Tensor& dout, Pair ksize, Pair strides,
                        const Padding2D& padding) {
   return exec(OpId::AvgPool2DGrad, dout,
@@ -335,9 +371,8 @@ void define_conv() {
   define(OpId::Conv2DBackpropInput, 2, infer_backprop_input, grad_backprop_input, kSaveInputs, kFloatDTypes);
   define(OpId::Conv2DBackpropFilter, 2, infer_backprop_filter, grad_backprop_filter, kSaveInputs, kFloatDTypes);
   define(OpId::MaxPool2D, 1, infer_pool, grad_max_pool, kSaveInputs, kFloatDTypes);
-  // Not differentiable: its gradient (TF's MaxPoolGradGrad, a gather of g at
-  // each window's maximum) is not an op here yet.
-  define(OpId::MaxPool2DGrad, 2, infer_max_pool_grad, nullptr, kSaveNothing, kFloatDTypes);
+  define(OpId::MaxPool2DGrad, 2, infer_max_pool_grad, grad_max_pool_grad, kSaveInputs, kFloatDTypes);
+  define(OpId::MaxPool2DGradGrad, 2, infer_max_pool_grad_grad, grad_max_pool_grad_grad, kSaveInputs, kFloatDTypes);
   define(OpId::AvgPool2D, 1, infer_pool, grad_avg_pool, kSaveNothing, kFloatDTypes);
   define(OpId::AvgPool2DGrad, 1, infer_avg_pool_grad, grad_avg_pool_grad, kSaveNothing, kFloatDTypes);
 }

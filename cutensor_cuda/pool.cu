@@ -57,27 +57,48 @@ __global__ void pool_kernel(const T* __restrict__ x, T* __restrict__ y, ConvGeom
   }
 }
 
+// The first maximum of one channel's window (img points at that channel of
+// the image): its input row and column.
+template <class T>
+__device__ __forceinline__ void first_max(const T* img, const ConvGeom& g, const Clip& w, int64_t& best_h,
+                                          int64_t& best_w) {
+  T best = img[(w.h0 * g.W + w.w0) * g.C];
+  best_h = w.h0;
+  best_w = w.w0;
+  for (int64_t ih = w.h0; ih < w.h1; ++ih) {
+    for (int64_t iw = w.w0; iw < w.w1; ++iw) {
+      const T v = img[(ih * g.W + iw) * g.C];
+      if (v > best) {
+        best = v;
+        best_h = ih;
+        best_w = iw;
+      }
+    }
+  }
+}
+
 // Each output's first maximum, as its position kh * KW + kw in the window
 // (not the clipped one).
 template <class T>
 __global__ void argmax_kernel(const T* __restrict__ x, int32_t* __restrict__ at, ConvGeom g, int64_t total) {
   TG_GRID_STRIDE(i, total) {
     const int64_t ch = i % g.C, ow = (i / g.C) % g.OW, oh = (i / (g.C * g.OW)) % g.OH, n = i / (g.C * g.OW * g.OH);
-    const Clip w = clip_window(g, oh, ow);
-    const T* img = x + n * g.H * g.W * g.C + ch;
-    T best = img[(w.h0 * g.W + w.w0) * g.C];
-    int64_t best_h = w.h0, best_w = w.w0;
-    for (int64_t ih = w.h0; ih < w.h1; ++ih) {
-      for (int64_t iw = w.w0; iw < w.w1; ++iw) {
-        const T v = img[(ih * g.W + iw) * g.C];
-        if (v > best) {
-          best = v;
-          best_h = ih;
-          best_w = iw;
-        }
-      }
-    }
+    int64_t best_h, best_w;
+    first_max(x + n * g.H * g.W * g.C + ch, g, clip_window(g, oh, ow), best_h, best_w);
     at[i] = int32_t((best_h - (oh * g.sh - g.pt)) * g.KW + (best_w - (ow * g.sw - g.pl)));
+  }
+}
+
+// out [N, OH, OW, C]: u (shaped like x) at each window's first maximum of x.
+template <class T>
+__global__ void max_pool_grad_grad_kernel(const T* __restrict__ x, const T* __restrict__ u, T* __restrict__ y,
+                                          ConvGeom g, int64_t total) {
+  TG_GRID_STRIDE(i, total) {
+    const int64_t ch = i % g.C, ow = (i / g.C) % g.OW, oh = (i / (g.C * g.OW)) % g.OH, n = i / (g.C * g.OW * g.OH);
+    const int64_t image = n * g.H * g.W * g.C + ch;
+    int64_t best_h, best_w;
+    first_max(x + image, g, clip_window(g, oh, ow), best_h, best_w);
+    y[i] = u[image + (best_h * g.W + best_w) * g.C];
   }
 }
 
@@ -139,6 +160,16 @@ void max_pool_grad_launch(const KernelCall& c) {
   TG_CUDA_LAUNCHED("pool_grad_kernel");
 }
 
+// Inputs x, u like x; out like the pooled x.
+template <class T>
+void max_pool_grad_grad_launch(const KernelCall& c) {
+  const ConvGeom g = pool_geom(c.in[0].shape, c.shape, c.attrs->window);
+  max_pool_grad_grad_kernel<T><<<grid_for(c.numel), kBlock, 0, stream_for(c)>>>(
+      static_cast<const T*>(c.in[0].data), static_cast<const T*>(c.in[1].data), static_cast<T*>(c.out.data), g,
+      c.numel);
+  TG_CUDA_LAUNCHED("max_pool_grad_grad_kernel");
+}
+
 // Input dy; out dx (the shape in attrs).
 template <class T>
 void avg_pool_grad_launch(const KernelCall& c) {
@@ -158,6 +189,8 @@ void register_pool() {
   op::register_kernel(OpId::AvgPool2D, DeviceType::CUDA, DType::Float64, &pool_launch<double, false>);
   op::register_kernel(OpId::MaxPool2DGrad, DeviceType::CUDA, DType::Float32, &max_pool_grad_launch<float>);
   op::register_kernel(OpId::MaxPool2DGrad, DeviceType::CUDA, DType::Float64, &max_pool_grad_launch<double>);
+  op::register_kernel(OpId::MaxPool2DGradGrad, DeviceType::CUDA, DType::Float32, &max_pool_grad_grad_launch<float>);
+  op::register_kernel(OpId::MaxPool2DGradGrad, DeviceType::CUDA, DType::Float64, &max_pool_grad_grad_launch<double>);
   op::register_kernel(OpId::AvgPool2DGrad, DeviceType::CUDA, DType::Float32, &avg_pool_grad_launch<float>);
   op::register_kernel(OpId::AvgPool2DGrad, DeviceType::CUDA, DType::Float64, &avg_pool_grad_launch<double>);
 }

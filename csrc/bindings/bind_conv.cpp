@@ -125,6 +125,14 @@ void bind_conv(py::module_& m) {
     MaybeReleaseGil gil(input.numel() * k[0] * k[1]);
     return ops::max_pool2d_grad(input, dout, k, s, p);
   }, "input"_a, "dout"_a, "ksize"_a, "strides"_a, "padding"_a = "VALID");
+  m.def("max_pool2d_grad_grad", [](const Tensor& input, const Tensor& grad, py::handle ksize, py::handle strides,
+                                   py::handle padding) {
+    const auto k = parse_pair(ksize, "max_pool2d_grad_grad", "ksize");
+    const auto s = parse_pair(strides, "max_pool2d_grad_grad", "strides");
+    const auto p = parse_padding(padding, "max_pool2d_grad_grad");
+    MaybeReleaseGil gil(input.numel() * k[0] * k[1]);
+    return ops::max_pool2d_grad_grad(input, grad, k, s, p);
+  }, "input"_a, "grad"_a, "ksize"_a, "strides"_a, "padding"_a = "VALID");
   m.def("avg_pool2d_grad", [](py::handle input_shape, const Tensor& dout, py::handle ksize, py::handle strides,
                               py::handle padding) {
     const Shape shape = parse_shape(input_shape, "input_shape");

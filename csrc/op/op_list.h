@@ -112,6 +112,7 @@
   X(Conv2DBackpropInput, "conv2d_backprop_input", Conv, conv2d_backprop_input)                             \
   X(Conv2DBackpropFilter, "conv2d_backprop_filter", Conv, conv2d_backprop_filter)                          \
   X(MaxPool2D, "max_pool2d", Pool, max_pool2d) X(MaxPool2DGrad, "max_pool2d_grad", Pool, max_pool2d_grad)   \
+  X(MaxPool2DGradGrad, "max_pool2d_grad_grad", Pool, max_pool2d_grad_grad)                                 \
   X(AvgPool2D, "avg_pool2d", Pool, avg_pool2d) X(AvgPool2DGrad, "avg_pool2d_grad", Pool, avg_pool2d_grad)
 
 // Image sampling over NHWC inputs (ops_image.cpp; backend/cpu/image.cpp):

@@ -179,6 +179,16 @@ def test_matmul_timed_one_framework_per_process(fws):
     assert all(not r.get("isolated") for r in plain)
 
 
+def test_conv_rows_check_every_framework_and_compare_with_sgemm(fws):
+    rows = kernels.run(fws, True, timing.TINY, patterns=["conv2d", "matmul square"])
+    conv = [r for r in rows if r["group"] == "conv"]
+    assert [r["kernel"] for r in conv] == ["conv2d fwd"] * 3 + ["conv2d dx"] * 3 + ["conv2d dw"] * 3
+    for r in conv:
+        assert not r["notes"], r["notes"]  # each framework's result matched NumPy's reference
+        assert set(r["times"]) == set(fws)
+        assert r["gflops"]["tensorgear"] > 0 and 0 < r["of_sgemm"]
+
+
 def test_select_filters_by_name_and_group():
     ks = kernels.all_kernels()
     assert {k.group for k in kernels.select(ks, ["matmul"])} == {"matmul"}

@@ -132,6 +132,22 @@ def max_pool2d_grad(x, dy, ksize, strides, pads):
     return dxp[:, pads[0]:pads[0] + x.shape[1], pads[2]:pads[2] + x.shape[2], :]
 
 
+def max_pool2d_grad_grad(x, u, ksize, strides, pads):
+    """u (shaped like x) at each window's first maximum of x (TensorFlow's MaxPoolGradGrad)."""
+    x, u = np.asarray(x, np.float64), np.asarray(u, np.float64)
+    oh, ow = _pool_geometry(x.shape, ksize, strides, pads)
+    xp, up = _pad(x, pads, -np.inf), _pad(u, pads, 0.0)
+    out = np.zeros((x.shape[0], oh, ow, x.shape[3]))
+    n_idx, c_idx = np.meshgrid(np.arange(x.shape[0]), np.arange(x.shape[3]), indexing="ij")
+    for i in range(oh):
+        for j in range(ow):
+            h0, w0 = i * strides[0], j * strides[1]
+            win = xp[:, h0:h0 + ksize[0], w0:w0 + ksize[1], :].reshape(x.shape[0], -1, x.shape[3])
+            first = np.argmax(win, axis=1)
+            out[:, i, j, :] = up[n_idx, h0 + first // ksize[1], w0 + first % ksize[1], c_idx]
+    return out
+
+
 def avg_pool2d_grad(x_shape, dy, ksize, strides, pads):
     dy = np.asarray(dy, np.float64)
     oh, ow = _pool_geometry(x_shape, ksize, strides, pads)

@@ -317,3 +317,25 @@ def test_max_pool_grad_ties_go_to_the_first_maximum(ksize, strides, shape, dtype
     dyn = np.array([[[[3.0], [5.0]]]], dtype)
     got = _C.max_pool2d_grad(tg.constant(xn).to(device), tg.constant(dyn).to(device), 2, 2, "VALID").numpy()
     np.testing.assert_array_equal(got[0, :, :, 0], np.array([[3, 0, 5, 0], [0, 0, 0, 0]], dtype))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_second_derivative_through_max_pool_is_the_window_maximum_gather(device):
+    # d/dw of <v, d<w, max_pool(x)>/dx> is v at each window's first maximum (TF's MaxPoolGradGrad);
+    # before it was an op, the outer tape saw no path and returned None.
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((2, 6, 7, 3))
+    w = tg.constant(rng.standard_normal((2, 3, 4, 3))).to(device)
+    v = rng.standard_normal(x.shape)
+    xt = tg.constant(x).to(device)
+    with tg.GradientTape() as outer:
+        outer.watch(w)
+        with tg.GradientTape() as inner:
+            inner.watch(xt)
+            y = tg.reduce_sum(w * tg.nn.max_pool2d(xt, 3, 2, "SAME"))
+        gx = inner.gradient(y, xt)
+        z = tg.reduce_sum(tg.constant(v).to(device) * gx)
+    gw = outer.gradient(z, w)
+    pads = conv_reference.resolve("SAME", x.shape, (3, 3), (2, 2))
+    np.testing.assert_allclose(gw.numpy(), conv_reference.max_pool2d_grad_grad(x, v, (3, 3), (2, 2), pads),
+                               rtol=1e-12, atol=1e-12)

@@ -46,10 +46,7 @@ NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "gr
                       # Creation and random ops make values from numbers, not from differentiable
                       # inputs (random_shuffle's input has no gradient in TF either).
                       "fill", "eye", "range", "linspace", "random_normal", "truncated_normal", "random_uniform",
-                      "dropout_mask", "random_shuffle",
-                      # Its gradient would be TF's MaxPoolGradGrad (g gathered at each window's
-                      # maximum), not an op here yet.
-                      "max_pool2d_grad"}
+                      "dropout_mask", "random_shuffle"}
 
 
 def _erf(x):
@@ -320,6 +317,7 @@ REFERENCE = {
     "conv2d_backprop_filter": {"kind": "conv", "dtypes": FLOATS},
     "max_pool2d": {"kind": "pool", "dtypes": FLOATS},
     "max_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
+    "max_pool2d_grad_grad": {"kind": "pool", "dtypes": FLOATS},
     "avg_pool2d": {"kind": "pool", "dtypes": FLOATS},
     "avg_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
     # Image sampling over NHWC inputs (ops_image.cpp): projective transforms
@@ -773,6 +771,10 @@ def _pool_case(name, case, dtype):
     if name == "max_pool2d_grad":
         return (lambda a, b: _C.max_pool2d_grad(a, b, k, strides, padding),
                 lambda a, b: conv_reference.max_pool2d_grad(a, b, k, strides, pads), [x, dy])
+    if name == "max_pool2d_grad_grad":
+        u = data("any", xs, dtype, 2)
+        return (lambda a, b: _C.max_pool2d_grad_grad(a, b, k, strides, padding),
+                lambda a, b: conv_reference.max_pool2d_grad_grad(a, b, k, strides, pads), [x, u])
     assert name == "avg_pool2d_grad", name
     return (lambda b: _C.avg_pool2d_grad(xs, b, k, strides, padding),
             lambda b: conv_reference.avg_pool2d_grad(xs, b, k, strides, pads), [dy])

@@ -173,6 +173,50 @@ void max_pool_grad_kernel(const KernelCall& c) {
   });
 }
 
+// Inputs x [N, H, W, C], u like x; out [N, OH, OW, C]: u at each window's
+// first maximum of x (the same choice as max_pool_grad_kernel's).
+template <class T>
+void max_pool_grad_grad_kernel(const KernelCall& c) {
+  const ConvGeom g = pool_geom(c.in[0].shape, c.shape, c.attrs->window);
+  const T* x = static_cast<const T*>(c.in[0].data);
+  const T* u = static_cast<const T*>(c.in[1].data);
+  T* y = static_cast<T*>(c.out.data);
+  const int64_t C = g.C;
+  parallel_for(g.N * g.OH, row_grain(g), [&](int64_t r0, int64_t r1) {
+    std::vector<T> best(static_cast<size_t>(C));
+    std::vector<int64_t> at(static_cast<size_t>(C));
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / g.OH, oh = r % g.OH;
+      const T* img = x + n * g.H * g.W * C;
+      const T* uimg = u + n * g.H * g.W * C;
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        const Clip w = clip_window(g, oh, ow);
+        bool first = true;
+        for (int64_t ih = w.h0; ih < w.h1; ++ih) {
+          for (int64_t iw = w.w0; iw < w.w1; ++iw) {
+            const int64_t pos = ih * g.W + iw;
+            const T* src = img + pos * C;
+            if (first) {
+              std::copy_n(src, C, best.data());
+              std::fill(at.begin(), at.end(), pos);
+              first = false;
+              continue;
+            }
+            for (int64_t k = 0; k < C; ++k) {
+              if (src[k] > best[size_t(k)]) {
+                best[size_t(k)] = src[k];
+                at[size_t(k)] = pos;
+              }
+            }
+          }
+        }
+        T* out = y + (r * g.OW + ow) * C;
+        for (int64_t k = 0; k < C; ++k) out[k] = uimg[at[size_t(k)] * C + k];
+      }
+    }
+  });
+}
+
 // Input dy [N, OH, OW, C]; out dx [N, H, W, C].
 template <class T>
 void avg_pool_grad_kernel(const KernelCall& c) {
@@ -211,6 +255,8 @@ void register_pool() {
   op::register_kernel(OpId::AvgPool2D, DeviceType::CPU, DType::Float64, &pool_kernel<double, false>);
   op::register_kernel(OpId::MaxPool2DGrad, DeviceType::CPU, DType::Float32, &max_pool_grad_kernel<float>);
   op::register_kernel(OpId::MaxPool2DGrad, DeviceType::CPU, DType::Float64, &max_pool_grad_kernel<double>);
+  op::register_kernel(OpId::MaxPool2DGradGrad, DeviceType::CPU, DType::Float32, &max_pool_grad_grad_kernel<float>);
+  op::register_kernel(OpId::MaxPool2DGradGrad, DeviceType::CPU, DType::Float64, &max_pool_grad_grad_kernel<double>);
   op::register_kernel(OpId::AvgPool2DGrad, DeviceType::CPU, DType::Float32, &avg_pool_grad_kernel<float>);
   op::register_kernel(OpId::AvgPool2DGrad, DeviceType::CPU, DType::Float64, &avg_pool_grad_kernel<double>);
 }

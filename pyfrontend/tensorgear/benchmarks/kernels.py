@@ -34,20 +34,28 @@ MNIST_GEMMS = (
     ("dW1 x^T@dh", (128, 784), (128, 512), True, False),
 )
 
+# The convolutions of the book's convnet (ch. 8) at batch 64, NHWC, 3x3, stride 1, VALID:
+# name, input shape, filter shape.
+CNN_CONVS = (
+    ("conv1", (64, 28, 28, 1), (3, 3, 1, 32)),
+    ("conv2", (64, 13, 13, 32), (3, 3, 32, 64)),
+    ("conv3", (64, 5, 5, 64), (3, 3, 64, 128)),
+)
+
 
 @dataclass
 class Case:
     label: str                         # size or shapes, for the table
     nelem: int                         # elements of the (largest) input
     make: Callable[[np.random.Generator], Sequence[np.ndarray]]
-    flops: Optional[float] = None      # matmul only
+    flops: Optional[float] = None      # matmul and convolution
     extra: Dict[str, object] = field(default_factory=dict)
 
 
 @dataclass
 class Kernel:
     name: str
-    group: str                         # elementwise | reduction | matmul
+    group: str                         # elementwise | reduction | matmul | conv
     cases: Callable[[bool], List[Case]]
     ops: Mapping[str, Callable[[object], Callable]]  # framework -> (module -> fn(*inputs))
     rtol: float = 1e-5
@@ -96,6 +104,67 @@ def _mnist_gemm_cases(quick: bool) -> List[Case]:
 def _square_cases(quick: bool) -> List[Case]:
     return [_gemm_case(f"{s}x{s}", (s, s), (s, s), False, False)
             for s in (SQUARE_SIZES_QUICK if quick else SQUARE_SIZES)]
+
+
+def _conv_cases(quick: bool) -> List[Case]:
+    """(x, w, dy) per layer: the forward reads x and w, the backprops read dy and one of them."""
+    out = []
+    for name, xs, ws in CNN_CONVS:
+        ys = (xs[0], xs[1] - ws[0] + 1, xs[2] - ws[1] + 1, ws[3])
+        flops = 2.0 * np.prod(ys) * ws[0] * ws[1] * ws[2]
+        out.append(Case(f"{name} {xs}*{ws[:3]}->{ws[3]}", int(np.prod(xs)),
+                        lambda rng, xs=xs, ws=ws, ys=ys: (_normal(rng, xs), _normal(rng, ws), _normal(rng, ys)),
+                        flops=flops))
+    return out
+
+
+def _np_conv2d(x, w, dy=None):
+    win = np.lib.stride_tricks.sliding_window_view(x, w.shape[:2], axis=(1, 2))  # n, ho, wo, c, kh, kw
+    return np.einsum("nhwcij,ijco->nhwo", win, w, optimize=True).astype(np.float32)
+
+
+def _np_conv2d_backprop_input(x, w, dy):
+    kh, kw = w.shape[:2]
+    padded = np.pad(dy, ((0, 0), (kh - 1, kh - 1), (kw - 1, kw - 1), (0, 0)))
+    return _np_conv2d(padded, np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2)))
+
+
+def _np_conv2d_backprop_filter(x, w, dy):
+    win = np.lib.stride_tricks.sliding_window_view(x, dy.shape[1:3], axis=(1, 2))  # n, kh, kw, c, ho, wo
+    return np.einsum("nijchw,nhwo->ijco", win, dy, optimize=True).astype(np.float32)
+
+
+def _torch_conv(th, which):
+    """PyTorch on the same NHWC data: channels-last tensors, the layout its CPU convolutions prefer."""
+    F, grad = th.nn.functional, th.nn.grad
+
+    def nchw(t):
+        return t.permute(0, 3, 1, 2)
+
+    def oihw(w):
+        return w.permute(3, 2, 0, 1)
+
+    def nhwc(t):
+        return t.permute(0, 2, 3, 1)
+
+    if which == "forward":
+        return lambda x, w, dy: nhwc(F.conv2d(nchw(x), oihw(w)))
+    if which == "input":
+        return lambda x, w, dy: nhwc(grad.conv2d_input(nchw(x).shape, oihw(w), nchw(dy)))
+    return lambda x, w, dy: grad.conv2d_weight(nchw(x), oihw(w).shape, nchw(dy)).permute(2, 3, 1, 0)
+
+
+def _conv(name, which, np_fn) -> Kernel:
+    def tg_op(tg):
+        if which == "forward":
+            return lambda x, w, dy: tg._C.conv2d(x, w, 1, "VALID", 1)
+        if which == "input":
+            return lambda x, w, dy: tg._C.conv2d_backprop_input(x.shape, w, dy, 1, "VALID", 1)
+        return lambda x, w, dy: tg._C.conv2d_backprop_filter(x, w.shape, dy, 1, "VALID", 1)
+
+    return Kernel(name, "conv", _conv_cases,
+                  {"numpy": lambda np_: np_fn, "tensorgear": tg_op, "torch": lambda th: _torch_conv(th, which)},
+                  rtol=1e-4, atol=1e-4)
 
 
 def _io_bytes(inputs, out) -> int:
@@ -181,7 +250,20 @@ def all_kernels() -> List[Kernel]:
                rtol=1e-5, atol=1e-6, moves_bytes=_io_bytes),
         _matmul("matmul mnist", _mnist_gemm_cases),
         _matmul("matmul square", _square_cases),
+        _conv("conv2d fwd", "forward", _np_conv2d),
+        _conv("conv2d dx", "input", _np_conv2d_backprop_input),
+        _conv("conv2d dw", "filter", _np_conv2d_backprop_filter),
     ]
+
+
+def _against_sgemm(row, earlier) -> None:
+    """A convolution's GFLOP/s as a fraction of this run's best square sgemm rate (tensorgear's)."""
+    if row.get("group") != "conv" or not row.get("gflops", {}).get("tensorgear"):
+        return
+    sgemm = [r["gflops"]["tensorgear"] for r in earlier
+             if r.get("kernel") == "matmul square" and r.get("gflops", {}).get("tensorgear")]
+    if sgemm:
+        row["of_sgemm"] = row["gflops"]["tensorgear"] / max(sgemm)
 
 
 def select(kernels: List[Kernel], patterns: Sequence[str]) -> List[Kernel]:
@@ -284,6 +366,7 @@ def run(fws: Mapping[str, Framework], quick: bool, settings: timing.Settings,
             busy = benv.runnable_others(3)
             row = run_case(kernel, case, fws, settings, rng, isolated_samples.get((kernel.name, case.label)))
             row["others_runnable"] = busy
+            _against_sgemm(row, rows)
             rows.append(row)
             if progress:
                 progress(row)

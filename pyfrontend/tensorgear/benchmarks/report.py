@@ -66,6 +66,8 @@ def kernel_cells(row) -> List[str]:
     rate = ""
     if row.get("gflops", {}).get("tensorgear"):
         rate = f"{row['gflops']['tensorgear']:.1f} GFLOP/s"
+        if row.get("of_sgemm") is not None:  # a convolution against this run's sgemm rate
+            rate = f"{row['gflops']['tensorgear']:.1f}GF {100 * row['of_sgemm']:.0f}%"
     elif row.get("gbps", {}).get("tensorgear"):
         rate = f"{row['gbps']['tensorgear']:.1f} GB/s"
     busy = row.get("others_runnable")
