@@ -221,6 +221,15 @@ Tensor conv2d_backprop_filter(const Tensor& input, const Shape& filter_shape, co
 Tensor max_pool2d(const Tensor& input, Pair ksize, Pair strides, const Padding2D& padding);
 Tensor avg_pool2d(const Tensor& input, Pair ksize, Pair strides, const Padding2D& padding);
 Tensor max_pool2d_grad(const Tensor& input, const Tensor& dout, Pair ksize, Pair strides, const Padding2D& padding);
+// Batch normalization over the last axis in training mode (TF's
+// FusedBatchNorm): y = (x - mean) * rsqrt(var + epsilon) * gamma + beta with
+// the batch's per-channel mean and biased variance, which land in
+// *batch_mean / *batch_variance when given (no gradient flows through those).
+Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon,
+                  Tensor* batch_mean = nullptr, Tensor* batch_variance = nullptr);
+// Its fused backward: dx, with dgamma and dbeta in *dgamma / *dbeta.
+Tensor batch_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
+                       const Tensor& dy, double epsilon, Tensor* dgamma = nullptr, Tensor* dbeta = nullptr);
 // grad (shaped like input) at each window's first maximum of input: the
 // gradient of max_pool2d_grad with respect to dout (TF's MaxPoolGradGrad).
 Tensor max_pool2d_grad_grad(const Tensor& input, const Tensor& grad, Pair ksize, Pair strides,

@@ -19,6 +19,7 @@ void register_all() {
   register_conv();
   register_pool();
   register_image();
+  register_norm();
   install_allocator();
 }
 

@@ -18,5 +18,6 @@ void register_dense();        // dense.cu
 void register_conv();         // conv.cu (im2col / col2im + cuBLAS)
 void register_pool();         // pool.cu
 void register_image();        // image.cu
+void register_norm();         // norm.cu
 
 }  // namespace tg::cuda

@@ -18,6 +18,25 @@ Tensor softmax_like(const Tensor& logits, py::handle axis, py::object) {
 
 void bind_nn(py::module_& m) {
   using namespace pybind11::literals;
+  m.def("batch_norm", [](const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon) {
+    Tensor y, mean, variance;
+    {
+      MaybeReleaseGil gil(x.numel());
+      y = ops::batch_norm(x, gamma, beta, epsilon, &mean, &variance);
+    }
+    return py::make_tuple(y, mean, variance);  // with the GIL held again
+  }, "x"_a, "gamma"_a, "beta"_a, "epsilon"_a,
+        "Batch normalization over the last axis in training mode (TF's FusedBatchNorm): (y, the batch's mean, "
+        "its biased variance); no gradient flows through the two statistics");
+  m.def("batch_norm_grad", [](const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
+                              const Tensor& dy, double epsilon) {
+    Tensor dx, dgamma, dbeta;
+    {
+      MaybeReleaseGil gil(x.numel());
+      dx = ops::batch_norm_grad(x, gamma, mean, variance, dy, epsilon, &dgamma, &dbeta);
+    }
+    return py::make_tuple(dx, dgamma, dbeta);  // with the GIL held again
+  }, "x"_a, "gamma"_a, "mean"_a, "variance"_a, "dy"_a, "epsilon"_a, "batch_norm's fused backward: (dx, dgamma, dbeta)");
   m.def("softmax", &softmax_like<&ops::softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("log_softmax", &softmax_like<&ops::log_softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("sparse_softmax_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::object) {

@@ -12,6 +12,7 @@ using op::Needs;
 using op::OpId;
 using op::exec;
 using op::exec_n;
+using op::exec_with_aux;
 using op::ViewOut;
 using op::views;
 

@@ -138,7 +138,7 @@ bool watched(const Tensor* const* in, int n) {
   return false;
 }
 
-Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
+Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs, Tensor* aux_out = nullptr) {
   const OpDef& d = def(id);
   // The operands as the kernel gets them: on one device, in their compute
   // dtypes, dense when the kernel wants that. held[i] keeps a moved, cast or
@@ -214,6 +214,8 @@ Tensor run(OpId id, const Tensor* const* in, int n, const OpAttrs& attrs) {
   }
   if (d.grad && r.differentiable && watched(cv, n))
     record(d, cv, n, {out}, attrs, std::vector<Tensor>(aux, aux + r.n_aux));
+  if (aux_out != nullptr)
+    for (int i = 0; i < r.n_aux; ++i) aux_out[i] = aux[i];
   return out;
 }
 
@@ -260,6 +262,11 @@ Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttr
   TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),
            " inputs (the execution path takes 1 to ", kMaxInputs, ")");
   return run(id, inputs.begin(), int(inputs.size()), attrs);
+}
+Tensor exec_with_aux(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs, Tensor* aux) {
+  TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),
+           " inputs (the execution path takes 1 to ", kMaxInputs, ")");
+  return run(id, inputs.begin(), int(inputs.size()), attrs, aux);
 }
 Tensor exec_n(OpId id, const std::vector<Tensor>& inputs, const OpAttrs& attrs) {
   TG_CHECK(!inputs.empty(), ValueError, name(id), ": expected a non-empty list of tensors");

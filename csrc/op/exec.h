@@ -23,6 +23,9 @@ Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c);
 Tensor exec_nullary(OpId id, const OpAttrs& attrs);
 // Any number of inputs (up to kMaxInputs).
 Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs);
+// Also hands back the op's auxiliary outputs (aux: kMaxAux slots), for an op
+// whose caller reads them (batch_norm's batch statistics).
+Tensor exec_with_aux(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs, Tensor* aux);
 // A list of inputs (the joins: any number when the op's arity is -1).
 Tensor exec_n(OpId id, const std::vector<Tensor>& inputs, const OpAttrs& attrs);
 

@@ -95,6 +95,7 @@ void define_linalg();       // ops_linalg.cpp
 void define_dense();        // ops_dense.cpp
 void define_conv();         // ops_conv.cpp
 void define_image();        // ops_image.cpp
+void define_norm();         // ops_norm.cpp
 
 void init() {
   static std::once_flag once;
@@ -113,6 +114,7 @@ void init() {
     define_dense();
     define_conv();
     define_image();
+    define_norm();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

@@ -46,7 +46,10 @@ NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "gr
                       # Creation and random ops make values from numbers, not from differentiable
                       # inputs (random_shuffle's input has no gradient in TF either).
                       "fill", "eye", "range", "linspace", "random_normal", "truncated_normal", "random_uniform",
-                      "dropout_mask", "random_shuffle"}
+                      "dropout_mask", "random_shuffle",
+                      # Never taped: batch_norm's rule runs it only when no tape records the
+                      # backward, else the same gradient from table ops (test_batch_norm.py).
+                      "batch_norm_grad"}
 
 
 def _erf(x):
@@ -318,6 +321,8 @@ REFERENCE = {
     "max_pool2d": {"kind": "pool", "dtypes": FLOATS},
     "max_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
     "max_pool2d_grad_grad": {"kind": "pool", "dtypes": FLOATS},
+    "batch_norm": {"kind": "norm", "dtypes": FLOATS},
+    "batch_norm_grad": {"kind": "norm", "dtypes": FLOATS},
     "avg_pool2d": {"kind": "pool", "dtypes": FLOATS},
     "avg_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
     # Image sampling over NHWC inputs (ops_image.cpp): projective transforms
@@ -811,7 +816,37 @@ def _image_case(name, case, dtype):
             lambda b: image_reference.transform_grad(b, xs, t, interp, fill), [dy])
 
 
-WINDOW_CASES = {"conv": (CONV_CASES, _conv_case), "pool": (POOL_CASES, _pool_case), "image": (IMAGE_CASES, _image_case)}
+# Batch normalization over the last axis: input shapes ([..., channels]).
+NORM_CASES = {"small": [(5, 3), (2, 3, 4, 6)], "large": [(512, 64), (8, 13, 13, 32)]}
+NORM_EPSILON = 1e-3
+
+
+def _norm_case(name, xs, dtype):
+    """(the op over tensors, its NumPy reference over arrays, the input arrays) for batch_norm(_grad)."""
+    x = data("any", xs, dtype, 0)
+    gamma, beta = data("any", xs[-1:], dtype, 1), data("any", xs[-1:], dtype, 2)
+    rows = tuple(range(len(xs) - 1))
+    if name == "batch_norm":
+        def reference(a, g, b):
+            a = a.astype(np.float64)
+            return (a - a.mean(rows)) / np.sqrt(a.var(rows) + NORM_EPSILON) * g + b
+        return (lambda a, g, b: _C.batch_norm(a, g, b, NORM_EPSILON)[0], reference, [x, gamma, beta])
+    assert name == "batch_norm_grad", name
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean(rows).astype(dtype), x64.var(rows).astype(dtype)
+    dy = data("any", xs, dtype, 3)
+
+    def reference(a, g, mu, v, d):
+        a, d = a.astype(np.float64), d.astype(np.float64)
+        inv = 1 / np.sqrt(v.astype(np.float64) + NORM_EPSILON)
+        xhat = (a - mu) * inv
+        return g * inv * (d - d.mean(rows) - xhat * (d * xhat).mean(rows))
+    return (lambda a, g, mu, v, d: _C.batch_norm_grad(a, g, mu, v, d, NORM_EPSILON)[0], reference,
+            [x, gamma, mean, var, dy])
+
+
+WINDOW_CASES = {"conv": (CONV_CASES, _conv_case), "pool": (POOL_CASES, _pool_case), "image": (IMAGE_CASES, _image_case),
+                "norm": (NORM_CASES, _norm_case)}
 
 
 def _window_case(name, size_or_index, dtype):
@@ -821,7 +856,7 @@ def _window_case(name, size_or_index, dtype):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("size", ["small", "large"])
-@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool", "image"})))
+@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool", "image", "norm"})))
 def test_conv_pool_and_image_ops_match_numpy(name, dtype, size, device):
     _need_kernel(name, dtype, device)
     tol = 1e-4 if dtype == "float32" else 1e-11

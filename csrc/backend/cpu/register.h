@@ -19,6 +19,7 @@ void register_dense();        // backend/cpu/dense.cpp
 void register_conv();         // backend/cpu/conv.cpp
 void register_pool();         // backend/cpu/pool.cpp
 void register_image();        // backend/cpu/image.cpp
+void register_norm();         // backend/cpu/norm.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -35,6 +36,7 @@ inline void register_all() {
   register_conv();
   register_pool();
   register_image();
+  register_norm();
 }
 
 }  // namespace tg::cpu

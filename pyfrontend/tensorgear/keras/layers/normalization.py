@@ -1,8 +1,10 @@
 """BatchNormalization and LayerNormalization (Keras 3's arguments and defaults).
 
-Both are compositions of table ops (tg.nn.moments, rsqrt, ...), so their
-gradients come from the ops' rules; fused kernels can replace them later
-without changing the layers.
+BatchNormalization in training over the last axis (channels-last, the
+default) is one op each way (the batch_norm table op: statistics, normalized
+output and, in the backward, dx, dgamma and dbeta in two passes). Other axes,
+inference, and LayerNormalization are compositions of table ops
+(tg.nn.moments, rsqrt, ...), their gradients coming from the ops' rules.
 """
 
 import tensorgear as tg
@@ -103,10 +105,23 @@ class BatchNormalization(_Normalization):
                                                trainable=False, name="moving_variance")
         self._reduction_axes = [a for a in range(len(input_shape)) if a not in self._feature_axes]
 
+    def _fused(self, inputs):
+        """The batch_norm op applies: normalizing over every axis but the last, at the layer's dtype."""
+        return (self._feature_axes == [len(inputs.shape) - 1] and inputs.dtype == self.moving_mean.dtype
+                and all(d for d in inputs.shape))
+
     def call(self, inputs, training=None):
         if training and self.trainable:
-            mean, variance = tg.nn.moments(inputs, self._reduction_axes)
             m = self.momentum
+            if self._fused(inputs):
+                channels = [inputs.shape[-1]]
+                gamma = self.gamma if self.gamma is not None else tg.ones(channels, inputs.dtype)
+                beta = self.beta if self.beta is not None else tg.zeros(channels, inputs.dtype)
+                y, mean, variance = tg._C.batch_norm(inputs, gamma, beta, self.epsilon)
+                self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
+                self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
+                return y
+            mean, variance = tg.nn.moments(inputs, self._reduction_axes)
             self.moving_mean.assign(self.moving_mean * m + tg.stop_gradient(mean) * (1.0 - m))
             self.moving_variance.assign(self.moving_variance * m + tg.stop_gradient(variance) * (1.0 - m))
         else:

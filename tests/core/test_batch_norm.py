@@ -1,0 +1,106 @@
+"""batch_norm: batch normalization over the last axis as one op each way.
+
+The op table's tests (test_op_table.py) check its output and its fused
+backward against NumPy, and its first derivative by finite differences.
+Here: the batch statistics it hands back, the second derivative (built from
+table ops when a tape records the backward), that the fused and composed
+backwards agree, precision next to a large mean, the errors, and the Keras
+layer on the fused path."""
+
+import numpy as np
+import pytest
+
+import tensorgear as tg
+from tensorgear import _C, keras
+
+from gradcheck import check_grad
+
+EPS = 1e-3
+DEVICES = ["CPU:0"] + [f"GPU:{i}" for i in range(_C.cuda_device_count())]
+
+
+def _inputs(shape, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(shape) * 2 + 0.5, rng.standard_normal(shape[-1:]), rng.standard_normal(shape[-1:]))
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", [(7, 3), (4, 5, 6, 8), (1, 2)])
+def test_the_batch_statistics_are_the_mean_and_biased_variance(shape, device):
+    x, g, b = _inputs(shape)
+    y, mean, var = _C.batch_norm(*(tg.constant(a).to(device) for a in (x, g, b)), EPS)
+    rows = tuple(range(len(shape) - 1))
+    np.testing.assert_allclose(mean.numpy(), x.mean(rows), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(var.numpy(), x.var(rows), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.numpy(), (x - x.mean(rows)) / np.sqrt(x.var(rows) + EPS) * g + b, rtol=1e-12,
+                               atol=1e-12)
+
+
+def _first_derivative(x, g, b, w):
+    """d/dx of sum(w * batch_norm(x)), recorded by the outer tape of a second derivative."""
+    with tg.GradientTape() as inner:
+        inner.watch([x, g, b])
+        y = _C.batch_norm(x, g, b, EPS)[0]
+        loss = tg.reduce_sum(y * w)
+    return inner.gradient(loss, [x, g, b])
+
+
+# dx depends on x and gamma, dgamma on x; dbeta = sum(w) on nothing
+@pytest.mark.parametrize("which,wrt", [(0, [0, 1]), (1, [0])])
+def test_second_derivatives_match_finite_differences(which, wrt):
+    x, g, b = _inputs((6, 4), 1)
+    w = tg.constant(np.random.default_rng(2).standard_normal((6, 4)))
+    check_grad(lambda a, gg, bb: _first_derivative(a, gg, bb, w)[which], x, g, b, wrt=wrt, rtol=1e-5, atol=1e-7)
+
+
+def test_the_fused_and_composed_backwards_agree():
+    x, g, b = (tg.constant(a) for a in _inputs((9, 5, 3), 3))
+    w = tg.constant(np.random.default_rng(4).standard_normal((9, 5, 3)))
+    fused = _first_derivative(x, g, b, w)  # nothing records the backward: the fused op
+    with tg.GradientTape(persistent=True) as outer:  # recording: the composition of table ops
+        outer.watch([x, g, b])
+        composed = _first_derivative(x, g, b, w)
+    for f, c in zip(fused, composed):
+        np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_a_large_mean_keeps_float32_precision():
+    rng = np.random.default_rng(5)
+    x = (1000 + rng.standard_normal((256, 16)) * 0.01).astype(np.float32)
+    g, b = np.ones(16, np.float32), np.zeros(16, np.float32)
+    y = _C.batch_norm(tg.constant(x), tg.constant(g), tg.constant(b), 0.0)[0].numpy()
+    x64 = x.astype(np.float64)
+    want = (x64 - x64.mean(0)) / x64.std(0)
+    np.testing.assert_allclose(y, want, atol=1e-5)  # (x - mean) would lose 3e-3 here in float32
+
+
+def test_errors_name_the_offending_values():
+    x, g = tg.ones([4, 3]), tg.ones([3])
+    with pytest.raises(ValueError, match=r"gamma must have shape \(3,\).*got \(2,\)"):
+        _C.batch_norm(x, tg.ones([2]), g, EPS)
+    with pytest.raises(TypeError, match="float32 or float64, got int32"):
+        _C.batch_norm(tg.ones([4, 3], tg.int32), g, g, EPS)
+    with pytest.raises(ValueError, match=r"at least one row.*\(0, 3\)"):
+        _C.batch_norm(tg.ones([0, 3]), g, g, EPS)
+    with pytest.raises(ValueError, match="epsilon must be non-negative, got -1"):
+        _C.batch_norm(x, g, g, -1.0)
+    with pytest.raises(TypeError, match="beta must have the input's dtype float32, got float64"):
+        _C.batch_norm(x, g, tg.ones([3], tg.float64), EPS)
+
+
+def test_the_keras_layer_trains_on_the_fused_op_as_on_the_composition():
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((32, 6, 6, 4)).astype(np.float32)
+    layer = keras.layers.BatchNormalization(momentum=0.5)
+    with tg.GradientTape() as tape:
+        y = layer(x, training=True)
+        loss = tg.reduce_sum(y * y * tg.constant(np.arange(4, dtype=np.float32)))
+    grads = tape.gradient(loss, [layer.gamma, layer.beta])
+    x64 = x.astype(np.float64)
+    mean, var = x64.mean((0, 1, 2)), x64.var((0, 1, 2))
+    np.testing.assert_allclose(y.numpy(), (x64 - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.5 * mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), 0.5 + 0.5 * var, rtol=1e-5)
+    xhat = (x64 - mean) / np.sqrt(var + 1e-3)
+    np.testing.assert_allclose(grads[0].numpy(), (2 * xhat * xhat * np.arange(4)).sum((0, 1, 2)), rtol=1e-4)
+    np.testing.assert_allclose(grads[1].numpy(), (2 * xhat * np.arange(4)).sum((0, 1, 2)), atol=1e-3)
