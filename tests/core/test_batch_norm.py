@@ -104,3 +104,47 @@ def test_the_keras_layer_trains_on_the_fused_op_as_on_the_composition():
     xhat = (x64 - mean) / np.sqrt(var + 1e-3)
     np.testing.assert_allclose(grads[0].numpy(), (2 * xhat * xhat * np.arange(4)).sum((0, 1, 2)), rtol=1e-4)
     np.testing.assert_allclose(grads[1].numpy(), (2 * xhat * np.arange(4)).sum((0, 1, 2)), atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(16, 5), (4, 7, 6, 3)])
+def test_batch_norm_and_its_gradients_match_torch(shape):
+    torch = pytest.importorskip("torch")
+    x, g, b = _inputs(shape, 8)
+    w = np.random.default_rng(9).standard_normal(shape)
+    xt, gt, bt = (tg.constant(a) for a in (x, g, b))
+    with tg.GradientTape() as tape:
+        tape.watch([xt, gt, bt])
+        y = _C.batch_norm(xt, gt, bt, EPS)[0]
+    ours = [y] + tape.gradient(y, [xt, gt, bt], output_gradients=tg.constant(w))
+    # torch's channels are axis 1: move ours (last) there
+    to_nc = (0, len(shape) - 1) + tuple(range(1, len(shape) - 1))
+    tx = torch.tensor(x.transpose(to_nc), requires_grad=True)
+    tg_, tb_ = torch.tensor(g, requires_grad=True), torch.tensor(b, requires_grad=True)
+    ty = torch.nn.functional.batch_norm(tx, None, None, tg_, tb_, training=True, eps=EPS)
+    dx, dg, db = torch.autograd.grad(ty, [tx, tg_, tb_], torch.tensor(w.transpose(to_nc)))
+    back = np.argsort(to_nc)
+    theirs = [ty.detach().numpy().transpose(back), dx.numpy().transpose(back), dg.numpy(), db.numpy()]
+    for a, t in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), t, rtol=1e-10, atol=1e-10)
+
+
+def test_layer_normalization_and_its_gradients_match_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((6, 4, 5))
+    layer = keras.layers.LayerNormalization(epsilon=EPS, dtype="float64")
+    layer.build(x.shape)
+    layer.gamma.assign(rng.standard_normal(5))
+    layer.beta.assign(rng.standard_normal(5))
+    w = rng.standard_normal(x.shape)
+    xt = tg.constant(x)
+    with tg.GradientTape() as tape:
+        tape.watch(xt)
+        y = layer(xt)
+    ours = [y] + tape.gradient(y, [xt, layer.gamma, layer.beta], output_gradients=tg.constant(w))
+    tx = torch.tensor(x, requires_grad=True)
+    tg_, tb_ = torch.tensor(layer.gamma.numpy(), requires_grad=True), torch.tensor(layer.beta.numpy(), requires_grad=True)
+    ty = torch.nn.functional.layer_norm(tx, (5,), tg_, tb_, eps=EPS)
+    theirs = [ty] + list(torch.autograd.grad(ty, [tx, tg_, tb_], torch.tensor(w)))
+    for a, t in zip(ours, theirs):
+        np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
