@@ -117,22 +117,20 @@ void bind_conv(py::module_& m) {
   };
   bind_pool("max_pool2d", &ops::max_pool2d);
   bind_pool("avg_pool2d", &ops::avg_pool2d);
-  m.def("max_pool2d_grad", [](const Tensor& input, const Tensor& dout, py::handle ksize, py::handle strides,
-                              py::handle padding) {
-    const auto k = parse_pair(ksize, "max_pool2d_grad", "ksize");
-    const auto s = parse_pair(strides, "max_pool2d_grad", "strides");
-    const auto p = parse_padding(padding, "max_pool2d_grad");
-    MaybeReleaseGil gil(input.numel() * k[0] * k[1]);
-    return ops::max_pool2d_grad(input, dout, k, s, p);
-  }, "input"_a, "dout"_a, "ksize"_a, "strides"_a, "padding"_a = "VALID");
-  m.def("max_pool2d_grad_grad", [](const Tensor& input, const Tensor& grad, py::handle ksize, py::handle strides,
-                                   py::handle padding) {
-    const auto k = parse_pair(ksize, "max_pool2d_grad_grad", "ksize");
-    const auto s = parse_pair(strides, "max_pool2d_grad_grad", "strides");
-    const auto p = parse_padding(padding, "max_pool2d_grad_grad");
-    MaybeReleaseGil gil(input.numel() * k[0] * k[1]);
-    return ops::max_pool2d_grad_grad(input, grad, k, s, p);
-  }, "input"_a, "grad"_a, "ksize"_a, "strides"_a, "padding"_a = "VALID");
+  // max_pool2d_grad(input, dout, ...) and max_pool2d_grad_grad(input, grad, ...)
+  using PoolPair = Tensor (*)(const Tensor&, const Tensor&, ops::Pair, ops::Pair, const ops::Padding2D&);
+  auto bind_pool_pair = [&](const char* name, const char* second, PoolPair fn) {
+    m.def(name, [name, fn](const Tensor& input, const Tensor& other, py::handle ksize, py::handle strides,
+                           py::handle padding) {
+      const auto k = parse_pair(ksize, name, "ksize");
+      const auto s = parse_pair(strides, name, "strides");
+      const auto p = parse_padding(padding, name);
+      MaybeReleaseGil gil(input.numel() * k[0] * k[1]);
+      return fn(input, other, k, s, p);
+    }, "input"_a, py::arg(second), "ksize"_a, "strides"_a, "padding"_a = "VALID");
+  };
+  bind_pool_pair("max_pool2d_grad", "dout", &ops::max_pool2d_grad);
+  bind_pool_pair("max_pool2d_grad_grad", "grad", &ops::max_pool2d_grad_grad);
   m.def("avg_pool2d_grad", [](py::handle input_shape, const Tensor& dout, py::handle ksize, py::handle strides,
                               py::handle padding) {
     const Shape shape = parse_shape(input_shape, "input_shape");

@@ -125,6 +125,34 @@ void max_pool_grad_disjoint(const ConvGeom& g, const T* x, const T* dy, T* dx, i
   });
 }
 
+// The first maximum of each of nc channels in window w of one image (img at
+// its first channel of the nc): at[k] its position ih * W + iw, best[k] the
+// value. Replaced only by a strictly greater value, so a tie or a leading
+// NaN keeps the first.
+template <class T>
+void window_first_max(const ConvGeom& g, const T* img, const Clip& w, int64_t nc, std::vector<T>& best,
+                      std::vector<int64_t>& at) {
+  bool first = true;
+  for (int64_t ih = w.h0; ih < w.h1; ++ih) {
+    for (int64_t iw = w.w0; iw < w.w1; ++iw) {
+      const int64_t pos = ih * g.W + iw;
+      const T* src = img + pos * g.C;
+      if (first) {
+        std::copy_n(src, nc, best.data());
+        std::fill(at.begin(), at.end(), pos);
+        first = false;
+        continue;
+      }
+      for (int64_t k = 0; k < nc; ++k) {
+        if (src[k] > best[size_t(k)]) {
+          best[size_t(k)] = src[k];
+          at[size_t(k)] = pos;
+        }
+      }
+    }
+  }
+}
+
 // Inputs x [N, H, W, C], dy [N, OH, OW, C]; out dx like x.
 template <class T>
 void max_pool_grad_kernel(const KernelCall& c) {
@@ -146,26 +174,7 @@ void max_pool_grad_kernel(const KernelCall& c) {
     T* dimg = dx + n * g.H * g.W * C + c0;
     for (int64_t oh = 0; oh < g.OH; ++oh) {
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const Clip w = clip_window(g, oh, ow);
-        bool first = true;
-        for (int64_t ih = w.h0; ih < w.h1; ++ih) {
-          for (int64_t iw = w.w0; iw < w.w1; ++iw) {
-            const int64_t pos = ih * g.W + iw;
-            const T* src = img + pos * C;
-            if (first) {
-              std::copy_n(src, nc, best.data());
-              std::fill(at.begin(), at.end(), pos);
-              first = false;
-              continue;
-            }
-            for (int64_t k = 0; k < nc; ++k) {
-              if (src[k] > best[size_t(k)]) {
-                best[size_t(k)] = src[k];
-                at[size_t(k)] = pos;
-              }
-            }
-          }
-        }
+        window_first_max(g, img, clip_window(g, oh, ow), nc, best, at);
         const T* g_out = dy + ((n * g.OH + oh) * g.OW + ow) * C + c0;
         for (int64_t k = 0; k < nc; ++k) dimg[at[size_t(k)] * C + k] += g_out[k];
       }
@@ -190,26 +199,7 @@ void max_pool_grad_grad_kernel(const KernelCall& c) {
       const T* img = x + n * g.H * g.W * C;
       const T* uimg = u + n * g.H * g.W * C;
       for (int64_t ow = 0; ow < g.OW; ++ow) {
-        const Clip w = clip_window(g, oh, ow);
-        bool first = true;
-        for (int64_t ih = w.h0; ih < w.h1; ++ih) {
-          for (int64_t iw = w.w0; iw < w.w1; ++iw) {
-            const int64_t pos = ih * g.W + iw;
-            const T* src = img + pos * C;
-            if (first) {
-              std::copy_n(src, C, best.data());
-              std::fill(at.begin(), at.end(), pos);
-              first = false;
-              continue;
-            }
-            for (int64_t k = 0; k < C; ++k) {
-              if (src[k] > best[size_t(k)]) {
-                best[size_t(k)] = src[k];
-                at[size_t(k)] = pos;
-              }
-            }
-          }
-        }
+        window_first_max(g, img, clip_window(g, oh, ow), C, best, at);
         T* out = y + (r * g.OW + ow) * C;
         for (int64_t k = 0; k < C; ++k) out[k] = uimg[at[size_t(k)] * C + k];
       }
