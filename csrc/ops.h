@@ -227,7 +227,15 @@ Tensor max_pool2d_grad(const Tensor& input, const Tensor& dout, Pair ksize, Pair
 // *batch_mean / *batch_variance when given (no gradient flows through those).
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon,
                   Tensor* batch_mean = nullptr, Tensor* batch_variance = nullptr);
+// Layer normalization over the last axis (Keras LayerNormalization): each
+// row's own mean and variance; *row_mean / *row_rstd get them (the mean and
+// 1 / sqrt(var + epsilon) per row) when given.
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon,
+                  Tensor* row_mean = nullptr, Tensor* row_rstd = nullptr);
 // Its fused backward: dx, with dgamma and dbeta in *dgamma / *dbeta.
+Tensor layer_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& row_mean, const Tensor& row_rstd,
+                       const Tensor& dy, Tensor* dgamma = nullptr, Tensor* dbeta = nullptr);
+// batch_norm's fused backward: dx, with dgamma and dbeta in *dgamma / *dbeta.
 Tensor batch_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                        const Tensor& dy, double epsilon, Tensor* dgamma = nullptr, Tensor* dbeta = nullptr);
 // grad (shaped like input) at each window's first maximum of input: the

@@ -1,13 +1,20 @@
-// Batch normalization over the last axis as one op each way (TensorFlow's
-// FusedBatchNorm in training mode, channels-last): x [..., C] is read as M
-// rows of C channels.
+// Batch and layer normalization over the last axis as one op each way: x
+// [..., C] is read as M rows of C channels.
+//
+// Batch normalization (TensorFlow's FusedBatchNorm in training mode,
+// channels-last):
 //  - batch_norm(x, gamma, beta) -> y = (x - mean) * rsqrt(var + eps) * gamma
 //    + beta, with the batch's per-channel mean and biased variance as
 //    auxiliary outputs: the layer moves its moving statistics with them, and
 //    no gradient flows through them (as in TF).
 //  - batch_norm_grad(x, gamma, mean, var, dy) -> dx, with dgamma and dbeta as
 //    auxiliary outputs: one pass over x and dy for the two sums, one for dx.
-// The forward's gradient rule runs the fused backward when nothing records
+// Layer normalization (Keras LayerNormalization over the last axis):
+//  - layer_norm(x, gamma, beta) -> y = (x - mean_row) * rstd_row * gamma + beta,
+//    each row's mean and rstd = rsqrt(var + eps) as auxiliary outputs;
+//  - layer_norm_grad(x, gamma, mean, rstd, dy) -> dx, with dgamma and dbeta
+//    as auxiliary outputs (column sums over the rows).
+// Each forward's gradient rule runs the fused backward when nothing records
 // the backward pass. Under a recording tape (a second derivative) it builds
 // the same gradient from table ops, with mean and variance recomputed from
 // x, so every order of derivative is right; batch_norm_grad itself is never
@@ -47,6 +54,30 @@ void infer_batch_norm(const char* op, const Tensor* const* in, int n, const OpAt
            x.shape());
   check_channels(op, "gamma", *in[1], x.shape().back(), x.dtype());
   check_channels(op, "beta", *in[2], x.shape().back(), x.dtype());
+  norm_operands(n, x, r);
+}
+
+// layer_norm(x, gamma, beta): per-row statistics
+void infer_layer_norm(const char* op, const Tensor* const* in, int n, const OpAttrs& a, Inferred& r) {
+  infer_batch_norm(op, in, n, a, r);
+  r.aux_shape[0] = r.aux_shape[1] = Shape(in[0]->shape().begin(), in[0]->shape().end() - 1);
+}
+
+// layer_norm_grad(x, gamma, mean, rstd, dy): mean and rstd per row
+void infer_layer_norm_grad(const char* op, const Tensor* const* in, int n, const OpAttrs&, Inferred& r) {
+  const Tensor& x = *in[0];
+  TG_CHECK(is_floating(x.dtype()), TypeError, op, ": the input must be float32 or float64, got ", x.dtype());
+  TG_CHECK(x.ndim() >= 1 && x.numel() > 0, ValueError, op, ": the input must hold at least one row, got shape ",
+           x.shape());
+  check_channels(op, "gamma", *in[1], x.shape().back(), x.dtype());
+  const Shape rows(x.shape().begin(), x.shape().end() - 1);
+  for (int i : {2, 3}) {
+    TG_CHECK(in[i]->shape() == rows && in[i]->dtype() == x.dtype(), ValueError, op, ": the row statistics must have shape ",
+             rows, " and dtype ", x.dtype(), ", got ", in[i]->shape(), " ", in[i]->dtype());
+  }
+  TG_CHECK(in[4]->shape() == x.shape() && in[4]->dtype() == x.dtype(), ValueError, op,
+           ": the output gradient must match the input (", x.shape(), " ", x.dtype(), "), got ", in[4]->shape(), " ",
+           in[4]->dtype());
   norm_operands(n, x, r);
 }
 
@@ -97,6 +128,34 @@ Grads composed_grad(const Tensor& x, const Tensor& gamma, const Tensor& dy, doub
   return r;
 }
 
+// Layer normalization's gradient from table ops, each row's statistics
+// recomputed from x: with gh = dy * gamma, dx = rstd * (gh - mean(gh) -
+// xhat * mean(gh * xhat)) along the row; dgamma = sum(dy * xhat), dbeta =
+// sum(dy) over the rows.
+Grads composed_layer_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& dy, double epsilon,
+                               const Needs& need) {
+  const std::vector<int64_t> last{x.ndim() - 1}, rows = row_axes(x);
+  const Tensor centred = subtract(x, mean(x, last, true));
+  const Tensor rstd = rsqrt(add(mean(square(centred), last, true), scalar(epsilon, x.dtype())));
+  const Tensor xhat = multiply(centred, rstd);
+  Grads r(3);
+  if (need[0]) {
+    const Tensor gh = multiply(dy, gamma);
+    r[0] = multiply(rstd, subtract(subtract(gh, mean(gh, last, true)), multiply(xhat, mean(multiply(gh, xhat), last, true))));
+  }
+  if (need[1]) r[1] = sum(multiply(dy, xhat), rows);
+  if (need[2]) r[2] = sum(dy, rows);
+  return r;
+}
+
+Grads grad_layer_norm(const GradCtx& c, const Grads& g, const Needs& need) {
+  const Tensor &x = c.inputs[0], &gamma = c.inputs[1];
+  if (autograd::should_record({&x, &gamma, &g[0]})) return composed_layer_norm_grad(x, gamma, g[0], c.attrs.real[0], need);
+  Tensor sums[kMaxAux];
+  const Tensor dx = exec_with_aux(OpId::LayerNormGrad, {&x, &gamma, &c.aux[0], &c.aux[1], &g[0]}, OpAttrs{}, sums);
+  return Grads{dx, sums[0], sums[1]};
+}
+
 Grads grad_batch_norm(const GradCtx& c, const Grads& g, const Needs& need) {
   const Tensor &x = c.inputs[0], &gamma = c.inputs[1];
   const double epsilon = c.attrs.real[0];
@@ -119,6 +178,25 @@ Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, doub
   return y;
 }
 
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon, Tensor* row_mean,
+                  Tensor* row_rstd) {
+  TG_CHECK(epsilon >= 0, ValueError, "layer_norm: epsilon must be non-negative, got ", epsilon);
+  Tensor stats[kMaxAux];
+  Tensor y = exec_with_aux(OpId::LayerNorm, {&x, &gamma, &beta}, with_epsilon(epsilon), stats);
+  if (row_mean != nullptr) *row_mean = stats[0];
+  if (row_rstd != nullptr) *row_rstd = stats[1];
+  return y;
+}
+
+Tensor layer_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& row_mean, const Tensor& row_rstd,
+                       const Tensor& dy, Tensor* dgamma, Tensor* dbeta) {
+  Tensor sums[kMaxAux];
+  Tensor dx = exec_with_aux(OpId::LayerNormGrad, {&x, &gamma, &row_mean, &row_rstd, &dy}, OpAttrs{}, sums);
+  if (dgamma != nullptr) *dgamma = sums[0];
+  if (dbeta != nullptr) *dbeta = sums[1];
+  return dx;
+}
+
 Tensor batch_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                        const Tensor& dy, double epsilon, Tensor* dgamma, Tensor* dbeta) {
   TG_CHECK(epsilon >= 0, ValueError, "batch_norm_grad: epsilon must be non-negative, got ", epsilon);
@@ -136,8 +214,10 @@ namespace tg::op {
 void define_norm() {
   using namespace tg::ops;
   define(OpId::BatchNorm, 3, infer_batch_norm, grad_batch_norm, kSaveInputs, kFloatDTypes);
-  // Never taped: batch_norm's rule runs it only when nothing records (above).
+  // The backwards are never taped: the rules run them only when nothing records (above).
   define(OpId::BatchNormGrad, 5, infer_batch_norm_grad, nullptr, kSaveNothing, kFloatDTypes);
+  define(OpId::LayerNorm, 3, infer_layer_norm, grad_layer_norm, kSaveInputs, kFloatDTypes);
+  define(OpId::LayerNormGrad, 5, infer_layer_norm_grad, nullptr, kSaveNothing, kFloatDTypes);
 }
 
 }  // namespace tg::op

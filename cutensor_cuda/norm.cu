@@ -1,5 +1,6 @@
-// Batch normalization over the last axis on the GPU (ops_norm.cpp; mirrors
-// backend/cpu/norm.cpp): x dense as M rows of C channels.
+// Batch and layer normalization over the last axis on the GPU (ops_norm.cpp;
+// mirrors backend/cpu/norm.cpp): x dense as M rows of C channels. Layer
+// normalization's row statistics: one block per row.
 //
 // Per-channel sums: a grid of (channel tiles of 32) x (row chunks); in a block
 // 32 threads read 32 neighbouring channels of a row (one coalesced load) and
@@ -214,6 +215,144 @@ void batch_norm_grad_launch(const KernelCall& k) {
   TG_CUDA_LAUNCHED("grad_input");
 }
 
+// ---- layer normalization: statistics per row --------------------------------------------
+
+constexpr int kRowBlock = 256;
+
+// The sum of v over the block (every thread gets it); sh: kRowBlock doubles.
+__device__ double block_sum(double v, double* sh) {
+  sh[threadIdx.x] = v;
+  __syncthreads();
+  for (int step = kRowBlock / 2; step > 0; step /= 2) {
+    if (int(threadIdx.x) < step) sh[threadIdx.x] += sh[threadIdx.x + step];
+    __syncthreads();
+  }
+  const double total = sh[0];
+  __syncthreads();
+  return total;
+}
+
+// One block per row: mean and rstd in double, then y.
+template <class T>
+__global__ void layer_norm_rows(const T* __restrict__ x, const T* __restrict__ gamma, const T* __restrict__ beta,
+                                T* __restrict__ y, T* __restrict__ mean_out, T* __restrict__ rstd_out, int64_t c,
+                                double eps) {
+  __shared__ double sh[kRowBlock];
+  const int64_t row = blockIdx.x;
+  const T* xi = x + row * c;
+  double s = 0;
+  for (int64_t ch = threadIdx.x; ch < c; ch += kRowBlock) s += double(xi[ch]);
+  const double mean = block_sum(s, sh) / double(c);
+  double q = 0;
+  for (int64_t ch = threadIdx.x; ch < c; ch += kRowBlock) {
+    const double d = double(xi[ch]) - mean;
+    q += d * d;
+  }
+  const double rstd = 1.0 / sqrt(block_sum(q, sh) / double(c) + eps);
+  if (threadIdx.x == 0) {
+    mean_out[row] = T(mean);
+    rstd_out[row] = T(rstd);
+  }
+  const T m = T(mean), r = T(rstd), delta = T((mean - double(m)) * rstd);
+  T* yi = y + row * c;
+  for (int64_t ch = threadIdx.x; ch < c; ch += kRowBlock) yi[ch] = ((xi[ch] - m) * r - delta) * gamma[ch] + beta[ch];
+}
+
+// One block per row: dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat)), gh = dy * gamma.
+template <class T>
+__global__ void layer_norm_grad_rows(const T* __restrict__ x, const T* __restrict__ gamma, const T* __restrict__ mean,
+                                     const T* __restrict__ rstd, const T* __restrict__ dy, T* __restrict__ dx,
+                                     int64_t c) {
+  __shared__ double sh[kRowBlock];
+  const int64_t row = blockIdx.x;
+  const T *xi = x + row * c, *dyi = dy + row * c;
+  const T m = mean[row], r = rstd[row];
+  double a = 0, b = 0;
+  for (int64_t ch = threadIdx.x; ch < c; ch += kRowBlock) {
+    const double gh = double(dyi[ch]) * double(gamma[ch]);
+    a += gh;
+    b += gh * double((xi[ch] - m) * r);
+  }
+  const T mean_gh = T(block_sum(a, sh) / double(c)), mean_gh_xhat = T(block_sum(b, sh) / double(c));
+  T* dxi = dx + row * c;
+  for (int64_t ch = threadIdx.x; ch < c; ch += kRowBlock)
+    dxi[ch] = r * (dyi[ch] * gamma[ch] - mean_gh - (xi[ch] - m) * r * mean_gh_xhat);
+}
+
+// Column partials of dy * xhat (first) and dy (second), as partial_sums.
+template <class T>
+__global__ void layer_norm_column_partials(const T* __restrict__ x, const T* __restrict__ dy, const T* __restrict__ mean,
+                                           const T* __restrict__ rstd, int64_t m, int64_t c,
+                                           double* __restrict__ partial) {
+  __shared__ double s0[kRowThreads][kTile], s1[kRowThreads][kTile];
+  const int64_t ch = int64_t(blockIdx.x) * kTile + threadIdx.x;
+  double a0 = 0, a1 = 0;
+  if (ch < c) {
+    for (int64_t i = int64_t(blockIdx.y) * kRowThreads + threadIdx.y; i < m; i += int64_t(gridDim.y) * kRowThreads) {
+      const double g = double(dy[i * c + ch]);
+      a0 += g * double((x[i * c + ch] - mean[i]) * rstd[i]);
+      a1 += g;
+    }
+  }
+  s0[threadIdx.y][threadIdx.x] = a0;
+  s1[threadIdx.y][threadIdx.x] = a1;
+  __syncthreads();
+  if (threadIdx.y == 0 && ch < c) {
+    double t0 = 0, t1 = 0;
+    for (int k = 0; k < kRowThreads; ++k) {
+      t0 += s0[k][threadIdx.x];
+      t1 += s1[k][threadIdx.x];
+    }
+    partial[(int64_t(blockIdx.y) * 2) * c + ch] = t0;
+    partial[(int64_t(blockIdx.y) * 2 + 1) * c + ch] = t1;
+  }
+}
+
+template <class T>
+__global__ void store_sums(const double* __restrict__ total, int64_t c, T* __restrict__ first, T* __restrict__ second) {
+  const int64_t ch = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (ch >= c) return;
+  first[ch] = T(total[ch]);
+  second[ch] = T(total[c + ch]);
+}
+
+// Inputs x, gamma, beta; out y; aux mean, rstd per row.
+template <class T>
+void layer_norm_launch(const KernelCall& k) {
+  const int64_t c = k.shape[k.ndim - 1], m = k.numel / c;
+  layer_norm_rows<T><<<unsigned(m), kRowBlock, 0, stream_for(k)>>>(
+      static_cast<const T*>(k.in[0].data), static_cast<const T*>(k.in[1].data), static_cast<const T*>(k.in[2].data),
+      static_cast<T*>(k.out.data), static_cast<T*>(k.aux[0].data), static_cast<T*>(k.aux[1].data), c,
+      k.attrs->real[0]);
+  TG_CUDA_LAUNCHED("layer_norm_rows");
+}
+
+// Inputs x, gamma, mean, rstd, dy; out dx; aux dgamma, dbeta.
+template <class T>
+void layer_norm_grad_launch(const KernelCall& k) {
+  const int64_t c = k.shape[k.ndim - 1], m = k.numel / c;
+  const T* x = static_cast<const T*>(k.in[0].data);
+  const T* mean = static_cast<const T*>(k.in[2].data);
+  const T* rstd = static_cast<const T*>(k.in[3].data);
+  const T* dy = static_cast<const T*>(k.in[4].data);
+  const cudaStream_t s = stream_for(k);
+  layer_norm_grad_rows<T><<<unsigned(m), kRowBlock, 0, s>>>(x, static_cast<const T*>(k.in[1].data), mean, rstd, dy,
+                                                            static_cast<T*>(k.out.data), c);
+  TG_CUDA_LAUNCHED("layer_norm_grad_rows");
+  const int chunks = row_chunks(m);
+  DeviceScratch scratch(k.device, (size_t(chunks) * 2 * size_t(c) + 2 * size_t(c)) * sizeof(double));
+  double* partial = static_cast<double*>(scratch.get());
+  double* total = partial + size_t(chunks) * 2 * size_t(c);
+  const dim3 grid(unsigned((c + kTile - 1) / kTile), unsigned(chunks)), block(kTile, kRowThreads);
+  layer_norm_column_partials<T><<<grid, block, 0, s>>>(x, dy, mean, rstd, m, c, partial);
+  TG_CUDA_LAUNCHED("layer_norm_column_partials");
+  add_chunks<<<grid_for(c), kBlock, 0, s>>>(partial, chunks, c, total);
+  TG_CUDA_LAUNCHED("add_chunks");
+  store_sums<T><<<grid_for(c), kBlock, 0, s>>>(total, c, static_cast<T*>(k.aux[0].data),
+                                               static_cast<T*>(k.aux[1].data));
+  TG_CUDA_LAUNCHED("store_sums");
+}
+
 }  // namespace
 
 void register_norm() {
@@ -222,6 +361,10 @@ void register_norm() {
   op::register_kernel(OpId::BatchNorm, DeviceType::CUDA, DType::Float64, &batch_norm_launch<double>);
   op::register_kernel(OpId::BatchNormGrad, DeviceType::CUDA, DType::Float32, &batch_norm_grad_launch<float>);
   op::register_kernel(OpId::BatchNormGrad, DeviceType::CUDA, DType::Float64, &batch_norm_grad_launch<double>);
+  op::register_kernel(OpId::LayerNorm, DeviceType::CUDA, DType::Float32, &layer_norm_launch<float>);
+  op::register_kernel(OpId::LayerNorm, DeviceType::CUDA, DType::Float64, &layer_norm_launch<double>);
+  op::register_kernel(OpId::LayerNormGrad, DeviceType::CUDA, DType::Float32, &layer_norm_grad_launch<float>);
+  op::register_kernel(OpId::LayerNormGrad, DeviceType::CUDA, DType::Float64, &layer_norm_grad_launch<double>);
 }
 
 }  // namespace tg::cuda

@@ -37,6 +37,24 @@ void bind_nn(py::module_& m) {
     }
     return py::make_tuple(dx, dgamma, dbeta);  // with the GIL held again
   }, "x"_a, "gamma"_a, "mean"_a, "variance"_a, "dy"_a, "epsilon"_a, "batch_norm's fused backward: (dx, dgamma, dbeta)");
+  m.def("layer_norm", [](const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon) {
+    Tensor y, mean, rstd;
+    {
+      MaybeReleaseGil gil(x.numel());
+      y = ops::layer_norm(x, gamma, beta, epsilon, &mean, &rstd);
+    }
+    return py::make_tuple(y, mean, rstd);  // with the GIL held again
+  }, "x"_a, "gamma"_a, "beta"_a, "epsilon"_a,
+        "Layer normalization over the last axis: (y, each row's mean, each row's 1 / sqrt(var + epsilon))");
+  m.def("layer_norm_grad", [](const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
+                              const Tensor& dy) {
+    Tensor dx, dgamma, dbeta;
+    {
+      MaybeReleaseGil gil(x.numel());
+      dx = ops::layer_norm_grad(x, gamma, mean, rstd, dy, &dgamma, &dbeta);
+    }
+    return py::make_tuple(dx, dgamma, dbeta);  // with the GIL held again
+  }, "x"_a, "gamma"_a, "mean"_a, "rstd"_a, "dy"_a, "layer_norm's fused backward: (dx, dgamma, dbeta)");
   m.def("softmax", &softmax_like<&ops::softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("log_softmax", &softmax_like<&ops::log_softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("sparse_softmax_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::object) {

@@ -121,9 +121,11 @@
   X(ImageTransform, "image_transform", Image, image_transform)                                             \
   X(ImageTransformGrad, "image_transform_grad", Image, image_transform_grad)
 
-// Batch normalization over the last axis, forward and backward each one op
-// (ops_norm.cpp; backend/cpu/norm.cpp).
-#define TG_OPS_NORM(X) X(BatchNorm, "batch_norm", Norm, batch_norm) X(BatchNormGrad, "batch_norm_grad", Norm, batch_norm_grad)
+// Batch and layer normalization over the last axis, forward and backward each
+// one op (ops_norm.cpp; backend/cpu/norm.cpp).
+#define TG_OPS_NORM(X)                                                                                     \
+  X(BatchNorm, "batch_norm", Norm, batch_norm) X(BatchNormGrad, "batch_norm_grad", Norm, batch_norm_grad)   \
+  X(LayerNorm, "layer_norm", Norm, layer_norm) X(LayerNormGrad, "layer_norm_grad", Norm, layer_norm_grad)
 
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \

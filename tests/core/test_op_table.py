@@ -47,9 +47,10 @@ NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "gr
                       # inputs (random_shuffle's input has no gradient in TF either).
                       "fill", "eye", "range", "linspace", "random_normal", "truncated_normal", "random_uniform",
                       "dropout_mask", "random_shuffle",
-                      # Never taped: batch_norm's rule runs it only when no tape records the
-                      # backward, else the same gradient from table ops (test_batch_norm.py).
-                      "batch_norm_grad"}
+                      # Never taped: batch_norm's and layer_norm's rules run them only when no
+                      # tape records the backward, else the same gradient from table ops
+                      # (test_normalization_ops.py).
+                      "batch_norm_grad", "layer_norm_grad"}
 
 
 def _erf(x):
@@ -323,6 +324,8 @@ REFERENCE = {
     "max_pool2d_grad_grad": {"kind": "pool", "dtypes": FLOATS},
     "batch_norm": {"kind": "norm", "dtypes": FLOATS},
     "batch_norm_grad": {"kind": "norm", "dtypes": FLOATS},
+    "layer_norm": {"kind": "norm", "dtypes": FLOATS},
+    "layer_norm_grad": {"kind": "norm", "dtypes": FLOATS},
     "avg_pool2d": {"kind": "pool", "dtypes": FLOATS},
     "avg_pool2d_grad": {"kind": "pool", "dtypes": FLOATS},
     # Image sampling over NHWC inputs (ops_image.cpp): projective transforms
@@ -822,10 +825,29 @@ NORM_EPSILON = 1e-3
 
 
 def _norm_case(name, xs, dtype):
-    """(the op over tensors, its NumPy reference over arrays, the input arrays) for batch_norm(_grad)."""
+    """(the op over tensors, its NumPy reference over arrays, the input arrays) for batch_norm(_grad)
+    and layer_norm(_grad)."""
     x = data("any", xs, dtype, 0)
     gamma, beta = data("any", xs[-1:], dtype, 1), data("any", xs[-1:], dtype, 2)
     rows = tuple(range(len(xs) - 1))
+    if name == "layer_norm":
+        def reference(a, g, b):
+            a = a.astype(np.float64)
+            mu, var = a.mean(-1, keepdims=True), a.var(-1, keepdims=True)
+            return (a - mu) / np.sqrt(var + NORM_EPSILON) * g + b
+        return (lambda a, g, b: _C.layer_norm(a, g, b, NORM_EPSILON)[0], reference, [x, gamma, beta])
+    if name == "layer_norm_grad":
+        x64 = x.astype(np.float64)
+        mean = x64.mean(-1).astype(dtype)
+        rstd = (1 / np.sqrt(x64.var(-1) + NORM_EPSILON)).astype(dtype)
+        dy = data("any", xs, dtype, 3)
+
+        def reference(a, g, mu, r, d):
+            a, d = a.astype(np.float64), d.astype(np.float64)
+            mu, r = mu.astype(np.float64)[..., None], r.astype(np.float64)[..., None]
+            xhat, gh = (a - mu) * r, d * g
+            return r * (gh - gh.mean(-1, keepdims=True) - xhat * (gh * xhat).mean(-1, keepdims=True))
+        return (lambda a, g, mu, r, d: _C.layer_norm_grad(a, g, mu, r, d)[0], reference, [x, gamma, mean, rstd, dy])
     if name == "batch_norm":
         def reference(a, g, b):
             a = a.astype(np.float64)

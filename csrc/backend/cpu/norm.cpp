@@ -1,5 +1,5 @@
-// The CPU kernels of batch normalization over the last axis (ops_norm.cpp):
-// x dense as M rows of C channels.
+// The CPU kernels of batch and layer normalization over the last axis
+// (ops_norm.cpp): x dense as M rows of C channels.
 //
 // The per-channel sums run over a fixed split of the rows into blocks; each
 // block sums 64 rows at a time in T, then into its own double partials, and
@@ -168,6 +168,101 @@ void batch_norm_grad_kernel(const KernelCall& k) {
   });
 }
 
+// The sum of term(ch) over one row: 16 lanes summed in T (independent
+// accumulators the compiler vectorises), then added in double.
+template <class T, class Term>
+double row_sum(int64_t c, Term term) {
+  constexpr int kLanes = 16;
+  T lane[kLanes] = {};
+  int64_t ch = 0;
+  for (; ch + kLanes <= c; ch += kLanes)
+    for (int l = 0; l < kLanes; ++l) lane[l] += term(ch + l);
+  double total = 0;
+  for (int l = 0; l < kLanes; ++l) total += double(lane[l]);
+  for (; ch < c; ++ch) total += double(term(ch));
+  return total;
+}
+
+// Inputs x, gamma, beta; out y; aux each row's mean and rstd = 1 / sqrt(var + eps).
+// A row's channels are contiguous: its mean (as the first element plus the
+// mean offset from it, exact next to a large mean), its variance around the
+// mean rounded to T, then y.
+template <class T>
+void layer_norm_kernel(const KernelCall& k) {
+  const Rows r = rows_of(k);
+  const int64_t c = r.c;
+  const T* x = static_cast<const T*>(k.in[0].data);
+  const T* gamma = static_cast<const T*>(k.in[1].data);
+  const T* beta = static_cast<const T*>(k.in[2].data);
+  T* y = static_cast<T*>(k.out.data);
+  T* mean_out = static_cast<T*>(k.aux[0].data);
+  T* rstd_out = static_cast<T*>(k.aux[1].data);
+  const double eps = k.attrs->real[0];
+  parallel_for(r.m, row_grain(r), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const T* __restrict__ xi = x + i * c;
+      const T first = xi[0];
+      const double mean = double(first) + row_sum<T>(c, [&](int64_t ch) { return xi[ch] - first; }) / double(c);
+      const T mt = T(mean);
+      const double delta_m = mean - double(mt);
+      const double sq = row_sum<T>(c, [&](int64_t ch) {
+        const T d = xi[ch] - mt;
+        return d * d;
+      });
+      const double rstd = 1.0 / std::sqrt(std::max(0.0, sq / double(c) - delta_m * delta_m) + eps);
+      mean_out[i] = T(mean);
+      rstd_out[i] = T(rstd);
+      const T m = T(mean), s = T(rstd), delta = T((mean - double(m)) * rstd);
+      T* yi = y + i * c;
+      for (int64_t ch = 0; ch < c; ++ch) yi[ch] = ((xi[ch] - m) * s - delta) * gamma[ch] + beta[ch];
+    }
+  });
+}
+
+// Inputs x, gamma, mean, rstd (per row), dy; out dx; aux dgamma, dbeta.
+template <class T>
+void layer_norm_grad_kernel(const KernelCall& k) {
+  const Rows r = rows_of(k);
+  const int64_t c = r.c;
+  const T* x = static_cast<const T*>(k.in[0].data);
+  const T* gamma = static_cast<const T*>(k.in[1].data);
+  const T* mean = static_cast<const T*>(k.in[2].data);
+  const T* rstd = static_cast<const T*>(k.in[3].data);
+  const T* dy = static_cast<const T*>(k.in[4].data);
+  T* dx = static_cast<T*>(k.out.data);
+  // dx per row: gh = dy * gamma; dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat))
+  parallel_for(r.m, row_grain(r), [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const T *__restrict__ xi = x + i * c, *__restrict__ dyi = dy + i * c;
+      const T m = mean[i], s = rstd[i];
+      const double sum_gh = row_sum<T>(c, [&](int64_t ch) { return dyi[ch] * gamma[ch]; });
+      const double sum_gh_xhat = row_sum<T>(c, [&](int64_t ch) { return dyi[ch] * gamma[ch] * ((xi[ch] - m) * s); });
+      const T a = T(sum_gh / double(c)), b = T(sum_gh_xhat / double(c));
+      T* dxi = dx + i * c;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        const T xhat = (xi[ch] - m) * s;
+        dxi[ch] = s * (dyi[ch] * gamma[ch] - a - xhat * b);
+      }
+    }
+  });
+  // dgamma = sum over rows of dy * xhat, dbeta = sum of dy
+  std::vector<double> sums;
+  channel_sums<2, T>(r, sums, [&](int64_t i, T* __restrict__ acc) {
+    const T *__restrict__ xi = x + i * c, *__restrict__ dyi = dy + i * c;
+    const T m = mean[i], s = rstd[i];
+    for (int64_t ch = 0; ch < c; ++ch) {
+      acc[ch] += dyi[ch] * ((xi[ch] - m) * s);
+      acc[c + ch] += dyi[ch];
+    }
+  });
+  T* dgamma = static_cast<T*>(k.aux[0].data);
+  T* dbeta = static_cast<T*>(k.aux[1].data);
+  for (int64_t ch = 0; ch < c; ++ch) {
+    dgamma[ch] = T(sums[size_t(ch)]);
+    dbeta[ch] = T(sums[size_t(c + ch)]);
+  }
+}
+
 }  // namespace
 
 void register_norm() {
@@ -176,6 +271,10 @@ void register_norm() {
   op::register_kernel(OpId::BatchNorm, DeviceType::CPU, DType::Float64, &batch_norm_kernel<double>);
   op::register_kernel(OpId::BatchNormGrad, DeviceType::CPU, DType::Float32, &batch_norm_grad_kernel<float>);
   op::register_kernel(OpId::BatchNormGrad, DeviceType::CPU, DType::Float64, &batch_norm_grad_kernel<double>);
+  op::register_kernel(OpId::LayerNorm, DeviceType::CPU, DType::Float32, &layer_norm_kernel<float>);
+  op::register_kernel(OpId::LayerNorm, DeviceType::CPU, DType::Float64, &layer_norm_kernel<double>);
+  op::register_kernel(OpId::LayerNormGrad, DeviceType::CPU, DType::Float32, &layer_norm_grad_kernel<float>);
+  op::register_kernel(OpId::LayerNormGrad, DeviceType::CPU, DType::Float64, &layer_norm_grad_kernel<double>);
 }
 
 }  // namespace tg::cpu

@@ -1,9 +1,10 @@
 """BatchNormalization and LayerNormalization (Keras 3's arguments and defaults).
 
-BatchNormalization in training over the last axis (channels-last, the
-default) is one op each way (the batch_norm table op: statistics, normalized
-output and, in the backward, dx, dgamma and dbeta in two passes). Other axes,
-inference, and LayerNormalization are compositions of table ops
+Over the last axis (channels-last, the default), BatchNormalization in
+training and LayerNormalization are one op each way (the batch_norm and
+layer_norm table ops: statistics and normalized output forward; dx, dgamma
+and dbeta backward). Other axes, BatchNormalization's inference and
+LayerNormalization's rms_scaling are compositions of table ops
 (tg.nn.moments, rsqrt, ...), their gradients coming from the ops' rules.
 """
 
@@ -58,6 +59,10 @@ class _Normalization(Layer):
                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
                                     name="beta") if self.center else None
 
+    def _fused_dtype(self, inputs):
+        """The fused ops take inputs at the layer's float dtype (their parameters' own)."""
+        return inputs.dtype == tg.as_dtype(self.dtype) and inputs.dtype in (tg.float32, tg.float64)
+
     def _broadcast(self, v):
         return v if v is None or len(self._feature_axes) == 1 and self._feature_axes[0] == len(
             self._broadcast_shape) - 1 else tg.reshape(v, self._broadcast_shape)
@@ -107,7 +112,7 @@ class BatchNormalization(_Normalization):
 
     def _fused(self, inputs):
         """The batch_norm op applies: normalizing over every axis but the last, at the layer's dtype."""
-        return (self._feature_axes == [len(inputs.shape) - 1] and inputs.dtype == self.moving_mean.dtype
+        return (self._feature_axes == [len(inputs.shape) - 1] and self._fused_dtype(inputs)
                 and all(d for d in inputs.shape))
 
     def call(self, inputs, training=None):
@@ -156,6 +161,12 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         b = self._broadcast
+        if (not self.rms_scaling and self._feature_axes == [len(inputs.shape) - 1] and self._fused_dtype(inputs)
+                and all(d for d in inputs.shape)):
+            channels = [inputs.shape[-1]]
+            gamma = self.gamma if self.gamma is not None else tg.ones(channels, inputs.dtype)
+            beta = self.beta if self.beta is not None else tg.zeros(channels, inputs.dtype)
+            return tg._C.layer_norm(inputs, gamma, beta, self.epsilon)[0]
         if self.rms_scaling:  # Keras 3: x / sqrt(mean(x^2) + eps) * gamma, no centring
             ms = tg.reduce_mean(tg.square(inputs), axis=self._feature_axes, keepdims=True)
             y = inputs * tg.math.rsqrt(ms + self.epsilon)

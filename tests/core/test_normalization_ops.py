@@ -1,11 +1,11 @@
-"""batch_norm: batch normalization over the last axis as one op each way.
+"""batch_norm and layer_norm: normalization over the last axis as one op each way.
 
-The op table's tests (test_op_table.py) check its output and its fused
-backward against NumPy, and its first derivative by finite differences.
-Here: the batch statistics it hands back, the second derivative (built from
+The op table's tests (test_op_table.py) check their outputs and fused
+backwards against NumPy, and their first derivatives by finite differences.
+Here: the statistics they hand back, the second derivatives (built from
 table ops when a tape records the backward), that the fused and composed
-backwards agree, precision next to a large mean, the errors, and the Keras
-layer on the fused path."""
+backwards agree, precision next to a large mean, the errors, the Keras
+layers on the fused path, and PyTorch's functional ops."""
 
 import numpy as np
 import pytest
@@ -148,3 +148,58 @@ def test_layer_normalization_and_its_gradients_match_torch():
     theirs = [ty] + list(torch.autograd.grad(ty, [tx, tg_, tb_], torch.tensor(w)))
     for a, t in zip(ours, theirs):
         np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("shape", [(7, 3), (4, 5, 6, 8), (9,)])
+def test_layer_norm_statistics_are_each_rows_mean_and_rstd(shape, device):
+    x, g, b = _inputs(shape, 11)
+    y, mean, rstd = _C.layer_norm(*(tg.constant(a).to(device) for a in (x, g, b)), EPS)
+    mu, var = x.mean(-1), x.var(-1)
+    np.testing.assert_allclose(mean.numpy(), mu, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(rstd.numpy(), 1 / np.sqrt(var + EPS), rtol=1e-12)
+    np.testing.assert_allclose(y.numpy(), (x - mu[..., None]) / np.sqrt(var[..., None] + EPS) * g + b, rtol=1e-12,
+                               atol=1e-12)
+
+
+def _layer_norm_first_derivative(x, g, b, w):
+    with tg.GradientTape() as inner:
+        inner.watch([x, g, b])
+        loss = tg.reduce_sum(_C.layer_norm(x, g, b, EPS)[0] * w)
+    return inner.gradient(loss, [x, g, b])
+
+
+@pytest.mark.parametrize("which,wrt", [(0, [0, 1]), (1, [0])])
+def test_layer_norm_second_derivatives_match_finite_differences(which, wrt):
+    x, g, b = _inputs((5, 6), 12)
+    w = tg.constant(np.random.default_rng(13).standard_normal((5, 6)))
+    check_grad(lambda a, gg, bb: _layer_norm_first_derivative(a, gg, bb, w)[which], x, g, b, wrt=wrt, rtol=1e-5,
+               atol=1e-7)
+
+
+def test_layer_norm_fused_and_composed_backwards_agree():
+    x, g, b = (tg.constant(a) for a in _inputs((9, 5, 7), 14))
+    w = tg.constant(np.random.default_rng(15).standard_normal((9, 5, 7)))
+    fused = _layer_norm_first_derivative(x, g, b, w)
+    with tg.GradientTape(persistent=True) as outer:
+        outer.watch([x, g, b])
+        composed = _layer_norm_first_derivative(x, g, b, w)
+    for f, c in zip(fused, composed):
+        np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_layer_norm_keeps_float32_precision_next_to_a_large_mean():
+    rng = np.random.default_rng(16)
+    x = (1000 + rng.standard_normal((8, 256)) * 0.01).astype(np.float32)
+    y = _C.layer_norm(tg.constant(x), tg.ones([256]), tg.zeros([256]), 0.0)[0].numpy()
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(y, (x64 - x64.mean(-1, keepdims=True)) / x64.std(-1, keepdims=True), atol=1e-4)
+
+
+def test_layer_norm_errors_name_the_offending_values():
+    with pytest.raises(ValueError, match=r"gamma must have shape \(3,\).*got \(4,\)"):
+        _C.layer_norm(tg.ones([2, 3]), tg.ones([4]), tg.ones([3]), EPS)
+    with pytest.raises(ValueError, match="epsilon must be non-negative"):
+        _C.layer_norm(tg.ones([2, 3]), tg.ones([3]), tg.ones([3]), -0.5)
+    with pytest.raises(ValueError, match=r"row statistics must have shape \(2,\)"):
+        _C.layer_norm_grad(tg.ones([2, 3]), tg.ones([3]), tg.ones([3]), tg.ones([2]), tg.ones([2, 3]))
