@@ -26,12 +26,30 @@ int row_chunks(int64_t m) {
   return int(chunks < 1 ? 1 : chunks > 1024 ? 1024 : chunks);
 }
 
+// A block's two column sums: each thread's (a0, a1) for its channel ch,
+// added over the block's kRowThreads rows of threads into this row chunk's
+// partials ([chunk][2][c]).
+__device__ void block_partials(double a0, double a1, int64_t ch, int64_t c, double* __restrict__ partial) {
+  __shared__ double s0[kRowThreads][kTile], s1[kRowThreads][kTile];
+  s0[threadIdx.y][threadIdx.x] = a0;
+  s1[threadIdx.y][threadIdx.x] = a1;
+  __syncthreads();
+  if (threadIdx.y == 0 && ch < c) {
+    double t0 = 0, t1 = 0;
+    for (int k = 0; k < kRowThreads; ++k) {
+      t0 += s0[k][threadIdx.x];
+      t1 += s1[k][threadIdx.x];
+    }
+    partial[(int64_t(blockIdx.y) * 2) * c + ch] = t0;
+    partial[(int64_t(blockIdx.y) * 2 + 1) * c + ch] = t1;
+  }
+}
+
 // Kind 0: sum x. Kind 1: sum (x - mean)^2. Kind 2: sum dy and sum dy * (x - mean) * inv.
 // partial: [chunks][2][c].
 template <class T, int Kind>
 __global__ void partial_sums(const T* __restrict__ x, const T* __restrict__ dy, const double* __restrict__ mean,
                              const double* __restrict__ inv, int64_t m, int64_t c, double* __restrict__ partial) {
-  __shared__ double s0[kRowThreads][kTile], s1[kRowThreads][kTile];
   const int64_t ch = int64_t(blockIdx.x) * kTile + threadIdx.x;
   double a0 = 0, a1 = 0;
   if (ch < c) {
@@ -49,18 +67,7 @@ __global__ void partial_sums(const T* __restrict__ x, const T* __restrict__ dy, 
       }
     }
   }
-  s0[threadIdx.y][threadIdx.x] = a0;
-  s1[threadIdx.y][threadIdx.x] = a1;
-  __syncthreads();
-  if (threadIdx.y == 0 && ch < c) {
-    double t0 = 0, t1 = 0;
-    for (int k = 0; k < kRowThreads; ++k) {
-      t0 += s0[k][threadIdx.x];
-      t1 += s1[k][threadIdx.x];
-    }
-    partial[(int64_t(blockIdx.y) * 2) * c + ch] = t0;
-    partial[(int64_t(blockIdx.y) * 2 + 1) * c + ch] = t1;
-  }
+  block_partials(a0, a1, ch, c, partial);
 }
 
 // total[ch] (and total[c + ch]) = the chunks' partials added in order.
@@ -284,7 +291,6 @@ template <class T>
 __global__ void layer_norm_column_partials(const T* __restrict__ x, const T* __restrict__ dy, const T* __restrict__ mean,
                                            const T* __restrict__ rstd, int64_t m, int64_t c,
                                            double* __restrict__ partial) {
-  __shared__ double s0[kRowThreads][kTile], s1[kRowThreads][kTile];
   const int64_t ch = int64_t(blockIdx.x) * kTile + threadIdx.x;
   double a0 = 0, a1 = 0;
   if (ch < c) {
@@ -294,18 +300,7 @@ __global__ void layer_norm_column_partials(const T* __restrict__ x, const T* __r
       a1 += g;
     }
   }
-  s0[threadIdx.y][threadIdx.x] = a0;
-  s1[threadIdx.y][threadIdx.x] = a1;
-  __syncthreads();
-  if (threadIdx.y == 0 && ch < c) {
-    double t0 = 0, t1 = 0;
-    for (int k = 0; k < kRowThreads; ++k) {
-      t0 += s0[k][threadIdx.x];
-      t1 += s1[k][threadIdx.x];
-    }
-    partial[(int64_t(blockIdx.y) * 2) * c + ch] = t0;
-    partial[(int64_t(blockIdx.y) * 2 + 1) * c + ch] = t1;
-  }
+  block_partials(a0, a1, ch, c, partial);
 }
 
 template <class T>

@@ -18,16 +18,23 @@ Tensor softmax_like(const Tensor& logits, py::handle axis, py::object) {
 
 void bind_nn(py::module_& m) {
   using namespace pybind11::literals;
-  m.def("batch_norm", [](const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon) {
-    Tensor y, mean, variance;
-    {
-      MaybeReleaseGil gil(x.numel());
-      y = ops::batch_norm(x, gamma, beta, epsilon, &mean, &variance);
-    }
-    return py::make_tuple(y, mean, variance);  // with the GIL held again
-  }, "x"_a, "gamma"_a, "beta"_a, "epsilon"_a,
-        "Batch normalization over the last axis in training mode (TF's FusedBatchNorm): (y, the batch's mean, "
-        "its biased variance); no gradient flows through the two statistics");
+  // The normalizations' forwards: (y, and the two statistics the op hands back).
+  using NormForward = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, double, Tensor*, Tensor*);
+  auto bind_norm = [&](const char* name, NormForward fn, const char* doc) {
+    m.def(name, [fn](const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon) {
+      Tensor y, first, second;
+      {
+        MaybeReleaseGil gil(x.numel());
+        y = fn(x, gamma, beta, epsilon, &first, &second);
+      }
+      return py::make_tuple(y, first, second);  // with the GIL held again
+    }, "x"_a, "gamma"_a, "beta"_a, "epsilon"_a, doc);
+  };
+  bind_norm("batch_norm", &ops::batch_norm,
+            "Batch normalization over the last axis in training mode (TF's FusedBatchNorm): (y, the batch's mean, "
+            "its biased variance); no gradient flows through the two statistics");
+  bind_norm("layer_norm", &ops::layer_norm,
+            "Layer normalization over the last axis: (y, each row's mean, each row's 1 / sqrt(var + epsilon))");
   m.def("batch_norm_grad", [](const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                               const Tensor& dy, double epsilon) {
     Tensor dx, dgamma, dbeta;
@@ -37,15 +44,6 @@ void bind_nn(py::module_& m) {
     }
     return py::make_tuple(dx, dgamma, dbeta);  // with the GIL held again
   }, "x"_a, "gamma"_a, "mean"_a, "variance"_a, "dy"_a, "epsilon"_a, "batch_norm's fused backward: (dx, dgamma, dbeta)");
-  m.def("layer_norm", [](const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon) {
-    Tensor y, mean, rstd;
-    {
-      MaybeReleaseGil gil(x.numel());
-      y = ops::layer_norm(x, gamma, beta, epsilon, &mean, &rstd);
-    }
-    return py::make_tuple(y, mean, rstd);  // with the GIL held again
-  }, "x"_a, "gamma"_a, "beta"_a, "epsilon"_a,
-        "Layer normalization over the last axis: (y, each row's mean, each row's 1 / sqrt(var + epsilon))");
   m.def("layer_norm_grad", [](const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& rstd,
                               const Tensor& dy) {
     Tensor dx, dgamma, dbeta;

@@ -36,11 +36,11 @@ def test_the_batch_statistics_are_the_mean_and_biased_variance(shape, device):
                                atol=1e-12)
 
 
-def _first_derivative(x, g, b, w):
-    """d/dx of sum(w * batch_norm(x)), recorded by the outer tape of a second derivative."""
+def _first_derivative(x, g, b, w, op=_C.batch_norm):
+    """d/d(x, gamma, beta) of sum(w * op(x)), recorded by the outer tape of a second derivative."""
     with tg.GradientTape() as inner:
         inner.watch([x, g, b])
-        y = _C.batch_norm(x, g, b, EPS)[0]
+        y = op(x, g, b, EPS)[0]
         loss = tg.reduce_sum(y * w)
     return inner.gradient(loss, [x, g, b])
 
@@ -53,13 +53,14 @@ def test_second_derivatives_match_finite_differences(which, wrt):
     check_grad(lambda a, gg, bb: _first_derivative(a, gg, bb, w)[which], x, g, b, wrt=wrt, rtol=1e-5, atol=1e-7)
 
 
-def test_the_fused_and_composed_backwards_agree():
-    x, g, b = (tg.constant(a) for a in _inputs((9, 5, 3), 3))
-    w = tg.constant(np.random.default_rng(4).standard_normal((9, 5, 3)))
-    fused = _first_derivative(x, g, b, w)  # nothing records the backward: the fused op
+@pytest.mark.parametrize("op", [_C.batch_norm, _C.layer_norm], ids=["batch_norm", "layer_norm"])
+def test_the_fused_and_composed_backwards_agree(op):
+    x, g, b = (tg.constant(a) for a in _inputs((9, 5, 7), 3))
+    w = tg.constant(np.random.default_rng(4).standard_normal((9, 5, 7)))
+    fused = _first_derivative(x, g, b, w, op)  # nothing records the backward: the fused op
     with tg.GradientTape(persistent=True) as outer:  # recording: the composition of table ops
         outer.watch([x, g, b])
-        composed = _first_derivative(x, g, b, w)
+        composed = _first_derivative(x, g, b, w, op)
     for f, c in zip(fused, composed):
         np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-10, atol=1e-12)
 
@@ -163,10 +164,7 @@ def test_layer_norm_statistics_are_each_rows_mean_and_rstd(shape, device):
 
 
 def _layer_norm_first_derivative(x, g, b, w):
-    with tg.GradientTape() as inner:
-        inner.watch([x, g, b])
-        loss = tg.reduce_sum(_C.layer_norm(x, g, b, EPS)[0] * w)
-    return inner.gradient(loss, [x, g, b])
+    return _first_derivative(x, g, b, w, op=_C.layer_norm)
 
 
 @pytest.mark.parametrize("which,wrt", [(0, [0, 1]), (1, [0])])
@@ -175,17 +173,6 @@ def test_layer_norm_second_derivatives_match_finite_differences(which, wrt):
     w = tg.constant(np.random.default_rng(13).standard_normal((5, 6)))
     check_grad(lambda a, gg, bb: _layer_norm_first_derivative(a, gg, bb, w)[which], x, g, b, wrt=wrt, rtol=1e-5,
                atol=1e-7)
-
-
-def test_layer_norm_fused_and_composed_backwards_agree():
-    x, g, b = (tg.constant(a) for a in _inputs((9, 5, 7), 14))
-    w = tg.constant(np.random.default_rng(15).standard_normal((9, 5, 7)))
-    fused = _layer_norm_first_derivative(x, g, b, w)
-    with tg.GradientTape(persistent=True) as outer:
-        outer.watch([x, g, b])
-        composed = _layer_norm_first_derivative(x, g, b, w)
-    for f, c in zip(fused, composed):
-        np.testing.assert_allclose(f.numpy(), c.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def test_layer_norm_keeps_float32_precision_next_to_a_large_mean():

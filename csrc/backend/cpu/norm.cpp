@@ -28,6 +28,21 @@ Rows rows_of(const KernelCall& k) {
   return {k.numel / c, c};
 }
 
+// A kernel's operands, in the order every norm op takes them: x, gamma, then
+// beta (forwards) or the statistics (backwards: in2, in3), then dy.
+template <class T>
+struct Operands {
+  Rows r;
+  const T *x, *gamma, *in2, *in3, *dy;
+  T *out, *aux0, *aux1;
+  double eps;
+  explicit Operands(const KernelCall& k)
+      : r(rows_of(k)), x(in(k, 0)), gamma(in(k, 1)), in2(in(k, 2)), in3(in(k, 3)), dy(in(k, 4)),
+        out(static_cast<T*>(k.out.data)), aux0(static_cast<T*>(k.aux[0].data)),
+        aux1(static_cast<T*>(k.aux[1].data)), eps(k.attrs->real[0]) {}
+  static const T* in(const KernelCall& k, int i) { return i < k.n_in ? static_cast<const T*>(k.in[i].data) : nullptr; }
+};
+
 // Blocks of rows: enough to spread over the pool, few enough that the
 // partials stay small next to x.
 int64_t block_count(const Rows& r) {
@@ -68,15 +83,12 @@ int64_t row_grain(const Rows& r) { return std::max<int64_t>(1, kParallelElems / 
 // Inputs x, gamma, beta; out y; aux mean, variance.
 template <class T>
 void batch_norm_kernel(const KernelCall& k) {
-  const Rows r = rows_of(k);
+  const Operands<T> o(k);
+  const Rows r = o.r;
   const int64_t c = r.c;
-  const T* x = static_cast<const T*>(k.in[0].data);
-  const T* gamma = static_cast<const T*>(k.in[1].data);
-  const T* beta = static_cast<const T*>(k.in[2].data);
-  T* y = static_cast<T*>(k.out.data);
-  T* mean_t = static_cast<T*>(k.aux[0].data);
-  T* var_out = static_cast<T*>(k.aux[1].data);
-  const double eps = k.attrs->real[0];
+  const T *x = o.x, *gamma = o.gamma, *beta = o.in2;
+  T *y = o.out, *mean_t = o.aux0, *var_out = o.aux1;
+  const double eps = o.eps;
   // The mean as the first row plus the mean offset from it: the offsets are
   // small next to a large mean, so summing them in T loses nothing.
   std::vector<double> mean, centred;
@@ -123,17 +135,12 @@ void batch_norm_kernel(const KernelCall& k) {
 // Inputs x, gamma, mean, variance, dy; out dx; aux dgamma, dbeta.
 template <class T>
 void batch_norm_grad_kernel(const KernelCall& k) {
-  const Rows r = rows_of(k);
+  const Operands<T> o(k);
+  const Rows r = o.r;
   const int64_t c = r.c;
-  const T* x = static_cast<const T*>(k.in[0].data);
-  const T* gamma = static_cast<const T*>(k.in[1].data);
-  const T* mean = static_cast<const T*>(k.in[2].data);
-  const T* var = static_cast<const T*>(k.in[3].data);
-  const T* dy = static_cast<const T*>(k.in[4].data);
-  T* dx = static_cast<T*>(k.out.data);
-  T* dgamma_out = static_cast<T*>(k.aux[0].data);
-  T* dbeta_out = static_cast<T*>(k.aux[1].data);
-  const double eps = k.attrs->real[0];
+  const T *x = o.x, *gamma = o.gamma, *mean = o.in2, *var = o.in3, *dy = o.dy;
+  T *dx = o.out, *dgamma_out = o.aux0, *dbeta_out = o.aux1;
+  const double eps = o.eps;
   // sums[0..c): sum dy; sums[c..2c): sum dy * (x - mean), in one pass
   std::vector<double> sums;
   channel_sums<2, T>(r, sums, [&](int64_t i, T* __restrict__ acc) {
@@ -189,15 +196,12 @@ double row_sum(int64_t c, Term term) {
 // mean rounded to T, then y.
 template <class T>
 void layer_norm_kernel(const KernelCall& k) {
-  const Rows r = rows_of(k);
+  const Operands<T> o(k);
+  const Rows r = o.r;
   const int64_t c = r.c;
-  const T* x = static_cast<const T*>(k.in[0].data);
-  const T* gamma = static_cast<const T*>(k.in[1].data);
-  const T* beta = static_cast<const T*>(k.in[2].data);
-  T* y = static_cast<T*>(k.out.data);
-  T* mean_out = static_cast<T*>(k.aux[0].data);
-  T* rstd_out = static_cast<T*>(k.aux[1].data);
-  const double eps = k.attrs->real[0];
+  const T *x = o.x, *gamma = o.gamma, *beta = o.in2;
+  T *y = o.out, *mean_out = o.aux0, *rstd_out = o.aux1;
+  const double eps = o.eps;
   parallel_for(r.m, row_grain(r), [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
       const T* __restrict__ xi = x + i * c;
@@ -222,14 +226,11 @@ void layer_norm_kernel(const KernelCall& k) {
 // Inputs x, gamma, mean, rstd (per row), dy; out dx; aux dgamma, dbeta.
 template <class T>
 void layer_norm_grad_kernel(const KernelCall& k) {
-  const Rows r = rows_of(k);
+  const Operands<T> o(k);
+  const Rows r = o.r;
   const int64_t c = r.c;
-  const T* x = static_cast<const T*>(k.in[0].data);
-  const T* gamma = static_cast<const T*>(k.in[1].data);
-  const T* mean = static_cast<const T*>(k.in[2].data);
-  const T* rstd = static_cast<const T*>(k.in[3].data);
-  const T* dy = static_cast<const T*>(k.in[4].data);
-  T* dx = static_cast<T*>(k.out.data);
+  const T *x = o.x, *gamma = o.gamma, *mean = o.in2, *rstd = o.in3, *dy = o.dy;
+  T* dx = o.out;
   // dx per row: gh = dy * gamma; dx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat))
   parallel_for(r.m, row_grain(r), [&](int64_t i0, int64_t i1) {
     for (int64_t i = i0; i < i1; ++i) {
@@ -255,11 +256,9 @@ void layer_norm_grad_kernel(const KernelCall& k) {
       acc[c + ch] += dyi[ch];
     }
   });
-  T* dgamma = static_cast<T*>(k.aux[0].data);
-  T* dbeta = static_cast<T*>(k.aux[1].data);
   for (int64_t ch = 0; ch < c; ++ch) {
-    dgamma[ch] = T(sums[size_t(ch)]);
-    dbeta[ch] = T(sums[size_t(c + ch)]);
+    o.aux0[ch] = T(sums[size_t(ch)]);  // dgamma
+    o.aux1[ch] = T(sums[size_t(c + ch)]);  // dbeta
   }
 }
 
