@@ -189,6 +189,22 @@ def test_conv_rows_check_every_framework_and_compare_with_sgemm(fws):
         assert r["gflops"]["tensorgear"] > 0 and 0 < r["of_sgemm"]
 
 
+def test_gpu_benchmark_runs_every_path_on_the_cpu(tmp_path):
+    from tensorgear.benchmarks import gpu
+
+    out = tmp_path / "gpu.json"
+    assert gpu.main(["--cpu-dry-run", "--epochs", "2", "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    rows = {k: v for k, v in report.items() if k.startswith("mnist_")}
+    assert set(rows) == {"mnist_mlp_epoch_batch128", "mnist_mlp_epoch_batch1024", "mnist_cnn_epoch_batch64"}
+    for row in rows.values():
+        assert row["tensorgear_s"] > 0 and 0 <= row["tensorgear_test_acc"] <= 1
+        assert row["variables_on"].endswith("CPU:0")
+        assert "torch" in row or row["torch_s"] > 0
+    with pytest.raises(SystemExit):
+        gpu.main(["--cpu-dry-run", "--models", "rnn"])
+
+
 def test_select_filters_by_name_and_group():
     ks = kernels.all_kernels()
     assert {k.group for k in kernels.select(ks, ["matmul"])} == {"matmul"}
