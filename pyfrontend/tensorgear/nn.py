@@ -85,6 +85,24 @@ _CHANNELS_LAST = {1: "NWC", 2: "NHWC"}
 _CHANNELS_FIRST = {1: "NCW", 2: "NCHW"}
 
 
+def bias_add(value, bias, data_format=None, name=None):
+    """value + bias along the channel axis (TensorFlow's tf.nn.bias_add): the last axis, or axis 1
+    for a channels-first data_format ("NC..." such as "NCHW"); bias is 1-D, one value per channel."""
+    x, b = _tensor(value), _tensor(bias)
+    if b.ndim != 1:
+        raise ValueError(f"bias_add: bias must be 1-D, got shape {tuple(b.shape)}")
+    channels_first = data_format is not None and str(data_format).upper().startswith("NC")
+    if data_format is not None and not channels_first and not str(data_format).upper().startswith("N"):
+        raise ValueError(f"bias_add: data_format must start with 'N' ('NHWC', 'NCHW', ...), got {data_format!r}")
+    if x.ndim < 2:  # TensorFlow's BiasAdd too
+        raise ValueError(f"bias_add: value must be at least 2-D, got shape {tuple(x.shape)}")
+    axis = 1 if channels_first else x.ndim - 1
+    if x.shape[axis] != b.shape[0]:
+        raise ValueError(f"bias_add: bias of shape {tuple(b.shape)} does not match the {x.shape[axis]} channels of "
+                         f"value of shape {tuple(x.shape)} (axis {axis})")
+    return x + (_reshape(b, [-1] + [1] * (x.ndim - 2)) if channels_first else b)
+
+
 def _layout(data_format, rank, op):
     """True for channels-last, False for channels-first; ValueError otherwise."""
     if data_format is None or data_format == _CHANNELS_LAST[rank]:

@@ -360,3 +360,26 @@ def test_dropout_bad_arguments():
         tg.nn.dropout(tg.constant([1, 2]), rate=0.5)
     with pytest.raises(ValueError, match="noise_shape"):
         tg.nn.dropout(tg.ones((2, 3)), rate=0.5, noise_shape=(2,))
+
+
+@pytest.mark.parametrize("shape,data_format", [((4, 3), None), ((2, 5, 6, 3), "NHWC"), ((2, 3, 5, 6), "NCHW"),
+                                               ((2, 3, 7), "NCW"), ((2, 3), "NCHW")])
+def test_bias_add_matches_numpy_and_its_gradient(shape, data_format):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape)
+    channels = shape[1] if data_format and data_format.startswith("NC") else shape[-1]
+    b = rng.standard_normal(channels)
+    want = x + (b.reshape([-1] + [1] * (len(shape) - 2)) if data_format and data_format.startswith("NC") else b)
+    np.testing.assert_allclose(tg.nn.bias_add(x, b, data_format=data_format).numpy(), want, rtol=1e-15)
+    check_grad(lambda t, u: tg.nn.bias_add(t, u, data_format=data_format), x, b)
+
+
+def test_bias_add_errors_name_the_offending_values():
+    with pytest.raises(ValueError, match=r"bias of shape \(4,\) does not match the 3 channels of value of shape \(2, 3\)"):
+        tg.nn.bias_add(np.ones((2, 3)), np.ones(4))
+    with pytest.raises(ValueError, match=r"bias must be 1-D, got shape \(1, 3\)"):
+        tg.nn.bias_add(np.ones((2, 3)), np.ones((1, 3)))
+    with pytest.raises(ValueError, match=r"at least 2-D, got shape \(3,\)"):
+        tg.nn.bias_add(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="data_format must start with 'N'"):
+        tg.nn.bias_add(np.ones((2, 3)), np.ones(3), data_format="HWC")
