@@ -50,4 +50,8 @@ def __getattr__(name):
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
+    if name == "TensorSpec":  # tf.TensorSpec is tf.data's (imported on first use, as tf.data is)
+        from .data import TensorSpec
+
+        return TensorSpec
     raise AttributeError(f"module 'tensorgear' has no attribute '{name}'")

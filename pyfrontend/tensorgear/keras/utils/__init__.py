@@ -1,4 +1,4 @@
-"""``keras.utils``: seeding, one-hot labels, the progress bar."""
+"""``keras.utils``: seeding, one-hot labels, padded sequences, the progress bar."""
 
 import random as _random
 
@@ -7,6 +7,7 @@ import numpy as np
 import tensorgear as tg
 
 from .progbar import Progbar  # noqa: F401
+from .sequence_utils import pad_sequences  # noqa: F401
 
 
 def set_random_seed(seed):
