@@ -98,10 +98,21 @@ void infer_batch_norm_grad(const char* op, const Tensor* const* in, int n, const
   norm_operands(n, x, r);
 }
 
-OpAttrs with_epsilon(double epsilon) {
+OpAttrs with_epsilon(const char* op, double epsilon) {
+  TG_CHECK(epsilon >= 0, ValueError, op, ": epsilon must be non-negative, got ", epsilon);
   OpAttrs a;
   a.real[0] = epsilon;
   return a;
+}
+
+// Runs a norm op; its two auxiliary outputs land in *first / *second (each may be null).
+Tensor run_norm(OpId id, std::initializer_list<const Tensor*> in, const OpAttrs& attrs, Tensor* first,
+                Tensor* second) {
+  Tensor aux[kMaxAux];
+  Tensor out = exec_with_aux(id, in, attrs, aux);
+  if (first != nullptr) *first = aux[0];
+  if (second != nullptr) *second = aux[1];
+  return out;
 }
 
 std::vector<int64_t> row_axes(const Tensor& x) {
@@ -151,60 +162,43 @@ Grads composed_layer_norm_grad(const Tensor& x, const Tensor& gamma, const Tenso
 Grads grad_layer_norm(const GradCtx& c, const Grads& g, const Needs& need) {
   const Tensor &x = c.inputs[0], &gamma = c.inputs[1];
   if (autograd::should_record({&x, &gamma, &g[0]})) return composed_layer_norm_grad(x, gamma, g[0], c.attrs.real[0], need);
-  Tensor sums[kMaxAux];
-  const Tensor dx = exec_with_aux(OpId::LayerNormGrad, {&x, &gamma, &c.aux[0], &c.aux[1], &g[0]}, OpAttrs{}, sums);
-  return Grads{dx, sums[0], sums[1]};
+  Grads r(3);
+  r[0] = run_norm(OpId::LayerNormGrad, {&x, &gamma, &c.aux[0], &c.aux[1], &g[0]}, OpAttrs{}, &r[1], &r[2]);
+  return r;
 }
 
 Grads grad_batch_norm(const GradCtx& c, const Grads& g, const Needs& need) {
   const Tensor &x = c.inputs[0], &gamma = c.inputs[1];
   const double epsilon = c.attrs.real[0];
   if (autograd::should_record({&x, &gamma, &g[0]})) return composed_grad(x, gamma, g[0], epsilon, need);
-  Tensor stats[kMaxAux];
-  const Tensor dx = exec_with_aux(OpId::BatchNormGrad, {&x, &gamma, &c.aux[0], &c.aux[1], &g[0]},
-                                  with_epsilon(epsilon), stats);
-  return Grads{dx, stats[0], stats[1]};
+  Grads r(3);
+  r[0] = run_norm(OpId::BatchNormGrad, {&x, &gamma, &c.aux[0], &c.aux[1], &g[0]}, with_epsilon("batch_norm", epsilon),
+                  &r[1], &r[2]);
+  return r;
 }
 
 }  // namespace
 
 Tensor batch_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon, Tensor* batch_mean,
                   Tensor* batch_variance) {
-  TG_CHECK(epsilon >= 0, ValueError, "batch_norm: epsilon must be non-negative, got ", epsilon);
-  Tensor stats[kMaxAux];
-  Tensor y = exec_with_aux(OpId::BatchNorm, {&x, &gamma, &beta}, with_epsilon(epsilon), stats);
-  if (batch_mean != nullptr) *batch_mean = stats[0];
-  if (batch_variance != nullptr) *batch_variance = stats[1];
-  return y;
+  return run_norm(OpId::BatchNorm, {&x, &gamma, &beta}, with_epsilon("batch_norm", epsilon), batch_mean,
+                  batch_variance);
 }
 
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, double epsilon, Tensor* row_mean,
                   Tensor* row_rstd) {
-  TG_CHECK(epsilon >= 0, ValueError, "layer_norm: epsilon must be non-negative, got ", epsilon);
-  Tensor stats[kMaxAux];
-  Tensor y = exec_with_aux(OpId::LayerNorm, {&x, &gamma, &beta}, with_epsilon(epsilon), stats);
-  if (row_mean != nullptr) *row_mean = stats[0];
-  if (row_rstd != nullptr) *row_rstd = stats[1];
-  return y;
+  return run_norm(OpId::LayerNorm, {&x, &gamma, &beta}, with_epsilon("layer_norm", epsilon), row_mean, row_rstd);
 }
 
 Tensor layer_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& row_mean, const Tensor& row_rstd,
                        const Tensor& dy, Tensor* dgamma, Tensor* dbeta) {
-  Tensor sums[kMaxAux];
-  Tensor dx = exec_with_aux(OpId::LayerNormGrad, {&x, &gamma, &row_mean, &row_rstd, &dy}, OpAttrs{}, sums);
-  if (dgamma != nullptr) *dgamma = sums[0];
-  if (dbeta != nullptr) *dbeta = sums[1];
-  return dx;
+  return run_norm(OpId::LayerNormGrad, {&x, &gamma, &row_mean, &row_rstd, &dy}, OpAttrs{}, dgamma, dbeta);
 }
 
 Tensor batch_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                        const Tensor& dy, double epsilon, Tensor* dgamma, Tensor* dbeta) {
-  TG_CHECK(epsilon >= 0, ValueError, "batch_norm_grad: epsilon must be non-negative, got ", epsilon);
-  Tensor sums[kMaxAux];
-  Tensor dx = exec_with_aux(OpId::BatchNormGrad, {&x, &gamma, &mean, &variance, &dy}, with_epsilon(epsilon), sums);
-  if (dgamma != nullptr) *dgamma = sums[0];
-  if (dbeta != nullptr) *dbeta = sums[1];
-  return dx;
+  return run_norm(OpId::BatchNormGrad, {&x, &gamma, &mean, &variance, &dy}, with_epsilon("batch_norm_grad", epsilon),
+                  dgamma, dbeta);
 }
 
 }  // namespace tg::ops

@@ -155,28 +155,20 @@ bool is_tensor(py::handle obj) {
 Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
   require_gil("to_tensor");
   Tensor t;
+  bool python_data = true;  // a fresh tensor made here, not the caller's
   if (py::isinstance<TensorImpl>(obj)) {
     t = Tensor(obj.cast<std::shared_ptr<TensorImpl>>());
-    return dtype && t.dtype() != *dtype ? ops::cast(t, *dtype) : t;
+    python_data = false;
   } else if (py::isinstance<Variable>(obj)) {
     t = obj.cast<std::shared_ptr<Variable>>()->read();
-    return dtype && t.dtype() != *dtype ? ops::cast(t, *dtype) : t;
+    python_data = false;
   } else if (PyBool_Check(obj.ptr()) || PyLong_Check(obj.ptr()) || PyFloat_Check(obj.ptr())) {
-    if (dtype) {
-      Tensor s;
-      if (PyFloat_Check(obj.ptr())) {
-        s = ops::scalar(PyFloat_AsDouble(obj.ptr()), *dtype);
-      } else {
-        s = from_python_scalar(obj);
-        s.get()->weak = false;
-        s = ops::cast(s, *dtype);
-      }
-      s.get()->host_value = true;
-      return s;
+    if (dtype && PyFloat_Check(obj.ptr())) {
+      t = ops::scalar(PyFloat_AsDouble(obj.ptr()), *dtype);
+    } else {
+      t = from_python_scalar(obj);
+      if (dtype) t.get()->weak = false;  // cast below: an ordinary tensor of that dtype
     }
-    Tensor s = from_python_scalar(obj);
-    s.get()->host_value = true;
-    return s;
   } else if (py::isinstance<py::array>(obj)) {
     t = from_numpy_array(py::reinterpret_borrow<py::array>(obj), false);
   } else if (obj.is_none()) {
@@ -193,7 +185,7 @@ Tensor to_tensor(py::handle obj, std::optional<DType> dtype) {
                         std::string(py::str(py::type::of(obj).attr("__name__")))));
   }
   if (dtype && t.dtype() != *dtype) t = ops::cast(t, *dtype);
-  t.get()->host_value = true;  // Python data (a fresh tensor): joins the device of the op it is passed to
+  if (python_data) t.get()->host_value = true;  // joins the device of the op it is passed to
   return t;
 }
 

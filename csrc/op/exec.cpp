@@ -259,9 +259,7 @@ Tensor exec(OpId id, const Tensor& a, const Tensor& b, const Tensor& c) {
 }
 Tensor exec_nullary(OpId id, const OpAttrs& attrs) { return run(id, nullptr, 0, attrs); }
 Tensor exec_n(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs) {
-  TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),
-           " inputs (the execution path takes 1 to ", kMaxInputs, ")");
-  return run(id, inputs.begin(), int(inputs.size()), attrs);
+  return exec_with_aux(id, inputs, attrs, nullptr);
 }
 Tensor exec_with_aux(OpId id, std::initializer_list<const Tensor*> inputs, const OpAttrs& attrs, Tensor* aux) {
   TG_CHECK(inputs.size() >= 1 && inputs.size() <= size_t(kMaxInputs), RuntimeError, name(id), ": ", inputs.size(),

@@ -59,9 +59,16 @@ class _Normalization(Layer):
                                     regularizer=self.beta_regularizer, constraint=self.beta_constraint,
                                     name="beta") if self.center else None
 
-    def _fused_dtype(self, inputs):
-        """The fused ops take inputs at the layer's float dtype (their parameters' own)."""
-        return inputs.dtype == tg.as_dtype(self.dtype) and inputs.dtype in (tg.float32, tg.float64)
+    def _fused_affine(self, inputs):
+        """(gamma, beta) for the batch_norm / layer_norm ops when they apply (normalizing over the
+        last axis only, inputs at the layer's float dtype, none of size 0), else None; ones and
+        zeros stand in for a parameter the layer does not have."""
+        if (self._feature_axes != [len(inputs.shape) - 1] or inputs.dtype != tg.as_dtype(self.dtype)
+                or inputs.dtype not in (tg.float32, tg.float64) or not all(d for d in inputs.shape)):
+            return None
+        channels = [inputs.shape[-1]]
+        return (self.gamma if self.gamma is not None else tg.ones(channels, inputs.dtype),
+                self.beta if self.beta is not None else tg.zeros(channels, inputs.dtype))
 
     def _broadcast(self, v):
         return v if v is None or len(self._feature_axes) == 1 and self._feature_axes[0] == len(
@@ -110,19 +117,12 @@ class BatchNormalization(_Normalization):
                                                trainable=False, name="moving_variance")
         self._reduction_axes = [a for a in range(len(input_shape)) if a not in self._feature_axes]
 
-    def _fused(self, inputs):
-        """The batch_norm op applies: normalizing over every axis but the last, at the layer's dtype."""
-        return (self._feature_axes == [len(inputs.shape) - 1] and self._fused_dtype(inputs)
-                and all(d for d in inputs.shape))
-
     def call(self, inputs, training=None):
         if training and self.trainable:
             m = self.momentum
-            if self._fused(inputs):
-                channels = [inputs.shape[-1]]
-                gamma = self.gamma if self.gamma is not None else tg.ones(channels, inputs.dtype)
-                beta = self.beta if self.beta is not None else tg.zeros(channels, inputs.dtype)
-                y, mean, variance = tg._C.batch_norm(inputs, gamma, beta, self.epsilon)
+            affine = self._fused_affine(inputs)
+            if affine is not None:
+                y, mean, variance = tg._C.batch_norm(inputs, *affine, self.epsilon)
                 self.moving_mean.assign(self.moving_mean * m + mean * (1.0 - m))
                 self.moving_variance.assign(self.moving_variance * m + variance * (1.0 - m))
                 return y
@@ -161,12 +161,9 @@ class LayerNormalization(_Normalization):
 
     def call(self, inputs):
         b = self._broadcast
-        if (not self.rms_scaling and self._feature_axes == [len(inputs.shape) - 1] and self._fused_dtype(inputs)
-                and all(d for d in inputs.shape)):
-            channels = [inputs.shape[-1]]
-            gamma = self.gamma if self.gamma is not None else tg.ones(channels, inputs.dtype)
-            beta = self.beta if self.beta is not None else tg.zeros(channels, inputs.dtype)
-            return tg._C.layer_norm(inputs, gamma, beta, self.epsilon)[0]
+        affine = None if self.rms_scaling else self._fused_affine(inputs)
+        if affine is not None:
+            return tg._C.layer_norm(inputs, *affine, self.epsilon)[0]
         if self.rms_scaling:  # Keras 3: x / sqrt(mean(x^2) + eps) * gamma, no centring
             ms = tg.reduce_mean(tg.square(inputs), axis=self._feature_axes, keepdims=True)
             y = inputs * tg.math.rsqrt(ms + self.epsilon)

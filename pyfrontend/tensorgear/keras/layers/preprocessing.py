@@ -8,12 +8,12 @@ import tensorgear as tg
 from .layer import Layer
 
 
-
 def _count_weights_column(count_weights, dtype):
     """count_weights[..., None]: a tensor's view, or Python data that joins the encoding's device."""
     if hasattr(count_weights, "device"):
         return tg.expand_dims(tg.cast(count_weights, dtype), -1)
     return tg._C._operand(np.expand_dims(np.asarray(count_weights), -1), dtype=dtype)
+
 
 class Rescaling(Layer):
     """inputs * scale + offset, in the layer's float dtype (e.g. scale=1/255)."""

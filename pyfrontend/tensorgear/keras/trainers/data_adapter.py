@@ -87,11 +87,14 @@ def _array_to_tensor(a, borrow):
     """
     a = np.ascontiguousarray(a)
     if borrow and a.dtype.name in _BORROWABLE:
-        t = tg.from_dlpack(a)
         # the view is on the host; with a GPU as the default device the data go there once
-        device = tg._C._current_device()
-        return t if device.startswith("CPU") else t.to(device)
+        return _on_device(tg.from_dlpack(a), tg._C._current_device())
     return tg.convert_to_tensor(a)
+
+
+def _on_device(t, device):
+    """t on `device` (a name such as "GPU:0"): itself when it is there already."""
+    return t if t.device.endswith(device) else t.to(device)
 
 
 def convert_inputs(x, dtype=None, borrow=False):
@@ -311,8 +314,8 @@ def _on_current_device(batch):
     device = tg._C._current_device()
     if device.startswith("CPU"):
         return batch
-    move = lambda a: a if a.device.endswith(device) else a.to(device)  # noqa: E731
-    return tuple(nest.map_structure(move, v) if v is not None else None for v in batch[:3]) + (batch[3],)
+    return tuple(nest.map_structure(lambda a: _on_device(a, device), v) if v is not None else None
+                 for v in batch[:3]) + (batch[3],)
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, target_kind=None, steps=None,
