@@ -238,6 +238,17 @@ Tensor layer_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& row_m
 // batch_norm's fused backward: dx, with dgamma and dbeta in *dgamma / *dbeta.
 Tensor batch_norm_grad(const Tensor& x, const Tensor& gamma, const Tensor& mean, const Tensor& variance,
                        const Tensor& dy, double epsilon, Tensor* dgamma = nullptr, Tensor* dbeta = nullptr);
+// A recurrent layer's recurrence over a sequence (ops_rnn.cpp explains the
+// operands): states [B, T + 1, S, U] from the input projections xp, the
+// initial state, the recurrent kernel and bias, and an optional bool mask
+// [B, T]; *saved gets what the backward reads when given.
+Tensor rnn_sequence(RnnCell cell, const Tensor& xp, const Tensor& state0, const Tensor& recurrent_kernel,
+                    const Tensor& recurrent_bias, const Tensor* mask, bool reverse, Tensor* saved = nullptr);
+// Its backward through time: dxp, with the recurrent pre-activations'
+// gradient (step order) in *drec and d(state0) in *dstate0.
+Tensor rnn_sequence_grad(RnnCell cell, const Tensor& dstates, const Tensor& states, const Tensor& saved,
+                         const Tensor& recurrent_kernel, const Tensor* mask, bool reverse, Tensor* drec = nullptr,
+                         Tensor* dstate0 = nullptr);
 // grad (shaped like input) at each window's first maximum of input: the
 // gradient of max_pool2d_grad with respect to dout (TF's MaxPoolGradGrad).
 Tensor max_pool2d_grad_grad(const Tensor& input, const Tensor& grad, Pair ksize, Pair strides,

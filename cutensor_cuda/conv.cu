@@ -24,7 +24,7 @@
 #include <type_traits>
 
 #include "backend/window2d.h"
-#include "cublas_loader.h"
+#include "gemm.h"
 #include "op/registry.h"
 #include "register.h"
 #include "runtime.h"
@@ -86,40 +86,6 @@ void launch_im2col(const KernelCall& c, const T* x, T* cols, const ConvGeom& g, 
   const int64_t total = m * g.K();
   im2col_kernel<T><<<grid_for(total), kBlock, 0, stream_for(c)>>>(x, cols, g, m0, total);
   TG_CUDA_LAUNCHED("im2col_kernel");
-}
-
-// ---- the GEMM --------------------------------------------------------------------------
-
-// Row-major C (M x N, ldc) = op(A) op(B) (+ C when accumulate) for each of
-// `batch` groups, the groups' matrices sa, sb, sc elements apart.
-template <class T>
-void gemm_groups(const KernelCall& c, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
-                 int64_t sa, const T* b, int64_t ldb, int64_t sb, T* out, int64_t ldc, int64_t sc, int64_t batch,
-                 bool accumulate) {
-  TG_CHECK(M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX && ldc <= INT_MAX &&
-               batch <= INT_MAX,
-           NotImplementedError, "conv GEMM of (", M, ", ", K, ") x (", K, ", ", N, ") in ", batch,
-           " groups exceeds cuBLAS's 32-bit sizes");
-  stream_for(c);  // makes the device current before its handle is used
-  const cublasHandle_t h = cublas_handle(c.device);
-  const Cublas& lib = cublas();
-  const cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
-  const T one = T(1), beta = accumulate ? T(1) : T(0);
-  if (batch == 1) {
-    if constexpr (std::is_same_v<T, float>)
-      TG_CUBLAS_CHECK(lib.sgemm(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), a, int(lda), &beta, out,
-                                int(ldc)));
-    else
-      TG_CUBLAS_CHECK(lib.dgemm(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), a, int(lda), &beta, out,
-                                int(ldc)));
-    return;
-  }
-  if constexpr (std::is_same_v<T, float>)
-    TG_CUBLAS_CHECK(lib.sgemm_strided_batched(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), sb, a, int(lda),
-                                              sa, &beta, out, int(ldc), sc, int(batch)));
-  else
-    TG_CUBLAS_CHECK(lib.dgemm_strided_batched(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), sb, a, int(lda),
-                                              sa, &beta, out, int(ldc), sc, int(batch)));
 }
 
 // Rows per chunk when each row takes `row_elems` scratch elements.

@@ -248,6 +248,41 @@ void matmul_typed(const KernelCall& c) {
 
 }  // namespace
 
+template <class T>
+void gemm_groups(const KernelCall& c, bool ta, bool tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
+                 int64_t sa, const T* b, int64_t ldb, int64_t sb, T* out, int64_t ldc, int64_t sc, int64_t batch,
+                 bool accumulate) {
+  TG_CHECK(M <= INT_MAX && N <= INT_MAX && K <= INT_MAX && lda <= INT_MAX && ldb <= INT_MAX && ldc <= INT_MAX &&
+               batch <= INT_MAX,
+           NotImplementedError, "GEMM of (", M, ", ", K, ") x (", K, ", ", N, ") in ", batch,
+           " groups exceeds cuBLAS's 32-bit sizes");
+  stream_for(c);  // makes the device current before its handle is used
+  const cublasHandle_t h = cublas_handle(c.device);
+  const Cublas& lib = cublas();
+  const cublasOperation_t opa = ta ? CUBLAS_OP_T : CUBLAS_OP_N, opb = tb ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const T one = T(1), beta = accumulate ? T(1) : T(0);
+  if (batch == 1) {
+    if constexpr (std::is_same_v<T, float>)
+      TG_CUBLAS_CHECK(lib.sgemm(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), a, int(lda), &beta, out,
+                                int(ldc)));
+    else
+      TG_CUBLAS_CHECK(lib.dgemm(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), a, int(lda), &beta, out,
+                                int(ldc)));
+    return;
+  }
+  if constexpr (std::is_same_v<T, float>)
+    TG_CUBLAS_CHECK(lib.sgemm_strided_batched(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), sb, a, int(lda),
+                                              sa, &beta, out, int(ldc), sc, int(batch)));
+  else
+    TG_CUBLAS_CHECK(lib.dgemm_strided_batched(h, opb, opa, int(N), int(M), int(K), &one, b, int(ldb), sb, a, int(lda),
+                                              sa, &beta, out, int(ldc), sc, int(batch)));
+}
+
+template void gemm_groups<float>(const KernelCall&, bool, bool, int64_t, int64_t, int64_t, const float*, int64_t,
+                                 int64_t, const float*, int64_t, int64_t, float*, int64_t, int64_t, int64_t, bool);
+template void gemm_groups<double>(const KernelCall&, bool, bool, int64_t, int64_t, int64_t, const double*, int64_t,
+                                  int64_t, const double*, int64_t, int64_t, double*, int64_t, int64_t, int64_t, bool);
+
 void matmul_into(const KernelCall& c) { TG_DISPATCH_NUMERIC(c.out.dtype, "matmul", matmul_typed<T>(c)); }
 
 void register_gemm() {

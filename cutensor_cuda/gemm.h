@@ -16,4 +16,14 @@ namespace tg::cuda {
 // for a dense copy of one that it does not. Queued on the device's stream.
 void matmul_into(const KernelCall& c);
 
+// Row-major C (M x N, ldc) = op(A) op(B) (+ C when accumulate) for each of
+// `batch` groups, the groups' matrices sa, sb, sc elements apart (one cuBLAS
+// call, strided-batched when batch > 1), on the call's device and stream:
+// for kernels that end in or step through matrix products over their own
+// buffers (conv.cu, rnn.cu). NotImplementedError beyond cuBLAS's int sizes.
+template <class T>
+void gemm_groups(const KernelCall& c, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, const T* a,
+                 int64_t lda, int64_t sa, const T* b, int64_t ldb, int64_t sb, T* out, int64_t ldc, int64_t sc,
+                 int64_t batch, bool accumulate);
+
 }  // namespace tg::cuda

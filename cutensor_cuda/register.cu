@@ -20,6 +20,7 @@ void register_all() {
   register_pool();
   register_image();
   register_norm();
+  register_rnn();
   install_allocator();
 }
 

@@ -19,5 +19,6 @@ void register_conv();         // conv.cu (im2col / col2im + cuBLAS)
 void register_pool();         // pool.cu
 void register_image();        // image.cu
 void register_norm();         // norm.cu
+void register_rnn();          // rnn.cu
 
 }  // namespace tg::cuda

@@ -53,6 +53,16 @@ struct ImageSampling {
   bool resize = false;
 };
 
+// rnn_sequence(_grad) (ops_rnn.cpp): the cell of the recurrence and its
+// direction. The cells are Keras's with their default activations: SimpleRNN
+// (tanh or relu), LSTM (gates i, f, c, o; sigmoid and tanh) and GRU
+// (reset_after, gates z, r, h).
+enum class RnnCell : uint8_t { SimpleTanh, SimpleRelu, Lstm, Gru };
+struct RnnAttrs {
+  RnnCell cell = RnnCell::Lstm;
+  bool reverse = false;  // go_backwards: step s reads input time T - 1 - s
+};
+
 // The attributes of an op call, parsed and normalised by the op's public
 // function. Each family reads the fields it has.
 struct OpAttrs {
@@ -89,6 +99,7 @@ struct OpAttrs {
   // image_transform(_grad); `shape` holds the forward's output (height,
   // width) and the gradient's output shape.
   ImageSampling sampling;
+  RnnAttrs rnn;  // rnn_sequence(_grad)
 };
 
 constexpr int kMaxInputs = 5;

@@ -14,6 +14,13 @@ Tensor softmax_like(const Tensor& logits, py::handle axis, py::object) {
   MaybeReleaseGil gil(logits.numel());
   return Op(logits, ax);
 }
+RnnCell rnn_cell(const std::string& name) {
+  if (name == "lstm") return RnnCell::Lstm;
+  if (name == "gru") return RnnCell::Gru;
+  if (name == "simple_tanh") return RnnCell::SimpleTanh;
+  if (name == "simple_relu") return RnnCell::SimpleRelu;
+  throw ValueError("rnn_sequence: cell must be 'lstm', 'gru', 'simple_tanh' or 'simple_relu', got '" + name + "'");
+}
 }  // namespace
 
 void bind_nn(py::module_& m) {
@@ -53,6 +60,30 @@ void bind_nn(py::module_& m) {
     }
     return py::make_tuple(dx, dgamma, dbeta);  // with the GIL held again
   }, "x"_a, "gamma"_a, "mean"_a, "rstd"_a, "dy"_a, "layer_norm's fused backward: (dx, dgamma, dbeta)");
+  m.def("rnn_sequence", [](const std::string& cell, const Tensor& xp, const Tensor& state0, const Tensor& kernel,
+                           const Tensor& bias, std::optional<Tensor> mask, bool go_backwards) {
+    Tensor states, saved;
+    {
+      MaybeReleaseGil gil(xp.numel());
+      states = ops::rnn_sequence(rnn_cell(cell), xp, state0, kernel, bias, mask ? &*mask : nullptr, go_backwards, &saved);
+    }
+    return py::make_tuple(states, saved);  // with the GIL held again
+  }, "cell"_a, "xp"_a, "state0"_a, "recurrent_kernel"_a, "recurrent_bias"_a, "mask"_a = py::none(),
+     "go_backwards"_a = false,
+     "A recurrent layer's recurrence over a sequence (cell 'lstm', 'gru', 'simple_tanh' or 'simple_relu'): "
+     "(states [B, T + 1, S, U] with states[:, 0] = state0, the gates its backward reads)");
+  m.def("rnn_sequence_grad", [](const std::string& cell, const Tensor& dstates, const Tensor& states,
+                                const Tensor& saved, const Tensor& kernel, std::optional<Tensor> mask,
+                                bool go_backwards) {
+    Tensor dxp, drec, dstate0;
+    {
+      MaybeReleaseGil gil(states.numel());
+      dxp = ops::rnn_sequence_grad(rnn_cell(cell), dstates, states, saved, kernel, mask ? &*mask : nullptr,
+                                   go_backwards, &drec, &dstate0);
+    }
+    return py::make_tuple(dxp, drec, dstate0);  // with the GIL held again
+  }, "cell"_a, "dstates"_a, "states"_a, "saved"_a, "recurrent_kernel"_a, "mask"_a = py::none(),
+     "go_backwards"_a = false, "rnn_sequence's backward through time: (dxp, drec in step order, dstate0)");
   m.def("softmax", &softmax_like<&ops::softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("log_softmax", &softmax_like<&ops::log_softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("sparse_softmax_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::object) {

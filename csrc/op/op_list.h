@@ -127,7 +127,11 @@
   X(BatchNorm, "batch_norm", Norm, batch_norm) X(BatchNormGrad, "batch_norm_grad", Norm, batch_norm_grad)   \
   X(LayerNorm, "layer_norm", Norm, layer_norm) X(LayerNormGrad, "layer_norm_grad", Norm, layer_norm_grad)
 
+// A recurrent layer's recurrence over a whole sequence, forward and backward
+// through time each one op (ops_rnn.cpp; backend/cpu/rnn.cpp).
+#define TG_OPS_RNN(X) X(RnnSequence, "rnn_sequence", Rnn, rnn_sequence) X(RnnSequenceGrad, "rnn_sequence_grad", Rnn, rnn_sequence_grad)
+
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
   TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X) \
-  TG_OPS_LINALG(X) TG_OPS_CONV(X) TG_OPS_IMAGE(X) TG_OPS_NORM(X)
+  TG_OPS_LINALG(X) TG_OPS_CONV(X) TG_OPS_IMAGE(X) TG_OPS_NORM(X) TG_OPS_RNN(X)

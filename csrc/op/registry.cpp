@@ -96,6 +96,7 @@ void define_dense();        // ops_dense.cpp
 void define_conv();         // ops_conv.cpp
 void define_image();        // ops_image.cpp
 void define_norm();         // ops_norm.cpp
+void define_rnn();          // ops_rnn.cpp
 
 void init() {
   static std::once_flag once;
@@ -115,6 +116,7 @@ void init() {
     define_conv();
     define_image();
     define_norm();
+    define_rnn();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

@@ -17,6 +17,7 @@ from tensorgear import _C
 
 import conv_reference
 import image_reference
+import rnn_reference
 from gradcheck import check_grad
 
 TABLE = _C._kernel_table()
@@ -50,7 +51,9 @@ NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "gr
                       # Never taped: batch_norm's and layer_norm's rules run them only when no
                       # tape records the backward, else the same gradient from table ops
                       # (test_normalization_ops.py).
-                      "batch_norm_grad", "layer_norm_grad"}
+                      "batch_norm_grad", "layer_norm_grad",
+                      # Never taped either: rnn_sequence's rule runs it (second derivatives are refused)
+                      "rnn_sequence_grad"}
 
 
 def _erf(x):
@@ -332,6 +335,10 @@ REFERENCE = {
     # and resizes, against image_reference.py on IMAGE_CASES below.
     "image_transform": {"kind": "image", "dtypes": FLOATS},
     "image_transform_grad": {"kind": "image", "dtypes": FLOATS},
+    # A recurrent layer's recurrence over a sequence and its backward through time
+    # (ops_rnn.cpp), against rnn_reference.py on RNN_CASES below.
+    "rnn_sequence": {"kind": "rnn", "dtypes": FLOATS},
+    "rnn_sequence_grad": {"kind": "rnn", "dtypes": FLOATS},
 }
 
 
@@ -867,8 +874,52 @@ def _norm_case(name, xs, dtype):
             [x, gamma, mean, var, dy])
 
 
+# (cell, batch, timesteps, units, masked, reverse): every cell, with and without a mask, both directions.
+RNN_CASES = {"small": [("lstm", 2, 3, 2, False, False), ("gru", 3, 4, 3, True, True),
+                       ("simple_tanh", 2, 5, 3, True, False), ("simple_relu", 3, 2, 4, False, True)],
+             "large": [("lstm", 32, 20, 64, True, False), ("gru", 16, 12, 48, False, True),
+                       ("simple_tanh", 40, 9, 33, False, False), ("lstm", 7, 15, 130, True, True)]}
+
+
+def _rnn_case(name, case, dtype):
+    """(the op over tensors, the NumPy reference, the input arrays) for rnn_sequence(_grad)."""
+    cell, b, t, u, masked, reverse = case
+    g, s = rnn_reference.GATES[cell], rnn_reference.STATES[cell]
+    xp = data("any", (b, t, g * u), dtype, 0)
+    state0 = (0.5 * data("any", (b, s, u), "float64", 1)).astype(dtype)
+    kernel = (data("any", (u, g * u), "float64", 2) / np.sqrt(u)).astype(dtype)
+    bias = (0.1 * data("any", (g * u,), "float64", 3)).astype(dtype)
+    mask = np.random.default_rng(4).random((b, t)) > 0.3 if masked else None
+
+    def with_mask(fn):  # the mask is an operand like the others (contiguous, then strided)
+        return fn if mask is None else (lambda *ts: fn(*ts[:-1], mask=ts[-1]))
+
+    def extra():
+        return [] if mask is None else [mask]
+
+    if name == "rnn_sequence":
+        op = with_mask(lambda x, h0, k, bb, mask=None: _C.rnn_sequence(cell, x, h0, k, bb, mask, reverse)[0])
+        ref = with_mask(lambda x, h0, k, bb, mask=None: rnn_reference.rnn_sequence(cell, x, h0, k, bb, mask, reverse))
+        return op, ref, [xp, state0, kernel, bias] + extra()
+    assert name == "rnn_sequence_grad", name
+    dstates = data("any", (b, t + 1, s, u), dtype, 5)
+    states, saved = _C.rnn_sequence(cell, tg.constant(xp), tg.constant(state0), tg.constant(kernel),
+                                     tg.constant(bias), None if mask is None else tg.constant(mask), reverse)
+    states, saved = states.numpy(), saved.numpy()
+
+    def op(d, st, sv, k, mask=None):
+        dxp, drec, dstate0 = _C.rnn_sequence_grad(cell, d, st, sv, k, mask, reverse)
+        return tg.concat([tg.reshape(dxp, [-1]), tg.reshape(drec, [-1]), tg.reshape(dstate0, [-1])], 0)
+
+    def ref(d, st, sv, k, mask=None):
+        return np.concatenate([r.reshape(-1) for r in rnn_reference.rnn_sequence_grad(
+            cell, d, xp, state0, kernel, bias, mask, reverse)])
+
+    return with_mask(op), with_mask(ref), [dstates, states, saved, kernel] + extra()
+
+
 WINDOW_CASES = {"conv": (CONV_CASES, _conv_case), "pool": (POOL_CASES, _pool_case), "image": (IMAGE_CASES, _image_case),
-                "norm": (NORM_CASES, _norm_case)}
+                "norm": (NORM_CASES, _norm_case), "rnn": (RNN_CASES, _rnn_case)}
 
 
 def _window_case(name, size_or_index, dtype):
@@ -878,7 +929,7 @@ def _window_case(name, size_or_index, dtype):
 
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("size", ["small", "large"])
-@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool", "image", "norm"})))
+@pytest.mark.parametrize("name,dtype", list(_cases({"conv", "pool", "image", "norm", "rnn"})))
 def test_conv_pool_and_image_ops_match_numpy(name, dtype, size, device):
     _need_kernel(name, dtype, device)
     tol = 1e-4 if dtype == "float32" else 1e-11

@@ -20,6 +20,7 @@ void register_conv();         // backend/cpu/conv.cpp
 void register_pool();         // backend/cpu/pool.cpp
 void register_image();        // backend/cpu/image.cpp
 void register_norm();         // backend/cpu/norm.cpp
+void register_rnn();          // backend/cpu/rnn.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -37,6 +38,7 @@ inline void register_all() {
   register_pool();
   register_image();
   register_norm();
+  register_rnn();
 }
 
 }  // namespace tg::cpu

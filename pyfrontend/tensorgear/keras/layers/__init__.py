@@ -8,6 +8,7 @@ from .embedding import Embedding
 from .image_preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
                                   RandomZoom, Resizing)
 from .layer import Layer
+from .masking import Masking
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
@@ -16,6 +17,7 @@ from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
+from .wrappers import TimeDistributed, Wrapper
 from .spatial_reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
     "Conv2DTranspose", "SeparableConv2D", "SpatialDropout1D", "SpatialDropout2D", "CategoryEncoding",
     "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
+    "Masking", "Wrapper", "TimeDistributed",
     "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
 ]
 # Keras's aliases

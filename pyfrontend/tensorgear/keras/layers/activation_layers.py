@@ -7,6 +7,8 @@ from .layer import Layer
 class ReLU(Layer):
     """max(x, 0) with an optional cap, leak below a threshold (Keras's ReLU layer)."""
 
+    _passes_masks = True
+
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
         if max_value is not None and max_value < 0:
@@ -30,6 +32,8 @@ class ReLU(Layer):
 
 
 class Softmax(Layer):
+
+    _passes_masks = True
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self.axis = axis
@@ -47,6 +51,8 @@ class Softmax(Layer):
 
 
 class LeakyReLU(Layer):
+
+    _passes_masks = True
     def __init__(self, negative_slope=0.3, **kwargs):
         alpha = kwargs.pop("alpha", None)
         super().__init__(**kwargs)
@@ -62,6 +68,8 @@ class LeakyReLU(Layer):
 
 
 class ELU(Layer):
+
+    _passes_masks = True
     def __init__(self, alpha=1.0, **kwargs):
         super().__init__(**kwargs)
         self.alpha = float(alpha)

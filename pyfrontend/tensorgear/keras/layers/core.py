@@ -40,6 +40,8 @@ def weight_config(layer, prefix="kernel"):
 class Dense(Layer):
     """output = activation(dot(input, kernel) + bias)."""
 
+    _passes_masks = True
+
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None, **kwargs):
@@ -124,6 +126,8 @@ class Dense(Layer):
 class Activation(Layer):
     """Applies an activation function (by name or callable) to its input."""
 
+    _passes_masks = True
+
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
@@ -141,6 +145,10 @@ class Activation(Layer):
 
 
 class Identity(Layer):
+    """Returns its input unchanged."""
+
+    _passes_masks = True
+
     def call(self, inputs):
         return inputs
 
@@ -158,9 +166,15 @@ class Lambda(Layer):
         self.function = function
         self.arguments = dict(arguments or {})
         self._given_output_shape = output_shape
+        # Keras 3: a mask (a callable like compute_mask, or a fixed mask) makes the layer mask its output
+        self.mask = mask
+        self.supports_masking = mask is not None
 
     def call(self, inputs):
         return self.function(inputs, **self.arguments)
+
+    def compute_mask(self, inputs, mask=None):
+        return self.mask(inputs, mask) if callable(self.mask) else self.mask
 
     def get_config(self):
         config = super().get_config()

@@ -16,12 +16,14 @@ the ``training`` flag flowing to nested layers that did not get one explicitly.
 
 import functools
 import inspect
+import warnings
 import numpy as np
 
 import tensorgear as tg
 
 from ... import nest
 from .. import backend, constraints, initializers, regularizers
+from ..backend import masking
 from ..backend.call_context import CALL_CONTEXT
 from ..backend.keras_tensor import KerasTensor, any_keras_tensor
 from ..backend.tensor_utils import dtype_name, is_float_dtype, shape_structure
@@ -33,16 +35,34 @@ from ..utils.naming import to_snake_case
 _SIGNATURES = {}
 
 
-def _call_accepts_training(cls):
-    info = _SIGNATURES.get(cls)
-    if info is None:
+class _CallSignature:
+    """What ``__call__`` needs to know about a class's ``call``: whether it takes `training`
+    and `mask`, its positional parameter names, and the `<arg>_mask` parameters (Keras 3 fills
+    those from the masks of the tensors given as `<arg>` when a call takes several tensors)."""
+
+    __slots__ = ("training", "mask", "names", "arg_masks")
+
+    def __init__(self, cls):
         try:
             params = inspect.signature(cls.call).parameters
         except (TypeError, ValueError):
             params = {}
-        info = "training" in params
-        _SIGNATURES[cls] = info
+        self.training = "training" in params
+        self.mask = "mask" in params
+        self.names = [n for n, p in params.items() if n != "self" and p.kind in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+        self.arg_masks = [(n, f"{n}_mask") for n in params if f"{n}_mask" in params]
+
+
+def _call_signature(cls):
+    info = _SIGNATURES.get(cls)
+    if info is None:
+        info = _SIGNATURES[cls] = _CallSignature(cls)
     return info
+
+
+def _defines_compute_mask(cls):
+    return cls.compute_mask is not Layer.compute_mask
 
 
 def _capture_init_args(cls, args, kwargs):
@@ -102,6 +122,8 @@ class Layer:
 
     # numpy inputs of any numeric dtype are converted to the layer's float dtype
     _cast_numpy_inputs = True
+    # element-wise layers over the feature axis keep their input's mask on the output
+    _passes_masks = False
     # Counts changes to any layer's structure (sublayers, weights, trainable flags, losses), so the
     # trainer's cached step re-reads its variable list only when something changed.
     structure_version = 0
@@ -140,7 +162,9 @@ class Layer:
         d["_dtype_obj"] = None  # the tg dtype, looked up on first use
         d["_autocast"] = bool(autocast)
         d["activity_regularizer"] = regularizers.get(activity_regularizer)
-        d["supports_masking"] = False
+        # Keras 3: a layer that defines compute_mask supports masking; others opt in (in
+        # __init__, or by the class attribute `_passes_masks`: the mask goes through unchanged)
+        d["supports_masking"] = type(self)._passes_masks or _defines_compute_mask(type(self))
         # An input shape given at construction (Keras 2 style) lets Sequential build early.
         if batch_input_shape is not None:
             d["_batch_input_shape"] = tuple(batch_input_shape)
@@ -172,7 +196,9 @@ class Layer:
         d.setdefault("_dtype_obj", None)
         d.setdefault("_autocast", True)
         d.setdefault("activity_regularizer", None)
-        d["_call_has_training"] = _call_accepts_training(type(self))
+        sig = _call_signature(type(self))
+        d["_call_has_training"] = sig.training
+        d["_call_signature"] = sig
 
     def __setattr__(self, name, value):
         if "_layers" not in self.__dict__:
@@ -395,6 +421,10 @@ class Layer:
     def call(self, inputs, *args, **kwargs):
         return inputs
 
+    def compute_mask(self, inputs, previous_mask=None):
+        """The mask of the outputs (Keras 3: the input's mask, for layers that support masking)."""
+        return previous_mask
+
     def _tg_dtype(self):
         dt = self._dtype_obj
         if dt is None:
@@ -427,7 +457,7 @@ class Layer:
             x = args[0]
             ctx = CALL_CONTEXT
             if d.get("_fast_call") and type(x) is tg.Tensor and x.dtype is d["_dtype_obj"] \
-                    and not ctx.add_loss_used:
+                    and not ctx.add_loss_used and (not masking.IN_USE or x.__dict__.get("_keras_mask") is None):
                 if not kwargs:
                     # the enclosing call's training flag stays in force for nested layers as it is
                     if d["_call_has_training"] and ctx.training is not None:
@@ -454,6 +484,8 @@ class Layer:
             args = (inputs,)
         else:
             raise TypeError(f"Layer '{self.name}' was called without inputs")
+        # read before the inputs are converted (a cast makes a new tensor without the mask)
+        previous_mask = self._fill_masks(args, kwargs) if masking.IN_USE else None
         if type(inputs) is tg.Tensor:
             if self._autocast and inputs.dtype is not (self._dtype_obj or self._tg_dtype()):
                 if is_float_dtype(inputs.dtype):
@@ -489,13 +521,42 @@ class Layer:
         finally:
             ctx.training = prev_training
             ctx.depth -= 1
+        if self.supports_masking:
+            if previous_mask is not None or _defines_compute_mask(type(self)):
+                masking.attach_masks(outputs, self.compute_mask(args[0], previous_mask))
+        elif previous_mask is not None and not self.__dict__.get("_warned_mask"):
+            self.__dict__["_warned_mask"] = True
+            warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                          "attached to it. However, this layer does not support masking and will therefore "
+                          "destroy the mask information. Downstream layers will not see the mask.", stacklevel=3)
         if self.activity_regularizer is not None:
             for out in nest.flatten(outputs):
                 self.add_loss(self.activity_regularizer(out))
         else:
             d = self.__dict__
-            d["_fast_call"] = self.built and d["_dtype_obj"] is not None
+            # a layer that makes masks of its own (Embedding, Masking) always takes the full path
+            d["_fast_call"] = self.built and d["_dtype_obj"] is not None and not _defines_compute_mask(type(self))
         return outputs
+
+    def _fill_masks(self, args, kwargs):
+        """Keras 3's mask arguments: `mask` from the inputs' masks, or, when the call takes
+        several tensors, each `<arg>_mask` from the mask of `<arg>`. Returns the previous mask
+        (the one compute_mask receives)."""
+        sig = self._call_signature
+        if sig.mask and kwargs.get("mask") is None:
+            mask = masking.mask_of(args[0])
+            if mask is not None:
+                kwargs["mask"] = mask
+        if sig.arg_masks and masking.IN_USE:
+            given = dict(zip(sig.names, args))
+            given.update(kwargs)
+            for name, mask_name in sig.arg_masks:
+                if given.get(mask_name) is None and name in given:
+                    mask = masking.mask_of(given[name])
+                    if mask is not None:
+                        kwargs[mask_name] = mask
+        mask = kwargs.get("mask")
+        return mask if mask is not None else masking.mask_of(args[0])
 
     def _build_on_call(self, inputs):
         shape = shape_structure(inputs)

@@ -42,7 +42,23 @@ class _Merge(Layer):
         raise NotImplementedError
 
     def compute_mask(self, inputs, mask=None):
-        return None
+        """Keras 3: a position is kept when any input keeps it (None unless every input has a mask)."""
+        if mask is None:
+            return None
+        masks = _check_masks(inputs, mask)
+        if any(m is None for m in masks):
+            return None
+        return functools.reduce(tg.logical_or, masks)
+
+
+def _check_masks(inputs, mask):
+    if not isinstance(mask, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. Received: mask={mask!r}")
+    if not isinstance(inputs, (list, tuple)) or len(mask) != len(inputs):
+        raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received: "
+                         f"{len(inputs) if isinstance(inputs, (list, tuple)) else inputs!r} inputs and "
+                         f"{len(mask)} masks")
+    return list(mask)
 
 
 class Add(_Merge):
@@ -109,6 +125,23 @@ class Concatenate(_Merge):
                 f"Received: input_shape={shapes}, axis={self.axis}")
         return tg.concat(list(inputs), axis=axis)
 
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3: each input's mask widened to its shape (all true when it has none), joined
+        along the axis, then any() over the last axis."""
+        if mask is None:
+            return None
+        masks = _check_masks(inputs, mask)
+        if all(m is None for m in masks):
+            return None
+        full = []
+        for x, m in zip(inputs, masks):
+            if m is None:
+                m = tg.ones(tuple(x.shape), dtype=tg.bool)
+            elif m.ndim < x.ndim:
+                m = tg.broadcast_to(tg.expand_dims(m, -1), tuple(x.shape))
+            full.append(m)
+        return tg.reduce_any(tg.concat(full, axis=self.axis), axis=-1)
+
     def get_config(self):
         config = super().get_config()
         config["axis"] = self.axis
@@ -135,6 +168,9 @@ class Dot(_Merge):
         super()._check_inputs(inputs)
         if len(inputs) != 2:
             raise ValueError(f"A `Dot` layer should be called on exactly 2 inputs. Received: {len(inputs)} inputs")
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
     def call(self, inputs):
         self._check_inputs(inputs)

@@ -26,6 +26,8 @@ def _axes(axis, rank, layer):
 
 
 class _Normalization(Layer):
+
+    _passes_masks = True
     def __init__(self, axis, epsilon, center, scale, beta_initializer, gamma_initializer, beta_regularizer,
                  gamma_regularizer, beta_constraint, gamma_constraint, **kwargs):
         super().__init__(**kwargs)

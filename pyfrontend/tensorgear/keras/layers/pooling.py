@@ -88,8 +88,24 @@ class GlobalMaxPooling2D(_GlobalPooling):
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
+    """The mean over the steps; with a mask (Keras 3), the mean over the unmasked steps."""
+
     rank = 1
     _reduce = staticmethod(tg.reduce_mean)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        if len(inputs.shape) != 3:
+            raise ValueError(f"GlobalAveragePooling1D expects inputs of rank 3; got shape {tuple(inputs.shape)}")
+        steps = 1 if self.data_format == "channels_last" else 2
+        keep = tg.expand_dims(tg.cast(mask, tg.bool), 2 if steps == 1 else 1)
+        weights = tg.cast(keep, inputs.dtype)
+        total = tg.reduce_sum(tg.where(keep, inputs, tg.zeros_like(inputs)), axis=steps, keepdims=self.keepdims)
+        return total / tg.reduce_sum(weights, axis=steps, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPooling):

@@ -18,6 +18,8 @@ def _count_weights_column(count_weights, dtype):
 class Rescaling(Layer):
     """inputs * scale + offset, in the layer's float dtype (e.g. scale=1/255)."""
 
+    _passes_masks = True
+
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
         self.scale = scale
@@ -45,6 +47,8 @@ class Normalization(Layer):
     """(x - mean) / sqrt(variance), per feature along `axis` (the last by
     default); mean and variance are given or learnt from data by adapt().
     invert=True maps normalised values back."""
+
+    _passes_masks = True
 
     def __init__(self, axis=-1, mean=None, variance=None, invert=False, **kwargs):
         super().__init__(**kwargs)

@@ -11,6 +11,8 @@ class Dropout(Layer):
     At inference (``training`` False or not given) it is the identity.
     """
 
+    _passes_masks = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
@@ -91,6 +93,8 @@ class SpatialDropout2D(_SpatialDropout):
 
 class GaussianNoise(Layer):
     """In training, adds zero-mean normal noise of standard deviation `stddev`."""
+
+    _passes_masks = True
 
     def __init__(self, stddev, seed=None, **kwargs):
         super().__init__(**kwargs)

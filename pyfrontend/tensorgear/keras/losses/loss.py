@@ -1,5 +1,7 @@
 """The Loss base class and Keras's reductions of per-sample losses to one number."""
 
+import numpy as np
+
 import tensorgear as tg
 
 from ..backend.tensor_utils import dtype_name, is_float_dtype, to_tensor
@@ -57,6 +59,22 @@ def _broadcast_weights(sample_weight, values):
     return sw
 
 
+def apply_mask(sample_weight, mask, dtype, reduction):
+    """Keras 3: the mask of y_pred as a sample weight. For the mean reductions the kept entries
+    weigh total/kept, so the loss is the mean over the unmasked entries only."""
+    keep = tg.cast(mask, dtype)
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = float(int(np.prod(tuple(mask.shape))))
+        kept = tg.reduce_sum(keep)
+        scale = tg.where(kept > 0, total / tg.maximum(kept, tg.ones_like(kept)), tg.zeros_like(kept))
+        keep = keep * scale
+    if sample_weight is None:
+        return keep
+    sw = to_tensor(sample_weight, dtype)
+    keep, sw = squeeze_or_expand_to_same_rank(keep, sw)
+    return sw * keep
+
+
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     """Weights per-sample losses and reduces them as Keras's `reduction` says."""
     if sample_weight is None and reduction == "sum_over_batch_size":  # the common case, first
@@ -89,7 +107,12 @@ class Loss:
         self.dtype = dtype
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        in_mask = getattr(y_pred, "_keras_mask", None)
         values = self.call(y_true, y_pred)
+        out_mask = getattr(values, "_keras_mask", None)
+        mask = in_mask if out_mask is None else out_mask if in_mask is None else tg.logical_and(in_mask, out_mask)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, values.dtype, self.reduction)
         return reduce_weighted_values(values, sample_weight, self.reduction)
 
     def call(self, y_true, y_pred):

@@ -3,7 +3,7 @@
 import tensorgear as tg
 
 from ..backend.tensor_utils import is_float_dtype, to_tensor
-from ..losses.loss import _broadcast_weights
+from ..losses.loss import _broadcast_weights, apply_mask
 from .metric import Metric, divide_no_nan
 
 
@@ -68,7 +68,10 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = getattr(y_pred, "_keras_mask", None)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:  # Keras 3: masked predictions do not count
+            sample_weight = apply_mask(sample_weight, mask, values.dtype, "sum")
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
