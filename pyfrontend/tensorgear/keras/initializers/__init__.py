@@ -209,6 +209,51 @@ class Identity(Initializer):
         return {"gain": self.gain}
 
 
+class Orthogonal(Initializer):
+    """An orthogonal matrix (Keras 3's: Q of the QR decomposition of a normal draw, with the
+    signs that make R's diagonal positive), times `gain`; shapes beyond 2-D are flattened to
+    (prod of all but the last, last). The recurrent kernels' default.
+
+    Q comes from Gram-Schmidt over the draw's columns in float64 (the Q of that QR), in table
+    ops."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain = float(gain)
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise ValueError(f"The tensor to initialize must be at least two-dimensional. Received: shape={shape}")
+        rows = 1
+        for d in shape[:-1]:
+            rows *= d
+        cols = shape[-1]
+        tall = (max(rows, cols), min(rows, cols))
+        a = _draw("normal", tall, self.seed, "float64")
+        q = _orthonormal_columns(a)
+        if rows < cols:
+            q = tg.transpose(q)
+        return tg.cast(tg.reshape(self.gain * q, shape), _dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain, "seed": self.seed}
+
+
+def _orthonormal_columns(a):
+    """The Q of a = QR (n x m, n >= m, R with a positive diagonal), column by column: each
+    column minus its projection on the ones before (classical Gram-Schmidt, done twice, which
+    is orthogonal to rounding), then normalised."""
+    m = int(a.shape[1])
+    q = a[:, 0:1] / tg.sqrt(tg.reduce_sum(a[:, 0:1] * a[:, 0:1]))
+    for j in range(1, m):
+        v = a[:, j:j + 1]
+        for _ in range(2):
+            v = v - tg.matmul(q, tg.matmul(q, v, transpose_a=True))
+        q = tg.concat([q, v / tg.sqrt(tg.reduce_sum(v * v))], axis=1)
+    return q
+
+
 # TensorFlow-style aliases (tf.random_normal_initializer and friends)
 zeros = Zeros
 ones = Ones
@@ -223,13 +268,14 @@ he_uniform = HeUniform
 lecun_normal = LecunNormal
 lecun_uniform = LecunUniform
 identity = Identity
+orthogonal = Orthogonal
 
 _LOOKUP = Lookup("initializer", {
     "zeros": Zeros, "ones": Ones, "constant": Constant, "random_normal": RandomNormal,
     "random_uniform": RandomUniform, "truncated_normal": TruncatedNormal,
     "variance_scaling": VarianceScaling, "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform, "lecun_normal": LecunNormal,
-    "lecun_uniform": LecunUniform, "identity": Identity,
+    "lecun_uniform": LecunUniform, "identity": Identity, "orthogonal": Orthogonal,
     # Keras 3's short aliases (Embedding's default is "uniform")
     "uniform": RandomUniform, "normal": RandomNormal,
 }, base=Initializer)

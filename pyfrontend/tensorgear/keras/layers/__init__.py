@@ -16,6 +16,8 @@ from .pooling import (AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D
                       GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D, MaxPooling2D)
 from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
+from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
+                  StackedRNNCells)
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
 from .wrappers import TimeDistributed, Wrapper
 from .spatial_reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
@@ -30,7 +32,8 @@ __all__ = [
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
     "Conv2DTranspose", "SeparableConv2D", "SpatialDropout1D", "SpatialDropout2D", "CategoryEncoding",
     "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
-    "Masking", "Wrapper", "TimeDistributed",
+    "Masking", "Wrapper", "TimeDistributed", "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell",
+    "GRUCell", "StackedRNNCells", "Bidirectional",
     "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
 ]
 # Keras's aliases

@@ -65,6 +65,15 @@ def _defines_compute_mask(cls):
     return cls.compute_mask is not Layer.compute_mask
 
 
+def _holds_tensors(value):
+    """A tensor, or a non-empty list/tuple/dict of them (Keras's tensor arguments)."""
+    if isinstance(value, (tg.Tensor, KerasTensor)):
+        return True
+    if isinstance(value, (list, tuple, dict)) and value:
+        return all(isinstance(v, (tg.Tensor, KerasTensor)) for v in nest.flatten(value))
+    return False
+
+
 def _capture_init_args(cls, args, kwargs):
     """Constructor arguments by name (Keras 3's auto-config), or None."""
     try:
@@ -539,20 +548,24 @@ class Layer:
         return outputs
 
     def _fill_masks(self, args, kwargs):
-        """Keras 3's mask arguments: `mask` from the inputs' masks, or, when the call takes
-        several tensors, each `<arg>_mask` from the mask of `<arg>`. Returns the previous mask
-        (the one compute_mask receives)."""
+        """Keras 3's mask arguments: when the call gets one tensor argument, `mask` from its masks;
+        when it gets several, only each `<arg>_mask` from the masks of `<arg>` (so an RNN given an
+        initial_state does not receive its sequence's mask, as in Keras 3). Returns the previous
+        mask (the one compute_mask receives: `mask`, else the first argument's)."""
         sig = self._call_signature
-        if sig.mask and kwargs.get("mask") is None:
-            mask = masking.mask_of(args[0])
-            if mask is not None:
-                kwargs["mask"] = mask
-        if sig.arg_masks and masking.IN_USE:
-            given = dict(zip(sig.names, args))
-            given.update(kwargs)
+        given = dict(zip(sig.names, args))
+        given.update((k, v) for k, v in kwargs.items() if k not in ("mask", "training"))
+        tensors = {name: value for name, value in given.items()
+                   if not name.endswith("_mask") and _holds_tensors(value)}
+        if len(tensors) == 1:
+            if sig.mask and kwargs.get("mask") is None:
+                mask = masking.mask_of(next(iter(tensors.values())))
+                if mask is not None:
+                    kwargs["mask"] = mask
+        elif sig.arg_masks:
             for name, mask_name in sig.arg_masks:
-                if given.get(mask_name) is None and name in given:
-                    mask = masking.mask_of(given[name])
+                if given.get(mask_name) is None and name in tensors:
+                    mask = masking.mask_of(tensors[name])
                     if mask is not None:
                         kwargs[mask_name] = mask
         mask = kwargs.get("mask")
@@ -582,7 +595,7 @@ class Layer:
         if not self.built:
             self.build(nest.map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs))
             self.__dict__["built"] = True
-        call_kwargs = {k: v for k, v in kwargs.items() if k != "training"}
+        call_kwargs = {k: nest.map_structure(concrete, v) for k, v in kwargs.items() if k != "training"}
         if self._call_has_training:
             call_kwargs["training"] = False
         dummy_args = tuple(nest.map_structure(concrete, a) for a in args)

@@ -70,9 +70,7 @@ def apply_mask(sample_weight, mask, dtype, reduction):
         keep = keep * scale
     if sample_weight is None:
         return keep
-    sw = to_tensor(sample_weight, dtype)
-    keep, sw = squeeze_or_expand_to_same_rank(keep, sw)
-    return sw * keep
+    return _broadcast_weights(sample_weight, keep) * keep
 
 
 def reduce_weighted_values(values, sample_weight=None, reduction="sum_over_batch_size"):

@@ -144,7 +144,8 @@ class Functional(Model):
 
         for node in self._nodes:
             args = [nest.map_structure(lookup, a) for a in node.call_args]
-            out = node.layer(*args, **node.call_kwargs)
+            kwargs = {k: nest.map_structure(lookup, v) for k, v in node.call_kwargs.items()}
+            out = node.layer(*args, **kwargs)
             for kt, value in zip(nest.flatten(node.outputs), nest.flatten(out)):
                 values[id(kt)] = value
         return nest.map_structure(lookup, self._outputs_struct)

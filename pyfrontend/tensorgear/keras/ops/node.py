@@ -20,7 +20,8 @@ class Node:
 
     @property
     def input_tensors(self):
-        return [t for t in nest.flatten(self.call_args) if isinstance(t, KerasTensor)]
+        # keyword arguments may hold tensors of the graph too (an RNN's initial_state, a mask)
+        return [t for t in nest.flatten([self.call_args, self.call_kwargs]) if isinstance(t, KerasTensor)]
 
     @property
     def parent_nodes(self):

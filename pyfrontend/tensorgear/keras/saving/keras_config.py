@@ -83,6 +83,9 @@ def registered_name(obj):
 
 def serialize_layer(layer):
     """{"module", "class_name", "config", "registered_name", "build_config"} for a layer or model."""
+    keras_entry = getattr(layer, "keras_entry", None)
+    if keras_entry is not None:  # a Keras operation of a loaded graph
+        return keras_entry()
     cls = type(layer)
     builtin = cls.__module__.startswith("tensorgear.keras.")
     entry = {"module": "keras.layers" if builtin else cls.__module__, "class_name": cls.__name__,
@@ -108,7 +111,10 @@ def _jsonable_shape(shape):
 def _accepted_arguments(cls):
     """The keyword arguments cls() takes (None: any)."""
     names = set()
-    for klass in ([cls, Layer] if issubclass(cls, Layer) else [cls]):
+    # a layer class passing **kwargs up takes what the classes above it take (LSTMCell -> its base)
+    klasses = [k for k in cls.__mro__ if issubclass(k, Layer) and "__init__" in k.__dict__] \
+        if issubclass(cls, Layer) else [cls]
+    for klass in klasses:
         params = inspect.signature(klass.__init__).parameters.values()
         names.update(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
         if not issubclass(cls, Layer) and any(p.kind == p.VAR_KEYWORD for p in params):
@@ -158,6 +164,11 @@ def deserialize_layer(entry, custom_objects=None):
     """The layer (or model) for a Keras entry {"class_name", "config", ...}."""
     from .object_registry import get_registered_object
 
+    if str(entry.get("module", "")).startswith("keras.src.ops"):  # an operation between layers
+        from ..layers.operation import KerasOperation
+
+        config = dict(entry.get("config") or {})
+        return KerasOperation(entry["class_name"], module=entry["module"], **config)
     name = entry.get("registered_name") or entry["class_name"]
     try:
         cls = get_registered_object(name, custom_objects)

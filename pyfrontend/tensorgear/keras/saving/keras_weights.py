@@ -56,7 +56,10 @@ def keras_layers(model):
     the ``layers/dense``, ``layers/dense_1`` paths); None for other layers and models. The models
     say it themselves (``_keras_layer_order``) so that saving never imports the models."""
     order = getattr(model, "_keras_layer_order", None)
-    return order() if order is not None else None
+    if order is None:
+        return None
+    # Keras's operations between layers (keras.ops calls in the graph) are not layers of the file
+    return [layer for layer in order() if not getattr(layer, "_keras_operation", False)]
 
 
 _BASE_ATTRIBUTES = {}
