@@ -1,13 +1,16 @@
 """``keras.layers``: the base Layer class and the built-in layers."""
 
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention
 from .conv_variants import Conv2DTranspose, SeparableConv2D
 from .convolutional import Conv1D, Conv2D, DepthwiseConv2D
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda
+from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .image_preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
                                   RandomZoom, Resizing)
 from .layer import Layer
+from .multi_head_attention import MultiHeadAttention
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
@@ -29,6 +32,7 @@ __all__ = [
     "Conv2DTranspose", "SeparableConv2D", "SpatialDropout1D", "SpatialDropout2D", "CategoryEncoding",
     "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
     "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+    "EinsumDense", "Attention", "AdditiveAttention", "MultiHeadAttention",
 ]
 # Keras's aliases
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
