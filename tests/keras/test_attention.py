@@ -128,3 +128,341 @@ def test_keras_weights_file_loads_into_the_model_built_here():
     model = fx.transformer(keras)
     model.load_weights(fx.WEIGHTS)
     np.testing.assert_allclose(model.predict(expected["x"], verbose=0), expected["y"], rtol=1e-4, atol=1e-5)
+
+
+# ---- NumPy references of the equations -----------------------------------------------------------
+
+def _random(shape, seed, dtype="float64"):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_multi_head_attention_matches_numpy_with_every_mask(dtype):
+    q, v, k = _random((2, 4, 6), 0, dtype), _random((2, 5, 6), 1, dtype), _random((2, 5, 3), 2, dtype)
+    layer = layers.MultiHeadAttention(num_heads=3, key_dim=2, value_dim=2, dtype=dtype)
+    out, scores = layer(q, v, key=k, return_attention_scores=True)
+    assert out.shape == (2, 4, 6) and scores.shape == (2, 3, 4, 5)
+    assert out.dtype == tg.as_dtype(dtype)
+    w = layer.get_weights()
+    assert [x.shape for x in w] == [(6, 3, 2), (3, 2), (3, 3, 2), (3, 2), (6, 3, 2), (3, 2), (3, 2, 6), (6,)]
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-11, atol=1e-12)
+    ref_out, ref_scores = np_mha(q, v, k, w, 3, 2)
+    np.testing.assert_allclose(out.numpy(), ref_out, **tol)
+    np.testing.assert_allclose(scores.numpy(), ref_scores, **tol)
+
+    qm = np.array([[1, 1, 1, 0], [1, 0, 0, 0]], bool)
+    vm = np.array([[1, 1, 0, 1, 0], [1, 1, 1, 1, 1]], bool)
+    km = np.array([[1, 1, 1, 1, 1], [0, 1, 1, 1, 1]], bool)
+    am = np.random.default_rng(3).random((2, 4, 5)) < 0.8
+    mask = qm[:, :, None] & vm[:, None, :] & km[:, None, :] & am & causal(4, 5)
+    assert not mask.any(-1).all()  # some fully masked rows
+    for return_scores, all_masked in ((True, "zeros"), (False, "uniform")):
+        got = layer(q, v, key=k, query_mask=qm, value_mask=vm, key_mask=km, attention_mask=am, use_causal_mask=True,
+                    return_attention_scores=return_scores)
+        ref_out, ref_scores = np_mha(q, v, k, w, 3, 2, mask, all_masked)
+        np.testing.assert_allclose((got[0] if return_scores else got).numpy(), ref_out, **tol)
+        if return_scores:
+            np.testing.assert_allclose(got[1].numpy(), ref_scores, **tol)
+            # masked positions and fully masked rows have no weight
+            assert np.all(got[1].numpy()[np.broadcast_to(~mask[:, None], ref_scores.shape)] == 0)
+
+
+@pytest.mark.parametrize("mask_shape", [(5, 5), (1, 5, 5), (2, 5, 5), (2, 1, 5), (2, 1, 5, 5)])
+def test_attention_mask_broadcasts_as_keras(mask_shape):
+    x = _random((2, 5, 4), 0)
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, dtype="float64")
+    layer(x, x)
+    mask = np.random.default_rng(1).random(mask_shape) < 0.7
+    mask[..., 0] = True
+    _, scores = layer(x, x, attention_mask=mask, return_attention_scores=True)
+    full = mask if len(mask_shape) == 4 else np.broadcast_to(mask, (2, 5, 5))[:, None]
+    _, ref = np_mha(x, x, x, layer.get_weights(), 2, 3, full[:, 0] if full.shape[1] == 1 else None)
+    if full.shape[1] == 1:
+        np.testing.assert_allclose(scores.numpy(), ref, rtol=1e-11, atol=1e-12)
+    assert np.all(scores.numpy()[np.broadcast_to(~full, scores.shape)] == 0)
+
+
+def test_attention_mask_that_cannot_broadcast_is_a_value_error():
+    x = _random((2, 5, 4), 0)
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    with pytest.raises(ValueError, match="mask"):
+        layer(x, x, attention_mask=np.ones((2, 4, 5), bool))
+
+
+def test_causal_mask_hides_the_future():
+    x = _random((1, 6, 4), 0, "float32")
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    out, scores = layer(x, x, use_causal_mask=True, return_attention_scores=True)
+    assert np.all(np.triu(scores.numpy()[0, 0], 1) == 0)
+    np.testing.assert_allclose(scores.numpy().sum(-1), 1, rtol=1e-6)
+    changed = x.copy()
+    changed[0, 4:] += 5.0
+    out2 = layer(changed, changed, use_causal_mask=True)
+    np.testing.assert_allclose(out2.numpy()[0, :4], out.numpy()[0, :4], rtol=1e-6, atol=1e-6)
+    assert not np.allclose(out2.numpy()[0, 4:], out.numpy()[0, 4:])
+
+
+def test_query_mask_is_kept_on_the_output_and_the_inputs_masks_are_consumed():
+    x = tg.constant(_random((2, 4, 6), 0, "float32"))
+    qm = tg.constant(np.array([[1, 1, 1, 0], [1, 1, 0, 0]], bool))
+    x._keras_mask = qm
+    out = layers.MultiHeadAttention(num_heads=2, key_dim=3)(x, x)
+    np.testing.assert_array_equal(out._keras_mask.numpy(), qm.numpy())
+    assert getattr(x, "_keras_mask", None) is None  # Keras takes the masks off its inputs
+
+
+def test_multi_head_attention_output_shape_axes_and_errors():
+    x = _random((2, 3, 4, 8), 0, "float32")
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3, output_shape=(2, 5), attention_axes=(1, 2))
+    out, scores = layer(x, x, return_attention_scores=True)
+    assert out.shape == (2, 3, 4, 2, 5) and scores.shape == (2, 2, 3, 4, 3, 4)
+    assert layer.compute_output_shape((2, 3, 4, 8), (2, 3, 4, 8)) == (2, 3, 4, 2, 5)
+    out, scores = layers.MultiHeadAttention(num_heads=2, key_dim=3, attention_axes=-2)(
+        x, x, return_attention_scores=True)
+    assert out.shape == x.shape and scores.shape == (2, 3, 2, 4, 4)
+    for kwargs, message in [(dict(num_heads=0, key_dim=2), "num_heads"), (dict(num_heads=2, key_dim=2.5), "key_dim"),
+                            (dict(num_heads=2, key_dim=2, value_dim=-1), "value_dim"),
+                            (dict(num_heads=2, key_dim=2, attention_axes="x"), "attention_axes"),
+                            (dict(num_heads=2, key_dim=2, sliding_window=0), "sliding_window"),
+                            (dict(num_heads=2, key_dim=2, dropout=1.5), "dropout"),
+                            (dict(num_heads=2, key_dim=2, flash_attention=True), "flash_attention")]:
+        with pytest.raises(ValueError, match=message):
+            layers.MultiHeadAttention(**kwargs)
+    with pytest.raises(ValueError, match="All dimensions of `value` and `key`, except the last one"):
+        layers.MultiHeadAttention(num_heads=2, key_dim=2)(x[:, 0], x[:, 0], key=x[:, 0, :3])
+    with pytest.raises(ValueError, match="attention_axes"):
+        layers.MultiHeadAttention(num_heads=2, key_dim=2, attention_axes=3)(x, x)
+
+
+def test_attention_layers_match_numpy():
+    q, v, k = _random((2, 4, 3), 0), _random((2, 5, 3), 1), _random((2, 5, 3), 2)
+    qm = np.array([[1, 1, 0, 1], [1, 1, 1, 1]], bool)
+    vm = np.array([[1, 0, 1, 1, 0], [0, 0, 0, 0, 0]], bool)  # sample 1: every value masked
+
+    def finish(scores, mask):
+        weights = np_masked_softmax(scores, mask[:, None, :], all_masked="uniform")
+        return np.where(qm[..., None], weights @ v, 0.0), weights
+
+    dot = layers.Attention(use_scale=True, dtype="float64")
+    out, weights = dot([q, v, k], mask=[qm, vm], return_attention_scores=True)
+    dot.scale.assign(tg.constant(1.7, dtype="float64"))
+    out, weights = dot([q, v, k], mask=[qm, vm], return_attention_scores=True)
+    ref_out, ref_w = finish(1.7 * q @ k.transpose(0, 2, 1), vm)
+    np.testing.assert_allclose(out.numpy(), ref_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(weights.numpy(), ref_w, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(dot.compute_mask([q, v], [qm, vm]).numpy(), qm)
+    assert dot.compute_mask([q, v]) is None
+
+    concat = layers.Attention(score_mode="concat", use_scale=True, dtype="float64")
+    concat([q, v, k])
+    concat.set_weights([np.array(0.5), np.array(2.0)])
+    out, weights = concat([q, v, k], mask=[qm, vm], return_attention_scores=True)
+    scores = 2.0 * np.tanh(0.5 * (q[:, :, None] + k[:, None])).sum(-1)
+    np.testing.assert_allclose(out.numpy(), finish(scores, vm)[0], rtol=1e-12, atol=1e-12)
+
+    additive = layers.AdditiveAttention(dtype="float64")
+    additive([q, v, k])
+    scale = additive.get_weights()[0]
+    assert scale.shape == (3,)
+    out, weights = additive([q, v, k], mask=[qm, vm], return_attention_scores=True)
+    scores = (scale * np.tanh(q[:, :, None] + k[:, None])).sum(-1)
+    np.testing.assert_allclose(out.numpy(), finish(scores, vm)[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(weights.numpy(), finish(scores, vm)[1], rtol=1e-12, atol=1e-12)
+
+    plain = layers.Attention(dtype="float64")
+    out, weights = plain([q, v], use_causal_mask=True, return_attention_scores=True)
+    ref = np_masked_softmax(q @ v.transpose(0, 2, 1), causal(4, 5))
+    np.testing.assert_allclose(weights.numpy(), ref, rtol=1e-12, atol=1e-12)
+    assert out.shape == (2, 4, 3) and plain.compute_output_shape([(2, 4, 3), (2, 5, 3)]) == (2, 4, 3)
+
+
+def test_attention_call_errors_are_keras_value_errors():
+    q = _random((2, 4, 3), 0, "float32")
+    with pytest.raises(ValueError, match="must be called on a list of inputs"):
+        layers.Attention()(q)
+    with pytest.raises(ValueError, match="accepts inputs list of length 2 or 3"):
+        layers.Attention()([q])
+    with pytest.raises(ValueError, match="mask must be a list"):
+        layers.Attention()([q, q], mask=np.ones((2, 4), bool))
+    with pytest.raises(ValueError, match="score_mode"):
+        layers.Attention(score_mode="cosine")
+
+
+@pytest.mark.parametrize("equation,output_shape,bias_axes,x_shape,kernel,bias", [
+    ("ab,bc->ac", 4, "c", (3, 6), (6, 4), (4,)),
+    ("abc,cd->abd", (None, 5), "d", (2, 3, 6), (6, 5), (5,)),
+    ("abc,cde->abde", (None, 2, 3), "de", (2, 3, 6), (6, 2, 3), (2, 3)),
+    ("abc,cde->abde", (None, 2, 3), "d", (2, 3, 6), (6, 2, 3), (2, 1)),
+    ("abcd,cde->abe", (None, 7), "e", (2, 3, 4, 5), (4, 5, 7), (7,)),
+    ("...b,bc->...c", 6, "c", (2, 3, 4, 5), (5, 6), (6,)),
+    ("ab...,bc->ac...", 4, "c", (2, 5, 3), (5, 4), (4, 1)),
+    ("abc,cd->abd", (None, 5), None, (2, 3, 6), (6, 5), None),
+])
+def test_einsum_dense_matches_numpy(equation, output_shape, bias_axes, x_shape, kernel, bias):
+    x = _random(x_shape, 0)
+    layer = layers.EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes, activation="tanh",
+                               bias_initializer="random_normal", dtype="float64")
+    y = layer(x)
+    assert tuple(layer.kernel.shape) == kernel
+    assert (layer.bias is None) == (bias is None) and (bias is None or tuple(layer.bias.shape) == bias)
+    ref = np.einsum(equation, x, layer.kernel.numpy()) + (0 if bias is None else layer.bias.numpy())
+    np.testing.assert_allclose(y.numpy(), np.tanh(ref), rtol=1e-12, atol=1e-12)
+    assert layer.compute_output_shape(x_shape) == y.shape
+    assert [w.name for w in layer.weights] == ["kernel"] + ([] if bias is None else ["bias"])
+
+
+def test_einsum_dense_fans_follow_the_kernel_axes():
+    # glorot over (in=64, out=2*8): limit sqrt(6 / (64 + 16)) as Keras 3 (not the conv fans)
+    layer = layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 8), kernel_initializer="glorot_uniform")
+    layer.build((1, 3, 64))
+    limit = np.sqrt(6 / (64 + 16))
+    k = layer.kernel.numpy()
+    assert np.abs(k).max() <= limit and np.abs(k).max() > 0.9 * limit
+
+
+@pytest.mark.parametrize("equation,kwargs,message", [
+    ("ab,bc", dict(output_shape=4), "Invalid einsum equation 'ab,bc'"),
+    ("ab,bc->a1", dict(output_shape=4), "Invalid einsum equation"),
+    ("ab,bc->ad", dict(output_shape=4), "Dimension 'd' was specified in the output 'ad'"),
+    ("ab,bcx->ac", dict(output_shape=4), "Weight dimension 'x' did not have a match"),
+    ("ab,bc->ac", dict(output_shape=4, bias_axes="b"), "Bias dimension 'b' was requested"),
+    ("ab,bc->ac", dict(output_shape=[[1]]), "output_shape"),
+])
+def test_einsum_dense_equation_errors(equation, kwargs, message):
+    with pytest.raises((ValueError, TypeError), match=message):
+        layers.EinsumDense(equation, **kwargs)
+
+
+def test_einsum_dense_shape_errors():
+    with pytest.raises(ValueError, match="Input shape and output shape do not match at shared dimension 'b'"):
+        layers.EinsumDense("abc,cd->abd", output_shape=(7, 5))(np.zeros((2, 3, 6), np.float32))
+    with pytest.raises(ValueError, match="does not fit the equation"):
+        layers.EinsumDense("abc,cd->abd", output_shape=(None, 5))(np.zeros((2, 6), np.float32))
+
+
+# ---- Softmax with a mask -------------------------------------------------------------------------
+
+def test_softmax_layer_with_a_mask_is_keras_softmax():
+    x = _random((2, 3, 4), 0)
+    mask = np.random.default_rng(1).random((2, 1, 4)) < 0.5
+    mask[0] = False
+    got = layers.Softmax(dtype="float64")(x, mask=mask).numpy()
+    np.testing.assert_allclose(got, np_masked_softmax(x, mask), rtol=1e-12, atol=1e-12)
+    assert np.all(got[0] == 0)
+    # several axes: one softmax over them together
+    got = layers.Softmax(axis=(1, 2), dtype="float64")(x, mask=mask).numpy()
+    flat = np_masked_softmax(x.reshape(2, 12), np.broadcast_to(mask, x.shape).reshape(2, 12))
+    np.testing.assert_allclose(got, flat.reshape(x.shape), rtol=1e-12, atol=1e-12)
+    got = layers.Softmax(axis=[-1, 0], dtype="float64")(x).numpy()
+    np.testing.assert_allclose(got, np_softmax(x.transpose(1, 0, 2).reshape(3, 8)).reshape(3, 2, 4).transpose(1, 0, 2),
+                               rtol=1e-12, atol=1e-12)
+    # a float mask: kept where > 0.5
+    got = layers.Softmax(dtype="float64")(x, mask=np.array([0.2, 0.9, 0.6, 0.5])).numpy()
+    np.testing.assert_allclose(got, np_masked_softmax(x, np.array([False, True, True, False])), rtol=1e-12)
+    with pytest.raises(ValueError, match="must not have more dimensions"):
+        layers.Softmax()(x, mask=np.ones((1, 2, 3, 4), bool))
+    with pytest.raises(ValueError, match="Each mask dimension must be 1 or match"):
+        layers.Softmax()(x, mask=np.ones((2, 2, 4), bool))
+
+
+# ---- training behaviour and gradients ---------------------------------------------------------------
+
+def test_dropout_on_the_weights_only_in_training():
+    x = _random((2, 5, 4), 0, "float32")
+    mha = layers.MultiHeadAttention(num_heads=2, key_dim=3, dropout=0.5, seed=3)
+    plain, scores = mha(x, x, return_attention_scores=True)
+    again = mha(x, x, training=False)
+    np.testing.assert_allclose(again.numpy(), plain.numpy())
+    _, ref_scores = np_mha(x, x, x, mha.get_weights(), 2, 3)
+    np.testing.assert_allclose(scores.numpy(), ref_scores, rtol=1e-5, atol=1e-6)  # scores before dropout
+    dropped = mha(x, x, training=True)
+    assert not np.allclose(dropped.numpy(), plain.numpy())
+
+    att = layers.Attention(dropout=0.5, seed=1)
+    _, w_eval = att([x, x], return_attention_scores=True)
+    _, w_train = att([x, x], return_attention_scores=True, training=True)
+    kept = w_train.numpy() != 0
+    assert 0.2 < kept.mean() < 0.8
+    np.testing.assert_allclose(w_train.numpy()[kept], 2 * w_eval.numpy()[kept], rtol=1e-6)
+
+
+def _numeric_variable_grad(loss, var, eps=1e-6):
+    value = var.numpy()
+    grad = np.zeros_like(value)
+    flat = value.reshape(-1)
+    for i in range(flat.size):
+        for sign in (1, -1):
+            bumped = flat.copy()
+            bumped[i] += sign * eps
+            var.assign(tg.constant(bumped.reshape(value.shape)))
+            grad.reshape(-1)[i] += sign * loss() / (2 * eps)
+    var.assign(tg.constant(value))
+    return grad
+
+
+def test_gradients_through_multi_head_attention_match_finite_differences():
+    q, v = _random((2, 3, 4), 0), _random((2, 4, 4), 1)
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=2, dtype="float64", bias_initializer="random_normal")
+    layer(q, v)
+    mask = np.array([[[1, 1, 0, 1]] * 3, [[1, 0, 0, 0]] * 3], bool)
+    mask[1, 2] = False  # a fully masked row
+    for kwargs in (dict(attention_mask=mask), dict(attention_mask=mask, return_attention_scores=True),
+                   dict(use_causal_mask=True)):
+        def fn(a, b, kwargs=kwargs):
+            out = layer(a, b, **kwargs)
+            return out[0] if isinstance(out, tuple) else out
+
+        check_grad(fn, q, v, rtol=1e-6, atol=1e-8)
+    w = np.random.default_rng(5).standard_normal((2, 3, 4))
+
+    def loss():
+        return float(tg.reduce_sum(layer(tg.constant(q), tg.constant(v), attention_mask=mask) * w).numpy())
+
+    with tg.GradientTape() as tape:
+        target = tg.reduce_sum(layer(tg.constant(q), tg.constant(v), attention_mask=mask) * w)
+    grads = tape.gradient(target, layer.trainable_weights)
+    assert len(grads) == 8
+    for var, g in zip(layer.trainable_weights, grads):
+        np.testing.assert_allclose(g.numpy(), _numeric_variable_grad(loss, var), rtol=1e-6, atol=1e-8,
+                                   err_msg=var.name)
+
+
+def test_gradients_through_attention_and_additive_attention():
+    q, v = _random((2, 3, 4), 0), _random((2, 4, 4), 1)
+    vm = np.array([[1, 1, 0, 1], [0, 0, 0, 0]], bool)
+    for layer in (layers.Attention(use_scale=True, dtype="float64"),
+                  layers.Attention(score_mode="concat", dtype="float64"), layers.AdditiveAttention(dtype="float64")):
+        layer([q, v])
+        check_grad(lambda a, b, layer=layer: layer([a, b], mask=[None, vm], use_causal_mask=True), q, v,
+                   rtol=1e-6, atol=1e-8)
+
+
+# ---- saving ----------------------------------------------------------------------------------------
+
+def test_keras_file_round_trip_of_a_model_with_every_attention_layer(tmp_path):
+    inp = keras.Input((5, 8))
+    h = layers.MultiHeadAttention(num_heads=2, key_dim=4, value_dim=3, output_shape=6, dropout=0.1,
+                                  kernel_regularizer="l2", use_gate=True)(inp, inp, use_causal_mask=True)
+    h = layers.EinsumDense("abc,cde->abde", output_shape=(None, 2, 3), bias_axes="e")(h)
+    h = layers.Reshape((5, 6))(h)
+    h = layers.Attention(use_scale=True, score_mode="concat")([h, h])
+    h = layers.AdditiveAttention()([h, layers.EinsumDense("abc,cd->abd", output_shape=(5, 6))(inp)])
+    out = layers.Softmax(axis=(1, 2))(h)
+    model = keras.Model(inp, out)
+    x = _random((3, 5, 8), 0, "float32")
+    expected = model.predict(x, verbose=0)
+    path = str(tmp_path / "attention.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-7)
+    mha = next(l for l in loaded.layers if isinstance(l, layers.MultiHeadAttention))
+    assert mha.get_config() == next(l for l in model.layers if isinstance(l, layers.MultiHeadAttention)).get_config()
+    weights = str(tmp_path / "attention.weights.h5")
+    model.save_weights(weights)
+    import h5py
+
+    with h5py.File(weights) as f:
+        names = []
+        f.visit(names.append)
+    for sub in ("query_dense", "key_dense", "value_dense", "output_dense", "_gate_dense"):
+        assert f"layers/multi_head_attention/{sub}/vars/0" in names, sub

@@ -35,6 +35,10 @@ class EinsumDense(Layer):
             except TypeError:
                 raise ValueError(f"EinsumDense: `output_shape` must be an int or a tuple of ints and None, got "
                                  f"{output_shape!r}") from None
+        if not all(d is None or (isinstance(d, int) and not isinstance(d, bool) and d > 0)
+                   for d in self.partial_output_shape):
+            raise ValueError(f"EinsumDense: `output_shape` must be an int or a tuple of positive ints and None, "
+                             f"got {output_shape!r}")
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
         self.kernel_initializer = initializers.get(kernel_initializer)
