@@ -466,3 +466,127 @@ def test_keras_file_round_trip_of_a_model_with_every_attention_layer(tmp_path):
         f.visit(names.append)
     for sub in ("query_dense", "key_dense", "value_dense", "output_dense", "_gate_dense"):
         assert f"layers/multi_head_attention/{sub}/vars/0" in names, sub
+
+
+# ---- the book's Transformer encoder and a GPT-style decoder block, trained ---------------------------------
+
+class TransformerEncoder(layers.Layer):
+    """Deep Learning with Python (2nd ed.), listing 11.21, as written for TensorFlow."""
+
+    def __init__(self, embed_dim, dense_dim, num_heads, **kwargs):
+        super().__init__(**kwargs)
+        self.embed_dim = embed_dim
+        self.dense_dim = dense_dim
+        self.num_heads = num_heads
+        self.attention = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim)
+        self.dense_proj = keras.Sequential([layers.Dense(dense_dim, activation="relu"), layers.Dense(embed_dim)])
+        self.layernorm_1 = layers.LayerNormalization()
+        self.layernorm_2 = layers.LayerNormalization()
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            mask = mask[:, tg.newaxis, :]
+        attention_output = self.attention(inputs, inputs, attention_mask=mask)
+        proj_input = self.layernorm_1(inputs + attention_output)
+        proj_output = self.dense_proj(proj_input)
+        return self.layernorm_2(proj_input + proj_output)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"embed_dim": self.embed_dim, "num_heads": self.num_heads, "dense_dim": self.dense_dim})
+        return config
+
+
+class DecoderBlock(layers.Layer):
+    """A GPT-style block: pre-norm causal self-attention and a feed-forward net, with residuals."""
+
+    def __init__(self, embed_dim, num_heads, ff_dim, rate=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.att = layers.MultiHeadAttention(num_heads=num_heads, key_dim=embed_dim // num_heads, dropout=rate)
+        self.ffn = keras.Sequential([layers.Dense(ff_dim, activation="gelu"), layers.Dense(embed_dim)])
+        self.ln_1 = layers.LayerNormalization(epsilon=1e-6)
+        self.ln_2 = layers.LayerNormalization(epsilon=1e-6)
+        self.drop = layers.Dropout(rate)
+
+    def call(self, x, training=False):
+        h = self.ln_1(x)
+        x = x + self.drop(self.att(h, h, use_causal_mask=True, training=training), training=training)
+        return x + self.ffn(self.ln_2(x))
+
+
+class Classifier(keras.Model):
+    def __init__(self, vocab, embed_dim):
+        super().__init__()
+        self.embedding = layers.Embedding(vocab, embed_dim, mask_zero=True)
+        self.encoder = TransformerEncoder(embed_dim, 32, 2)
+        self.pool = layers.GlobalMaxPooling1D()
+        self.head = layers.Dense(1, activation="sigmoid")
+
+    def call(self, tokens):
+        x = self.embedding(tokens)
+        x = self.encoder(x, mask=self.embedding.compute_mask(tokens))
+        return self.head(self.pool(x))
+
+
+class TinyGPT(keras.Model):
+    def __init__(self, vocab, length, embed_dim):
+        super().__init__()
+        self.tokens = layers.Embedding(vocab, embed_dim)
+        self.positions = layers.Embedding(length, embed_dim)
+        self.block = DecoderBlock(embed_dim, 2, 32)
+        self.logits = layers.Dense(vocab)
+
+    def call(self, tokens, training=False):
+        positions = tg.range(tokens.shape[1])
+        x = self.tokens(tokens) + self.positions(positions)
+        return self.logits(self.block(x, training=training))
+
+
+def test_book_transformer_encoder_learns_a_padded_sequence_task():
+    r = np.random.default_rng(0)
+    n, length, vocab = 256, 8, 12
+    tokens = r.integers(1, vocab, size=(n, length))
+    lengths = r.integers(3, length + 1, size=n)
+    tokens[np.arange(length)[None] >= lengths[:, None]] = 0  # padding
+    labels = ((tokens == 5).any(1)).astype("float32")
+    model = Classifier(vocab, 16)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(tokens, labels, batch_size=32, epochs=8, verbose=0).history
+    assert history["loss"][-1] < 0.6 * history["loss"][0], history["loss"]
+    assert history["accuracy"][-1] > 0.8, history["accuracy"]
+    # the padding mask works: what follows the padding id changes nothing
+    noisy = tokens.copy()
+    noisy[tokens == 0] = 0
+    encoder = model.encoder
+    x = model.embedding(tokens)
+    mask = model.embedding.compute_mask(tokens)
+    before = encoder(x, mask=mask).numpy()
+    x2 = x.numpy().copy()
+    x2[tokens == 0] += 3.0  # change the padded positions' vectors
+    after = encoder(tg.constant(x2), mask=mask).numpy()
+    valid = tokens != 0
+    np.testing.assert_allclose(after[valid], before[valid], rtol=1e-4, atol=1e-5)
+    assert TransformerEncoder.from_config(encoder.get_config()).get_config()["dense_dim"] == 32
+
+
+def test_gpt_style_decoder_block_learns_next_token_prediction():
+    r = np.random.default_rng(1)
+    n, length, vocab = 256, 9, 10
+    start = r.integers(0, vocab, size=(n, 1))
+    step = r.integers(1, 3, size=(n, 1))
+    seq = (start + step * np.arange(length)[None]) % vocab  # the next token follows from the two before
+    x, y = seq[:, :-1], seq[:, 1:]
+    model = TinyGPT(vocab, length - 1, 32)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = model.fit(x, y, batch_size=32, epochs=10, verbose=0).history
+    assert history["loss"][-1] < 0.5 * history["loss"][0], history["loss"]
+    # causal: the logits at position t do not depend on later tokens
+    changed = x.copy()
+    changed[:, 5:] = (changed[:, 5:] + 3) % vocab
+    a, b = model(tg.constant(x)).numpy(), model(tg.constant(changed)).numpy()
+    np.testing.assert_allclose(a[:, :5], b[:, :5], rtol=1e-4, atol=1e-5)
+    assert not np.allclose(a[:, 5:], b[:, 5:])
+    # trained weights survive a weights round trip
+    accuracy = (a.argmax(-1) == y).mean()
+    assert accuracy > 0.5, accuracy
