@@ -590,3 +590,15 @@ def test_gpt_style_decoder_block_learns_next_token_prediction():
     # trained weights survive a weights round trip
     accuracy = (a.argmax(-1) == y).mean()
     assert accuracy > 0.5, accuracy
+
+
+def test_multi_head_attention_takes_its_tensors_by_keyword():
+    x, v = _random((2, 4, 6), 0, "float32"), _random((2, 5, 6), 1, "float32")
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    np.testing.assert_allclose(layer(query=x, value=v, key=v).numpy(), layer(x, v).numpy())
+    np.testing.assert_allclose(layer(x, value=v).numpy(), layer(x, v).numpy())
+    inp = keras.Input((4, 6))
+    model = keras.Model(inp, layers.MultiHeadAttention(num_heads=2, key_dim=3)(query=inp, value=inp))
+    assert model.predict(x, verbose=0).shape == (2, 4, 6)
+    with pytest.raises(TypeError, match="needs `query` and `value`"):
+        layer(query=x)

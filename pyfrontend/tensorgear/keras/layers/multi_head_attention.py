@@ -19,6 +19,8 @@ window masks (1, T, S), all and-ed. A row of scores with no unmasked entry
 gives zero weights when Keras would return the scores (dropout > 0,
 return_attention_scores, or another attention axis), and equal weights where
 Keras runs its fused dot_product_attention (the other cases): both as Keras.
+An explicit `query_mask` is used (Keras 3.15 reads only the query's own
+mask and ignores that argument); without one, the query's mask is.
 """
 
 import math
@@ -190,6 +192,17 @@ class MultiHeadAttention(Layer):
         self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype, seed=self.seed)
 
     # ---- calling ----------------------------------------------------------------------------
+
+    def __call__(self, *args, **kwargs):
+        # Keras code often names the tensors (mha(query=q, value=v, key=k)); they are the
+        # call's positional inputs (what builds the layer and links a functional graph).
+        if any(name in kwargs for name in ("query", "value", "key")):
+            names = ("query", "value", "key")
+            given = list(args) + [kwargs.pop(n) for n in names[len(args):] if n in kwargs]
+            if len(given) < 2:
+                raise TypeError("MultiHeadAttention needs `query` and `value`")
+            args = tuple(given)
+        return super().__call__(*args, **kwargs)
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
              return_attention_scores=False, training=None, use_causal_mask=False):
