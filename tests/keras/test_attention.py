@@ -555,8 +555,6 @@ def test_book_transformer_encoder_learns_a_padded_sequence_task():
     assert history["loss"][-1] < 0.6 * history["loss"][0], history["loss"]
     assert history["accuracy"][-1] > 0.8, history["accuracy"]
     # the padding mask works: what follows the padding id changes nothing
-    noisy = tokens.copy()
-    noisy[tokens == 0] = 0
     encoder = model.encoder
     x = model.embedding(tokens)
     mask = model.embedding.compute_mask(tokens)
@@ -587,7 +585,7 @@ def test_gpt_style_decoder_block_learns_next_token_prediction():
     a, b = model(tg.constant(x)).numpy(), model(tg.constant(changed)).numpy()
     np.testing.assert_allclose(a[:, :5], b[:, :5], rtol=1e-4, atol=1e-5)
     assert not np.allclose(a[:, 5:], b[:, 5:])
-    # trained weights survive a weights round trip
+    # most next tokens are right after a few epochs
     accuracy = (a.argmax(-1) == y).mean()
     assert accuracy > 0.5, accuracy
 
