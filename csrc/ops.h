@@ -192,6 +192,13 @@ Tensor dense(const Tensor& x, const Tensor& kernel, const Tensor& bias, DenseAct
 // ---- neural-network kernels (ops_nn.cpp) -----------------------------------
 Tensor softmax(const Tensor& t, int64_t axis = -1);
 Tensor log_softmax(const Tensor& t, int64_t axis = -1);
+// Softmax over `axis` in which the entries where `mask` is false get no
+// weight (Keras's Softmax layer: their logits become -1e9, their outputs 0).
+// The mask broadcasts to t without adding dimensions; a bool mask is used as
+// is, a float one as mask > 0.5, an integer one as mask > 0 (Keras). A row
+// with no true entry gives zeros, or equal weights when
+// uniform_if_all_masked (Keras's dot_product_attention).
+Tensor masked_softmax(const Tensor& t, const Tensor& mask, int64_t axis = -1, bool uniform_if_all_masked = false);
 // Per-sample losses, stable (log-sum-exp); labels are integer class ids.
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits);
 Tensor softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits, int64_t axis = -1);

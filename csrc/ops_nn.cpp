@@ -1,4 +1,5 @@
-// Neural-network ops: softmax, log_softmax and the fused cross-entropies.
+// Neural-network ops: softmax, log_softmax, masked_softmax and the fused
+// cross-entropies.
 //
 // The kernels (backend/cpu/softmax.cpp) run one fused pass per row. The
 // cross-entropies keep each row's max and log-sum-exp as auxiliary outputs,
@@ -42,6 +43,21 @@ void infer_softmax(const char*, const Tensor* const* in, int, const OpAttrs&, In
   r.shape = in[0]->shape();
   r.dense_inputs = true;
   r.out = r.kernel = r.inputs[0] = in[0]->dtype();
+}
+
+// (logits, mask): the mask is read in place through its broadcast strides
+// (kept bool, never expanded to the logits' shape); the logits come dense.
+void infer_masked_softmax(const char* name, const Tensor* const* in, int, const OpAttrs&, Inferred& r) {
+  const Tensor &x = *in[0], &mask = *in[1];
+  const Shape &xs = x.shape(), &ms = mask.shape();
+  bool fits = ms.size() <= xs.size();
+  for (size_t i = 1; fits && i <= ms.size(); ++i) fits = ms[ms.size() - i] == 1 || ms[ms.size() - i] == xs[xs.size() - i];
+  TG_CHECK(fits, ValueError, name, ": the mask must be broadcastable to the logits without adding dimensions "
+           "(each of its dimensions 1 or the logits'), got logits of shape ", xs, " and a mask of shape ", ms);
+  r.shape = xs;
+  r.dense_input[0] = true;
+  r.out = r.kernel = r.inputs[0] = x.dtype();
+  r.inputs[1] = DType::Bool;
 }
 
 // Inputs (logits, labels-or-ids, ...): the logits' dtype decides; g (the last
@@ -102,6 +118,16 @@ Grads grad_softmax(const GradCtx& c, const Grads& g, const Needs&) {
   const Tensor& y = c.output;
   const std::vector<int64_t> ax{c.attrs.axis};
   return Grads{multiply(y, subtract(g[0], sum(multiply(g[0], y), ax, true)))};
+}
+// (logits, mask): the outputs of masked entries are 0, so softmax's rule over
+// the output holds row by row. Equal weights in a row with no true entry do
+// not depend on the logits: the mask zeroes those rows' gradient.
+Grads grad_masked_softmax(const GradCtx& c, const Grads& g, const Needs&) {
+  const Tensor& y = c.output;
+  const std::vector<int64_t> ax{c.attrs.axis};
+  Tensor gx = multiply(y, subtract(g[0], sum(multiply(g[0], y), ax, true)));
+  if (c.attrs.uniform_if_all_masked) gx = where(c.inputs[1], gx, scalar(0.0, gx.dtype()));
+  return Grads{gx, Tensor()};
 }
 Grads grad_log_softmax(const GradCtx& c, const Grads& g, const Needs&) {
   const std::vector<int64_t> ax{c.attrs.axis};
@@ -208,6 +234,22 @@ Tensor checked_ids(const char* name, const Tensor& labels, int64_t n) {
 Tensor softmax(const Tensor& t, int64_t axis) { return softmax_op(OpId::Softmax, "softmax", t, axis); }
 Tensor log_softmax(const Tensor& t, int64_t axis) { return softmax_op(OpId::LogSoftmax, "log_softmax", t, axis); }
 
+Tensor masked_softmax(const Tensor& t, const Tensor& mask, int64_t axis, bool uniform_if_all_masked) {
+  const char* name = "masked_softmax";
+  check_float_logits(name, t);
+  TG_CHECK(t.ndim() >= 1, ValueError, name, ": axis ", axis,
+           " is out of range for logits of rank 0 (logits must have rank >= 1)");
+  OpAttrs a;
+  a.axis = normalize_axis(axis, t.ndim(), name);
+  a.uniform_if_all_masked = uniform_if_all_masked;
+  // Keras keeps the entries where the mask is true or > 0.5 (0.5 cast to the
+  // mask's dtype: 0 for integers).
+  Tensor keep = mask;
+  if (mask.dtype() != DType::Bool)
+    keep = greater(mask, scalar(is_floating(mask.dtype()) ? 0.5 : 0.0, mask.dtype()));
+  return exec_n(OpId::MaskedSoftmax, {&t, &keep}, a);
+}
+
 Tensor sparse_softmax_cross_entropy_with_logits(const Tensor& labels, const Tensor& logits) {
   const char* name = "sparse_softmax_cross_entropy_with_logits";
   check_float_logits(name, logits);
@@ -256,6 +298,8 @@ void define_nn() {
   using namespace tg::ops;
   define(OpId::Softmax, 1, infer_softmax, grad_softmax, kSaveOutput, kFloatDTypes);
   define(OpId::LogSoftmax, 1, infer_softmax, grad_log_softmax, kSaveOutput, kFloatDTypes);
+  define(OpId::MaskedSoftmax, 2, infer_masked_softmax, grad_masked_softmax, kSaveInputs | kSaveOutput,
+         kFloatDTypes);
   define(OpId::SparseSoftmaxXent, 2, infer_sparse_xent, grad_sparse_xent, kSaveInputs, kFloatDTypes);
   define(OpId::SparseSoftmaxXentGrad, 5, infer_sparse_grad, grad_sparse_xent_grad, kSaveInputs, kFloatDTypes);
   define(OpId::SoftmaxXent, 2, infer_dense_xent, grad_dense_xent, kSaveInputs, kFloatDTypes);

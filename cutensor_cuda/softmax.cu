@@ -1,4 +1,4 @@
-// CUDA kernels of softmax, log_softmax and the fused cross-entropies
+// CUDA kernels of softmax, log_softmax, masked_softmax and the fused cross-entropies
 // (mirrors csrc/backend/cpu/softmax.cpp; the arithmetic is the CPU loops' of
 // simd/reduce_impl.h, with the same exp_approx/log1p_approx from
 // simd/math_impl.h).
@@ -167,6 +167,125 @@ void launch_softmax(const KernelCall& c) {
 template <bool Log>
 void softmax_kernel(const KernelCall& c) {
   TG_DISPATCH_FLOAT(c.in[0].dtype, Log ? "log_softmax" : "softmax", { launch_softmax<T, Log>(c); });
+}
+
+// ---- masked_softmax -----------------------------------------------------------------
+// softmax with the logits of masked entries replaced by kMaskedLogit, as the
+// CPU's (backend/cpu/softmax.cpp); then, unless a row with no true entry keeps
+// its equal weights, the masked outputs are 0. The mask (bool) is read through
+// its broadcast strides: `starts` maps a row (column) index to the offset of
+// its first mask element, `step` walks along the axis.
+template <class T>
+__device__ __forceinline__ T masked_logit(const T* x, const bool* m, int64_t i, int64_t mi) {
+  return m[mi] ? x[i] : T(kMaskedLogit);
+}
+
+template <class T, int G>
+__global__ void __launch_bounds__(RowGroups<G>::kBlock)
+    masked_softmax_rows(const T* __restrict__ x, const bool* __restrict__ mask, T* __restrict__ y, int64_t m,
+                        int64_t n, OffsetCalc<1> starts, int64_t step, bool zero_masked) {
+  __shared__ T smax[G / 32];
+  __shared__ double ssum[G / 32];
+  RowGroups<G>::for_each(m, [&](int64_t row, int t) {
+    const T* xr = x + row * n;
+    T* yr = y + row * n;
+    int64_t off;
+    starts.offsets(row, &off);
+    const bool* mr = mask + off;
+    T mx = -T(INFINITY);
+    for (int64_t i = t; i < n; i += G) mx = NanMax{}(mx, masked_logit(xr, mr, i, i * step));
+    mx = group_allreduce<G>(mx, NanMax{}, smax);
+    double s = 0;
+    for (int64_t i = t; i < n; i += G) s += double(exp_approx(T(masked_logit(xr, mr, i, i * step) - mx)));
+    s = group_allreduce<G>(s, Plus{}, ssum);
+    const T inv = T(1.0 / s);
+    for (int64_t i = t; i < n; i += G) {
+      const bool keep = mr[i * step];
+      yr[i] = zero_masked && !keep ? T(0) : exp_approx(T(masked_logit(xr, mr, i, i * step) - mx)) * inv;
+    }
+  });
+}
+
+// Along a middle axis, as softmax_cols: column col = (o, i) at
+// x[o * L * inner + r * inner + i]; its mask starts at starts(col).
+template <class T>
+__global__ void __launch_bounds__(256)
+    masked_softmax_cols(const T* __restrict__ x, const bool* __restrict__ mask, T* __restrict__ y, int64_t cols,
+                        int64_t L, int64_t inner, OffsetCalc<1> starts, int64_t step, bool zero_masked) {
+  __shared__ T smax[256];
+  __shared__ double ssum[256];
+  const int64_t bx = blockDim.x, by = blockDim.y;
+  for (int64_t b = blockIdx.x; b * bx < cols; b += gridDim.x) {
+    const int64_t col = b * bx + threadIdx.x;
+    const bool live = col < cols;
+    const int64_t o = live ? col / inner : 0;
+    const int64_t base = live ? o * L * inner + (col - o * inner) : 0;
+    int64_t off = 0;
+    if (live) starts.offsets(col, &off);
+    const T* xc = x + base;
+    const bool* mc = mask + off;
+    T mx = -T(INFINITY);
+    if (live)
+      for (int64_t r = threadIdx.y; r < L; r += by) mx = NanMax{}(mx, masked_logit(xc, mc, r * inner, r * step));
+    mx = column_allreduce(mx, NanMax{}, smax);
+    double s = 0;
+    if (live)
+      for (int64_t r = threadIdx.y; r < L; r += by)
+        s += double(exp_approx(T(masked_logit(xc, mc, r * inner, r * step) - mx)));
+    s = column_allreduce(s, Plus{}, ssum);
+    if (!live) continue;
+    const T inv = T(1.0 / s);
+    for (int64_t r = threadIdx.y; r < L; r += by) {
+      const bool keep = mc[r * step];
+      y[base + r * inner] =
+          zero_masked && !keep ? T(0) : exp_approx(T(masked_logit(xc, mc, r * inner, r * step) - mx)) * inv;
+    }
+  }
+}
+
+template <class T>
+void launch_masked_softmax(const KernelCall& c) {
+  const int64_t a = c.attrs->axis, L = c.shape[a];
+  int64_t inner = 1;
+  for (int d = int(a) + 1; d < c.ndim; ++d) inner *= c.shape[d];
+  const int64_t outer = L * inner != 0 ? c.numel / (L * inner) : 0;
+  if (outer == 0) return;
+  // The mask's strides over the call shape; its row starts index the shape
+  // with the axis set to 1 (row-major: row o * inner + i).
+  TG_CHECK(c.ndim <= 64, NotImplementedError, "CUDA kernels take at most 64 dimensions, got ", c.ndim);
+  int64_t st[64], rows_shape[64];
+  call_strides(c, c.in[1], st);
+  for (int d = 0; d < c.ndim; ++d) rows_shape[d] = d == a ? 1 : c.shape[d];
+  const int64_t* const strides[1] = {st};
+  OffsetCalc<1> starts;
+  TG_CHECK(make_offset_calc<1>(rows_shape, c.ndim, strides, starts), NotImplementedError,
+           "CUDA kernels index at most ", kMaxIndexDims, " dimensions after merging; this call has ", c.ndim);
+  const int64_t step = st[a];
+  const bool zero_masked = !c.attrs->uniform_if_all_masked;
+  const cudaStream_t stream = stream_for(c);
+  const T* x = static_cast<const T*>(c.in[0].data);
+  const bool* mask = static_cast<const bool*>(c.in[1].data);
+  T* y = static_cast<T*>(c.out.data);
+  if (inner == 1) {
+    with_group_size(L, [&](auto g) {
+      constexpr int G = decltype(g)::value;
+      masked_softmax_rows<T, G><<<RowGroups<G>::grid(outer), RowGroups<G>::kBlock, 0, stream>>>(
+          x, mask, y, outer, L, starts, step, zero_masked);
+      TG_CUDA_LAUNCHED("masked_softmax_rows");
+    });
+    return;
+  }
+  const int64_t cols = outer * inner;
+  const int64_t bx = std::min<int64_t>(32, pow2_at_least(cols));
+  const int64_t by = std::min<int64_t>(256 / bx, pow2_at_most(L));
+  const int64_t blocks = std::min<int64_t>((cols + bx - 1) / bx, int64_t(1) << 20);
+  masked_softmax_cols<T><<<unsigned(blocks), dim3(unsigned(bx), unsigned(by)), 0, stream>>>(
+      x, mask, y, cols, L, inner, starts, step, zero_masked);
+  TG_CUDA_LAUNCHED("masked_softmax_cols");
+}
+
+void masked_softmax_kernel(const KernelCall& c) {
+  TG_DISPATCH_FLOAT(c.in[0].dtype, "masked_softmax", { launch_masked_softmax<T>(c); });
 }
 
 // ---- the cross-entropies ------------------------------------------------------------
@@ -378,6 +497,7 @@ void register_softmax() {
     auto reg = [&](OpId id, KernelFn fn) { op::register_kernel(id, DeviceType::CUDA, dt, fn); };
     reg(OpId::Softmax, &softmax_kernel<false>);
     reg(OpId::LogSoftmax, &softmax_kernel<true>);
+    reg(OpId::MaskedSoftmax, &masked_softmax_kernel);
     reg(OpId::SparseSoftmaxXent, &sparse_xent_kernel);
     reg(OpId::SparseSoftmaxXentGrad, &sparse_xent_grad_kernel);
     reg(OpId::SoftmaxXent, &dense_xent_kernel);

@@ -70,7 +70,10 @@ struct OpAttrs {
   bool keepdims = false;          // reductions
   std::vector<int64_t> shape;     // sum_to, reshape, broadcast_to: the target shape;
                                   // getitem_backward, gather_backward: the input's
-  int64_t axis = 0;               // arg reductions, softmax: non-negative
+  int64_t axis = 0;               // arg reductions, softmax, masked_softmax: non-negative
+  // masked_softmax: a row whose mask is all false gives equal weights
+  // (Keras's dot_product_attention) instead of zeros (Keras's Softmax layer).
+  bool uniform_if_all_masked = false;
   DType dtype = DType::Int64;     // arg reductions: the index dtype; creation and random: the output's
   std::vector<int64_t> perm;      // transpose: a permutation, non-negative
   std::vector<int64_t> sizes;     // split: sizes along axis; tile: multiples
@@ -101,6 +104,9 @@ struct OpAttrs {
   ImageSampling sampling;
   RnnAttrs rnn;  // rnn_sequence(_grad)
 };
+
+// masked_softmax: the logit a masked entry takes (Keras's Softmax layer's).
+constexpr double kMaskedLogit = -1e9;
 
 constexpr int kMaxInputs = 5;
 constexpr int kMaxAux = 2;

@@ -86,6 +86,16 @@ void bind_nn(py::module_& m) {
      "go_backwards"_a = false, "rnn_sequence's backward through time: (dxp, drec in step order, dstate0)");
   m.def("softmax", &softmax_like<&ops::softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
   m.def("log_softmax", &softmax_like<&ops::log_softmax>, "logits"_a, "axis"_a = py::none(), "name"_a = py::none());
+  m.def("masked_softmax", [](const Tensor& logits, const Tensor& mask, py::handle axis, const std::string& all_masked,
+                             py::object) {
+    TG_CHECK(all_masked == "zeros" || all_masked == "uniform", ValueError,
+             "masked_softmax: all_masked must be 'zeros' or 'uniform', got '", all_masked, "'");
+    const int64_t ax = class_axis(axis);
+    MaybeReleaseGil gil(logits.numel());
+    return ops::masked_softmax(logits, mask, ax, all_masked == "uniform");
+  }, "logits"_a, "mask"_a, "axis"_a = -1, "all_masked"_a = "zeros", "name"_a = py::none(),
+     "Softmax over `axis` giving no weight where `mask` is false (Keras's Softmax layer); a row with no true "
+     "entry gives zeros, or equal weights with all_masked='uniform' (Keras's dot_product_attention)");
   m.def("sparse_softmax_cross_entropy_with_logits", [](const Tensor& labels, const Tensor& logits, py::object) {
     MaybeReleaseGil gil(logits.numel());
     return ops::sparse_softmax_cross_entropy_with_logits(labels, logits);

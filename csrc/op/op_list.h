@@ -51,6 +51,7 @@
 // (backend/cpu/softmax.cpp).
 #define TG_OPS_SOFTMAX(X)                                                                                  \
   X(Softmax, "softmax", Softmax, softmax) X(LogSoftmax, "log_softmax", LogSoftmax, log_softmax)              \
+  X(MaskedSoftmax, "masked_softmax", Softmax, masked_softmax)                                              \
   X(SparseSoftmaxXent, "sparse_softmax_cross_entropy_with_logits", SparseXent,                             \
     sparse_softmax_cross_entropy_with_logits)                                                              \
   X(SparseSoftmaxXentGrad, "sparse_softmax_cross_entropy_grad", SparseXentBwd, sparse_xent_grad)           \

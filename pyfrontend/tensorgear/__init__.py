@@ -34,6 +34,7 @@ from .initializers_compat import (  # noqa: F401
     constant_initializer,
 )
 from . import config, image, math, nest, nn, random  # noqa: F401
+from .einsum import einsum  # noqa: F401
 from ._device import device, function  # noqa: F401
 
 __version__ = "0.1.0"

@@ -10,6 +10,12 @@ softmax cross-entropies) with gradient rules that support higher order.
   distribution per row; differentiable in both arguments (the gradient wrt
   logits is ``softmax * sum(labels) - labels``, exact when the labels do not
   sum to one). ``softmax_cross_entropy_with_logits_v2`` is the same function.
+* ``masked_softmax(logits, mask, axis=-1, all_masked="zeros")`` (not a
+  TensorFlow name): softmax in one kernel giving no weight where ``mask``
+  (broadcastable to the logits) is false, as Keras's Softmax layer (masked
+  logits become -1e9, masked outputs 0). A row with no true entry gives
+  zeros, or equal weights with ``all_masked="uniform"`` (Keras's
+  ``dot_product_attention``). The attention layers use it.
 * ``sigmoid_cross_entropy_with_logits(labels, logits)``: element-wise
   ``max(x, 0) - x * z + log1p(exp(-|x|))``, stable for any x.
 
@@ -29,7 +35,7 @@ table (conv2d by im2col and GEMM), with gradients for inputs and filters.
 
 from ._C import (  # noqa: F401
     relu, sigmoid, tanh, softplus,
-    softmax, log_softmax,
+    softmax, log_softmax, masked_softmax,
     sparse_softmax_cross_entropy_with_logits,
     softmax_cross_entropy_with_logits,
     sigmoid_cross_entropy_with_logits,

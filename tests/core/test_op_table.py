@@ -232,6 +232,8 @@ REFERENCE = {
     # rule by finite differences of that derivative.
     "softmax": {"kind": "softmax", "ref": lambda x, a: np.exp(x - _logsumexp(x, a, True)), "dtypes": FLOATS},
     "log_softmax": {"kind": "softmax", "ref": lambda x, a: x - _logsumexp(x, a, True), "dtypes": FLOATS},
+    # Keras's Softmax layer with a mask (test_masked_softmax_matches_numpy).
+    "masked_softmax": {"kind": "masked_softmax", "dtypes": FLOATS},
     "sparse_softmax_cross_entropy_with_logits": {"kind": "xent", "labels": "ids", "dtypes": FLOATS,
                                                  "ref": lambda ids, x: _logsumexp(x, -1) - np.take_along_axis(
                                                      x, ids[..., None], -1)[..., 0]},
@@ -555,6 +557,70 @@ def test_softmax_matches_numpy(name, dtype, n, device):
     for arr, axis in [(x, -1), (x, 0), (x3, 1)]:
         for layout, t, xv in layouts(arr, device):
             assert_close(getattr(tg.nn, name)(t, axis=axis), ref["ref"](xv.astype(np.float64), axis), dtype)
+
+
+def _masked_softmax_ref(x, mask, axis, all_masked="zeros"):
+    """Keras 3's Softmax layer: masked logits become -1e9, masked outputs 0
+    (or, all_masked="uniform", kept: equal weights in a row with no true entry)."""
+    mask = np.broadcast_to(mask, x.shape)
+    z = np.where(mask, x.astype(np.float64), -1e9)
+    e = np.exp(z - z.max(axis, keepdims=True))  # (not z - logsumexp: at -1e9 that loses digits)
+    y = e / e.sum(axis, keepdims=True)
+    return np.where(mask, y, 0.0) if all_masked == "zeros" else y
+
+
+def _masked_softmax_cases(n, dtype):
+    """(logits, mask, axis): a mask of the logits' shape, masks broadcast over
+    leading, middle and trailing dims, a scalar mask, softmax along a middle
+    axis; some rows fully masked."""
+    r = np.random.default_rng(3)
+    x2 = data("any", (n // 7, 7) if n > 7 else (1, n), dtype, 0)
+    x4 = data("any", (max(1, n // 60), 3, 4, 5), dtype, 1)
+    x3 = data("any", (max(1, n // 49), 7, 7), dtype, 2)
+    full = r.random(x2.shape) < 0.7
+    full[0] = False
+    keys = r.random((x4.shape[0], 1, 1, 5)) < 0.7
+    keys[0] = False
+    causal = np.tril(np.ones((4, 5), bool))
+    middle = r.random((x3.shape[0], 7, 1)) < 0.6
+    return [(x2, full, -1), (x4, keys, -1), (x4, causal, -1), (x3, middle, 1), (x3, np.array([True]), 1),
+            (x2, np.array(False), -1)]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_masked_softmax_matches_numpy(dtype, n, device):
+    _need_kernel("masked_softmax", dtype, device)
+    for x, mask, axis in _masked_softmax_cases(n, dtype):
+        masks = list(layouts(mask, device)) if mask.ndim else [("scalar", tg.constant(mask), mask)]
+        for (lx, t, xv), (lm, m, mv) in zip(list(layouts(x, device)) * 2, masks * 2):
+            for all_masked in ("zeros", "uniform"):
+                got = tg.nn.masked_softmax(t, m, axis=axis, all_masked=all_masked)
+                assert got.device.endswith(device)
+                assert_close(got, _masked_softmax_ref(xv, mv, axis, all_masked), dtype)
+    # An all-true mask is softmax, bit for bit (the same SIMD loop on the CPU).
+    x = data("any", (n // 7, 7) if n > 7 else (1, n), dtype, 4)
+    t = tg.constant(x).to(device)
+    np.testing.assert_array_equal(tg.nn.masked_softmax(t, np.ones(x.shape, bool)).numpy(), tg.nn.softmax(t).numpy())
+
+
+def test_masked_softmax_masks_and_errors():
+    x = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0]], np.float32)
+    # Keras keeps mask > 0.5 for float masks, mask > 0 for integer ones.
+    for mask in (np.array([0.4, 0.6, 1.0], np.float32), np.array([0, 2, 1], np.int32)):
+        got = tg.nn.masked_softmax(x, mask).numpy()
+        np.testing.assert_allclose(got, _masked_softmax_ref(x, np.array([False, True, True]), -1), rtol=1e-6)
+    with pytest.raises(ValueError, match=r"masked_softmax: the mask must be broadcastable.*\(2, 3\).*\(2, 2\)"):
+        tg.nn.masked_softmax(x, np.ones((2, 2), bool))
+    with pytest.raises(ValueError, match=r"without adding dimensions.*\(1, 2, 3\)"):
+        tg.nn.masked_softmax(x, np.ones((1, 2, 3), bool))
+    with pytest.raises(IndexError, match="masked_softmax: axis 2 is out of range"):
+        tg.nn.masked_softmax(x, np.ones(3, bool), axis=2)
+    with pytest.raises(ValueError, match="all_masked must be 'zeros' or 'uniform', got 'ones'"):
+        tg.nn.masked_softmax(x, np.ones(3, bool), all_masked="ones")
+    with pytest.raises(TypeError, match="masked_softmax: logits must be float32 or float64, got int32"):
+        tg.nn.masked_softmax(np.ones((2, 3), np.int32), np.ones(3, bool))
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -1009,6 +1075,18 @@ def test_gradient_matches_finite_differences(name, shape, layout):
         x = data("any", wide, "float64", 0)
         for axis in (-1, 0):
             check_grad(lambda t: getattr(tg.nn, name)(pick(t), axis=axis), x, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "masked_softmax":
+        # Rows partly masked, one row fully masked (zero gradient in both modes),
+        # masks of the logits' shape and broadcast; the mask has no gradient.
+        x = data("any", wide, "float64", 0)
+        r = np.random.default_rng(1)
+        full = r.random(wide) < 0.6
+        full[0] = False
+        cols = r.random((1, wide[1])) < 0.6
+        for mask, axis in ((full, -1), (full, 0), (cols, -1)):
+            for all_masked in ("zeros", "uniform"):
+                check_grad(lambda t, m: tg.nn.masked_softmax(pick(t), pick(m), axis=axis, all_masked=all_masked),
+                           x, mask, rtol=1e-5, atol=1e-7)
     elif ref["kind"] in ("xent", "xent_grad"):
         forward = name if ref["kind"] == "xent" else ref["forward"]
         fn = getattr(tg.nn, forward)

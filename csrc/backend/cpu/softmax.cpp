@@ -1,11 +1,14 @@
-// CPU kernels of softmax, log_softmax and the fused cross-entropies.
+// CPU kernels of softmax, log_softmax, masked_softmax and the fused
+// cross-entropies.
 //
 // Every operand is dense in its own shape (the ops ask exec for dense
-// inputs). Each forward is one fused pass per row: max, exp-sum, normalise,
+// inputs), except masked_softmax's mask, read through its broadcast strides. Each forward is one fused pass per row: max, exp-sum, normalise,
 // all while the row is in L1. The cross-entropies also write each row's max
 // and log-sum-exp (aux outputs) for their fused backward kernels.
 #include <algorithm>
+#include <vector>
 
+#include "backend/cpu/operands.h"
 #include "backend/cpu/register.h"
 #include "op/registry.h"
 #include "parallel.h"
@@ -62,6 +65,95 @@ void softmax_kernel(const KernelCall& c) {
                    const int64_t blk = i / chunks, j0 = (i % chunks) * kChunk;
                    const int64_t off = (blk * L * inner + j0) * isz;
                    fn(in + off, o + off, L, std::min(kChunk, inner - j0), inner);
+                 }
+               });
+}
+
+// ---- masked_softmax ---------------------------------------------------------------
+// (x dense, mask bool through its broadcast strides over x's shape) -> y.
+// Each row goes through the same SIMD loop as softmax, from a scratch copy
+// in which its masked logits are kMaskedLogit: an all-true mask gives
+// softmax's bits. The masked outputs are then zeroed (Keras's Softmax layer),
+// unless a row with no true entry keeps its equal weights.
+struct MaskLayout {
+  const bool* data;
+  Shape rows;        // x's shape with the axis set to 1: a row's start
+  Strides strides;   // the mask's element strides over x's shape
+  int64_t step;      // ... along the axis
+
+  MaskLayout(const KernelCall& c, int64_t axis)
+      : data(static_cast<const bool*>(c.in[1].data)), rows(shape_of(c)), strides(strides_of(c, c.in[1])),
+        step(strides[size_t(axis)]) {
+    rows[size_t(axis)] = 1;
+  }
+  // The mask's offset at the start of row r (row-major over `rows`).
+  const bool* row(int64_t r) const {
+    int64_t off = 0;
+    for (size_t d = rows.size(); d-- > 0;) {
+      const int64_t q = r / rows[d];
+      off += (r - q * rows[d]) * strides[d];
+      r = q;
+    }
+    return data + off;
+  }
+};
+
+template <class T>
+void masked_softmax_kernel(const KernelCall& c) {
+  const auto& tab = simd::kernels().red;
+  const DType dt = c.in[0].dtype;
+  const int64_t a = c.attrs->axis, L = c.shape[a];
+  const bool zero_masked = !c.attrs->uniform_if_all_masked;
+  int64_t inner = 1;
+  for (int d = int(a) + 1; d < c.ndim; ++d) inner *= c.shape[d];
+  const int64_t outer = L * inner != 0 ? c.numel / (L * inner) : 0;
+  const T* x = static_cast<const T*>(c.in[0].data);
+  T* y = static_cast<T*>(c.out.data);
+  const MaskLayout mask(c, a);
+  const int64_t ms = mask.step;
+  const T fill = T(kMaskedLogit);
+  if (inner == 1) {
+    const auto fn = tab.softmax_rows[int(dt)];
+    for_row_blocks(outer, L, [&](int64_t b, int64_t e) {
+      std::vector<T> scratch(size_t((e - b) * L));
+      for (int64_t r = b; r < e; ++r) {
+        const T* xr = x + r * L;
+        const bool* mr = mask.row(r);
+        T* sr = scratch.data() + (r - b) * L;
+        for (int64_t k = 0; k < L; ++k) sr[k] = mr[k * ms] ? xr[k] : fill;
+      }
+      fn(scratch.data(), y + b * L, e - b, L);
+      if (!zero_masked) return;
+      for (int64_t r = b; r < e; ++r) {
+        const bool* mr = mask.row(r);
+        T* yr = y + r * L;
+        for (int64_t k = 0; k < L; ++k) yr[k] = mr[k * ms] ? yr[k] : T(0);
+      }
+    });
+    return;
+  }
+  // Along a middle axis: chunks of columns of each (L, inner) block, copied
+  // into an (L, chunk) scratch for softmax's column loop.
+  const auto fn = tab.softmax_cols[int(dt)];
+  const int64_t chunk = std::clamp<int64_t>((int64_t(1) << 14) / L, 1, 256);
+  const int64_t chunks = (inner + chunk - 1) / chunk;
+  parallel_for(outer * chunks, std::max<int64_t>(1, kParallelElems / (L * std::min(inner, chunk))),
+               [&](int64_t b, int64_t e) {
+                 std::vector<T> in(size_t(L * chunk)), out(size_t(L * chunk));
+                 std::vector<const bool*> mcol(static_cast<size_t>(chunk));
+                 for (int64_t i = b; i < e; ++i) {
+                   const int64_t o = i / chunks, j0 = (i % chunks) * chunk, w = std::min(chunk, inner - j0);
+                   const T* xb = x + o * L * inner + j0;
+                   T* yb = y + o * L * inner + j0;
+                   for (int64_t j = 0; j < w; ++j) mcol[size_t(j)] = mask.row(o * inner + j0 + j);
+                   for (int64_t k = 0; k < L; ++k)
+                     for (int64_t j = 0; j < w; ++j) in[size_t(k * w + j)] = mcol[size_t(j)][k * ms] ? xb[k * inner + j] : fill;
+                   fn(in.data(), out.data(), L, w, w);
+                   for (int64_t k = 0; k < L; ++k)
+                     for (int64_t j = 0; j < w; ++j) {
+                       const T v = out[size_t(k * w + j)];
+                       yb[k * inner + j] = zero_masked && !mcol[size_t(j)][k * ms] ? T(0) : v;
+                     }
                  }
                });
 }
@@ -143,6 +235,8 @@ void register_softmax() {
     };
     reg(t.softmax_rows[d] && t.softmax_cols[d], OpId::Softmax, &softmax_kernel<false>);
     reg(t.log_softmax_rows[d] && t.log_softmax_cols[d], OpId::LogSoftmax, &softmax_kernel<true>);
+    if (t.softmax_rows[d] && t.softmax_cols[d])
+      reg(true, OpId::MaskedSoftmax, dt == DType::Float32 ? &masked_softmax_kernel<float> : &masked_softmax_kernel<double>);
     reg(t.sparse_xent[d], OpId::SparseSoftmaxXent, &sparse_xent_kernel);
     reg(t.sparse_xent_bwd[d], OpId::SparseSoftmaxXentGrad, &sparse_xent_grad_kernel);
     reg(t.dense_xent[d], OpId::SoftmaxXent, &dense_xent_kernel);

@@ -130,7 +130,11 @@ class VarianceScaling(Initializer):
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = compute_fans(shape)
+        return self.draw(shape, dtype, *compute_fans(shape))
+
+    def draw(self, shape, dtype, fan_in, fan_out):
+        """Values of `shape` for given fans (EinsumDense counts them over its kernel's input and
+        output axes, as Keras 3's `input_axes` / `output_axes`)."""
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
         dtype = _dtype(dtype)

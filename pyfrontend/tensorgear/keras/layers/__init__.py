@@ -1,14 +1,17 @@
 """``keras.layers``: the base Layer class and the built-in layers."""
 
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from .attention import AdditiveAttention, Attention
 from .conv_variants import Conv2DTranspose, SeparableConv2D
 from .convolutional import Conv1D, Conv2D, DepthwiseConv2D
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda
+from .einsum_dense import EinsumDense
 from .embedding import Embedding
 from .image_preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
                                   RandomZoom, Resizing)
 from .layer import Layer
 from .masking import Masking
+from .multi_head_attention import MultiHeadAttention
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
@@ -35,6 +38,7 @@ __all__ = [
     "Masking", "Wrapper", "TimeDistributed", "RNN", "SimpleRNN", "LSTM", "GRU", "SimpleRNNCell", "LSTMCell",
     "GRUCell", "StackedRNNCells", "Bidirectional",
     "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+    "EinsumDense", "Attention", "AdditiveAttention", "MultiHeadAttention",
 ]
 # Keras's aliases
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D

@@ -92,7 +92,9 @@ def serialize_layer(layer):
              "config": layer_config(layer), "registered_name": None if builtin else registered_name(layer)}
     shape = getattr(layer, "_build_input_shape", None)
     if cls.__name__ != "InputLayer" and layer.built:
-        entry["build_config"] = {"input_shape": _jsonable_shape(shape)}
+        # a layer built from several shapes (MultiHeadAttention) says so, as in Keras
+        own = getattr(layer, "get_build_config", None)
+        entry["build_config"] = own() if own is not None else {"input_shape": _jsonable_shape(shape)}
     return entry
 
 
@@ -189,8 +191,14 @@ def deserialize_layer(entry, custom_objects=None):
 
 def build_from_entry(layer, entry):
     """Builds a layer from the entry's build_config (as Keras does before loading weights)."""
-    shape = (entry.get("build_config") or {}).get("input_shape")
-    if layer.built or shape is None:
+    build_config = entry.get("build_config") or {}
+    shape = build_config.get("input_shape")
+    if layer.built:
+        return
+    if shape is None and build_config.get("shapes_dict"):  # build(query_shape=..., value_shape=...)
+        layer.build(**{k: _tuple_shape(v) for k, v in build_config["shapes_dict"].items()})
+        return
+    if shape is None:
         return
     layer.build(_tuple_shape(shape))
 
