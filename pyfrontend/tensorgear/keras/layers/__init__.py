@@ -5,9 +5,11 @@ from .conv_variants import Conv2DTranspose, SeparableConv2D
 from .convolutional import Conv1D, Conv2D, DepthwiseConv2D
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda
 from .embedding import Embedding
+from .hashing import Hashing
 from .image_preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
                                   RandomZoom, Resizing)
 from .layer import Layer
+from .lookup import IntegerLookup, StringLookup
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
                       concatenate, dot, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
@@ -17,6 +19,7 @@ from .preprocessing import CategoryEncoding, Normalization, Rescaling
 from .regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
 from .spatial_reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
+from .text_vectorization import TextVectorization
 
 __all__ = [
     "Layer", "Dense", "Activation", "Identity", "Lambda", "Input", "InputLayer", "Flatten", "Reshape",
@@ -29,6 +32,7 @@ __all__ = [
     "Conv2DTranspose", "SeparableConv2D", "SpatialDropout1D", "SpatialDropout2D", "CategoryEncoding",
     "ZeroPadding1D", "ZeroPadding2D", "Cropping1D", "Cropping2D", "UpSampling1D", "UpSampling2D",
     "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
+    "Hashing", "StringLookup", "IntegerLookup", "TextVectorization",
 ]
 # Keras's aliases
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D
