@@ -415,3 +415,173 @@ def test_text_vectorization_call_errors():
         L.TextVectorization(output_mode="tf_idf")(["a"])
     with pytest.raises(ValueError, match="rectangular"):
         layer([["a"], ["b", "c"]])
+
+
+# ---- inside models, tg.data pipelines and .keras files -------------------------------------------
+
+SENTIMENT_TEXTS = np.array(["good movie great", "bad film awful", "great great good", "awful bad", "good",
+                            "bad"] * 8)
+SENTIMENT_LABELS = np.array([1, 0, 1, 0, 1, 0] * 8)
+
+
+def _adapted(**kwargs):
+    layer = L.TextVectorization(**kwargs)
+    layer.adapt(SENTIMENT_TEXTS)
+    return layer
+
+
+def _functional(shape=(1,)):
+    inp = keras.Input(shape=shape, dtype="string")
+    x = _adapted(max_tokens=20, output_sequence_length=4)(inp)
+    x = L.Embedding(20, 8)(x)
+    x = L.GlobalAveragePooling1D()(x)
+    return keras.Model(inp, L.Dense(1, activation="sigmoid")(x))
+
+
+@pytest.mark.parametrize("shape", [(1,), ()])
+def test_text_vectorization_first_in_a_functional_model_fits_from_string_arrays(shape):
+    tg.random.set_seed(3)
+    model = _functional(shape)
+    assert model.inputs[0].dtype == "string"
+    assert model.layers[0].output.shape == (None, 4) and model.layers[0].output.dtype == "int64"
+    x = SENTIMENT_TEXTS[:, None] if shape else SENTIMENT_TEXTS
+    model.compile(keras.optimizers.Adam(0.03), "binary_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, SENTIMENT_LABELS, epochs=20, batch_size=8, shuffle=True, verbose=0)
+    assert history.history["loss"][-1] < 0.3 * history.history["loss"][0]
+    loss, accuracy = model.evaluate(x, SENTIMENT_LABELS, verbose=0)
+    assert accuracy == 1.0
+    probe = np.array(["good great", "awful bad"])
+    out = model.predict(probe[:, None] if shape else probe, verbose=0)
+    assert out.shape == (2, 1) and out[0, 0] > 0.5 > out[1, 0]
+    # an object array of bytes (what TensorFlow's .numpy() gives) is the same data
+    as_bytes = np.array([t.encode() for t in probe], dtype=object)
+    np.testing.assert_allclose(model.predict(as_bytes[:, None] if shape else as_bytes, verbose=0), out)
+    np.testing.assert_allclose(model.predict_on_batch(probe[:, None] if shape else probe), out)
+
+
+def test_text_vectorization_first_in_a_sequential_model():
+    vocab = ["good", "bad", "great", "awful"]
+    model = keras.Sequential([keras.Input(shape=(), dtype=tg.string),
+                              L.TextVectorization(output_mode="multi_hot", vocabulary=vocab), L.Dense(1)])
+    assert model.inputs[0].dtype == "string" and model.output_shape == (None, 1)
+    model.compile("adam", "mse")
+    model.fit(SENTIMENT_TEXTS, SENTIMENT_LABELS.astype("float32"), epochs=1, verbose=0)
+    assert model.predict(np.array(["good", "bad"]), verbose=0).shape == (2, 1)
+    # no Input: the model builds on its first batch of strings
+    lazy = keras.Sequential([L.TextVectorization(output_mode="count", vocabulary=vocab), L.Dense(2)])
+    assert lazy.predict(["good good", "bad"], verbose=0).shape == (2, 2)
+    assert lazy(np.array(["good"])).shape == (1, 2)
+
+
+def test_string_lookup_and_hashing_in_models():
+    inp = keras.Input(shape=(2,), dtype="string")
+    ids = L.StringLookup(vocabulary=["a", "b", "c"])(inp)
+    model = keras.Model(inp, L.Embedding(4, 3)(ids))
+    assert model.predict(np.array([["a", "x"], ["c", "b"]]), verbose=0).shape == (2, 2, 3)
+    hashed = keras.Model(inp, L.Hashing(8, output_mode="multi_hot")(inp))
+    assert hashed.output_shape == (None, 8)
+    np.testing.assert_array_equal(hashed.predict(np.array([["a", "b"]]), verbose=0),
+                                  values(L.Hashing(8, output_mode="multi_hot")(np.array([["a", "b"]]))))
+
+
+def test_numeric_models_are_unchanged_by_the_string_paths():
+    model = keras.Sequential([keras.Input(shape=(3,)), L.Dense(2)])
+    x = np.arange(12, dtype=np.int64).reshape(4, 3)  # integers still become the float type
+    np.testing.assert_allclose(model.predict(x, verbose=0), values(model(x.astype("float32"))), rtol=1e-6)
+    with pytest.raises(TypeError):
+        model.predict(np.array([["a", "b", "c"]]), verbose=0)
+
+
+def test_text_vectorization_in_a_data_pipeline_feeds_fit():
+    layer = _adapted(max_tokens=20, output_sequence_length=4)
+    ds = tg.data.Dataset.from_tensor_slices((SENTIMENT_TEXTS, SENTIMENT_LABELS)).batch(16)
+    for x, y in ds.take(1):
+        assert isinstance(x, np.ndarray) and x.dtype == object and x[0] == b"good movie great"
+    mapped = ds.map(lambda x, y: (layer(x), y))
+    first = next(iter(mapped))
+    np.testing.assert_array_equal(values(first[0]), values(layer(SENTIMENT_TEXTS[:16])))
+    assert mapped.element_spec[0].dtype == tg.int64
+    model = keras.Sequential([keras.Input(shape=(4,), dtype="int64"), L.Embedding(20, 4),
+                              L.GlobalAveragePooling1D(), L.Dense(1)])
+    model.compile("adam", "mse")
+    assert len(model.fit(mapped, epochs=2, verbose=0).history["loss"]) == 2
+    # the raw strings straight into a model with the layer inside it
+    text_model = _functional()
+    text_model.compile("adam", "binary_crossentropy")
+    raw = tg.data.Dataset.from_tensor_slices((SENTIMENT_TEXTS[:, None], SENTIMENT_LABELS)).shuffle(48).batch(16)
+    text_model.fit(raw, epochs=1, verbose=0)
+    assert np.isfinite(text_model.evaluate(raw, verbose=0))
+
+
+def test_data_pipelines_carry_strings_as_bytes():
+    ds = tg.data.Dataset.from_tensor_slices(np.array(["a b", "dé"]))
+    assert ds.element_spec == tg.TensorSpec((), tg.string)
+    assert list(ds.as_numpy_iterator()) == [b"a b", "dé".encode()]
+    assert list(tg.data.Dataset.from_tensors("hi").as_numpy_iterator()) == [b"hi"]
+    assert [x.tolist() for x in ds.batch(2).as_numpy_iterator()] == [[b"a b", "dé".encode()]]
+    assert list(ds.batch(1).unbatch().as_numpy_iterator()) == [b"a b", "dé".encode()]
+    gen = tg.data.Dataset.from_generator(lambda: iter(["x", b"y"]), output_signature=tg.TensorSpec((), tg.string))
+    assert list(gen.as_numpy_iterator()) == [b"x", b"y"]
+    with pytest.raises(TypeError, match="must hold strings"):
+        tg.data.Dataset.from_tensor_slices(np.array(["a", 3], dtype=object))
+
+
+def _predictions(model, x):
+    return model.predict(x, verbose=0)
+
+
+def test_keras_saved_text_models_load_and_match_keras():
+    texts = np.array(text_cases.TEXTS)
+    model = keras.models.load_model(os.path.join(FIXTURES, "text_vectorization_int.keras"))
+    np.testing.assert_allclose(_predictions(model, texts[:, None]), ARRAYS["model_int_predictions"], rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_array_equal(values(model.layers[0](texts)), ARRAYS["model_int_vectorized"])
+    tf_idf = keras.models.load_model(os.path.join(FIXTURES, "text_vectorization_tf_idf.keras"))
+    np.testing.assert_allclose(_predictions(tf_idf, texts), ARRAYS["model_tf_idf_predictions"], rtol=1e-5,
+                               atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["int", "tf_idf", "lookup", "vocabulary_file"])
+def test_keras_file_round_trip_keeps_the_vocabulary(tmp_path, kind):
+    texts = np.array(text_cases.TEXTS)
+    if kind == "int":
+        model, x = _functional(), texts[:, None]
+    elif kind == "tf_idf":
+        tv = L.TextVectorization(output_mode="tf_idf", ngrams=2, max_tokens=30, pad_to_max_tokens=True)
+        tv.adapt(np.array(text_cases.CORPUS))
+        model, x = keras.Sequential([keras.Input(shape=(), dtype="string"), tv, L.Dense(3)]), texts
+    elif kind == "lookup":
+        lookup = L.StringLookup(output_mode="count", num_oov_indices=2, mask_token="")
+        lookup.adapt(text_cases.WORDS_ADAPT)
+        inp = keras.Input(shape=(4,), dtype="string")
+        model, x = keras.Model(inp, L.Dense(2)(lookup(inp))), text_cases.WORDS_IN
+    else:
+        path = tmp_path / "words.txt"
+        path.write_text("a\nb\nc\n", encoding="utf-8")
+        inp = keras.Input(shape=(4,), dtype="string")
+        model, x = keras.Model(inp, L.Embedding(5, 2)(L.StringLookup(vocabulary=str(path))(inp))), \
+            text_cases.WORDS_IN
+    expected = _predictions(model, x)
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(_predictions(loaded, x), expected, rtol=1e-6)
+    first = [layer for layer in loaded.layers if hasattr(layer, "get_vocabulary")][0]
+    original = [layer for layer in model.layers if hasattr(layer, "get_vocabulary")][0]
+    assert first.get_vocabulary() == original.get_vocabulary()
+    import zipfile
+
+    names = zipfile.ZipFile(tmp_path / "m.keras").namelist()
+    assert any(n.startswith("assets/layers/") and n.endswith("/vocabulary.txt") for n in names)
+
+
+def test_weights_file_keeps_idf_weights(tmp_path):
+    tv = L.TextVectorization(output_mode="tf_idf")
+    tv.adapt(np.array(text_cases.CORPUS))
+    model = keras.Sequential([keras.Input(shape=(), dtype="string"), tv, L.Dense(2)])
+    model.save_weights(tmp_path / "w.weights.h5")
+    other = L.TextVectorization(output_mode="tf_idf", vocabulary=tv.get_vocabulary()[1:],
+                                idf_weights=np.ones(tv.vocabulary_size() - 1))
+    clone = keras.Sequential([keras.Input(shape=(), dtype="string"), other, L.Dense(2)])
+    clone.load_weights(tmp_path / "w.weights.h5")
+    texts = np.array(text_cases.TEXTS)
+    np.testing.assert_allclose(_predictions(clone, texts), _predictions(model, texts), rtol=1e-6)
