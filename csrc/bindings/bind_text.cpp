@@ -91,7 +91,8 @@ py::array_t<Out> hash_batch(py::handle strings, py::handle key, const char* fn, 
     parallel_for(n, 4096, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
         const std::string_view s = src[i];
-        const uint64_t h = keyed ? text::siphash24(s.data(), s.size(), k0, k1) : text::fingerprint64(s.data(), s.size());
+        const uint64_t h = keyed ? text::siphash24(s.data(), s.size(), k0, k1)
+                                 : text::fingerprint64(s.data(), s.size());
         dst[i] = map(h);
       }
     });

@@ -332,12 +332,11 @@ class IndexLookup(Layer):
         oov = self._oov_start_index() if self.num_oov_indices == 1 else -1
         ids = np.fromiter(map(self._index.get, flat, itertools.repeat(oov)), dtype=np.int64, count=len(flat))
         ids = ids.reshape(keys.shape)
+        mask_positions = None
         if self.mask_token is not None:
             # the mask is index 0 for "int" and counts nowhere in the other modes
-            ids = np.where(keys == self._key_of(self.mask_token), 0 if self.output_mode == "int" else -1, ids)
-            mask_positions = keys == self._key_of(self.mask_token)
-        else:
-            mask_positions = None
+            mask_positions = np.asarray(keys == self._key_of(self.mask_token))
+            ids = np.where(mask_positions, 0 if self.output_mode == "int" else -1, ids)
         if self.num_oov_indices == 0:
             missing = ids == -1
             if mask_positions is not None:
@@ -355,12 +354,11 @@ class IndexLookup(Layer):
         return ids
 
     def _invert(self, ids):
-        """Index -> token (an array of tokens of ids's shape)."""
+        """Index -> token, for every id (a flat list; the OOV token for unknown ids)."""
         table = {i: self._token_out(t) for t, i in self._index.items()}
         if self.mask_token is not None:
             table[0] = self.mask_token
-        flat = [table.get(i, self.oov_token) for i in ids.ravel().tolist()]
-        return flat
+        return [table.get(i, self.oov_token) for i in ids.ravel().tolist()]
 
     def call(self, inputs):
         self._ensure_known_vocab_size()
@@ -491,9 +489,6 @@ class StringLookup(IndexLookup):
     def _invert_output(self, ids, tokens):
         return np.array(tokens, dtype=str).reshape(ids.shape)
 
-    def adapt(self, data, steps=None):
-        super().adapt(data, steps=steps)
-
     def get_config(self):
         config = super().get_config()
         del config["vocabulary_dtype"]  # strings have one dtype
@@ -541,9 +536,6 @@ class IntegerLookup(IndexLookup):
 
     def _invert_output(self, ids, tokens):
         return tg.convert_to_tensor(np.array(tokens, dtype=np.int64).reshape(ids.shape))
-
-    def adapt(self, data, steps=None):
-        super().adapt(data, steps=steps)
 
     def get_config(self):
         config = super().get_config()

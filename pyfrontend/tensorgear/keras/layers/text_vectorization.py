@@ -47,10 +47,9 @@ def _check_choice(value, allowed, arg):
                      f"Allowed values are: {allowed}, None or a callable. Received: {arg}={value!r}")
 
 
-def _as_bytes_list(values, what):
-    """A callable's strings (str or bytes, any array-like) as a flat list of bytes."""
-    out = to_bytes(np.asarray(values, dtype=object) if not isinstance(values, (str, bytes)) else values, what)
-    return out
+def _callable_strings(values, what):
+    """A callable's strings (str or bytes, any array-like) as an object array of bytes."""
+    return to_bytes(np.asarray(values, dtype=object) if not isinstance(values, (str, bytes)) else values, what)
 
 
 def _serialize_callable(fn):
@@ -188,7 +187,7 @@ class TextVectorization(Layer):
         if callable(mode):
             text = np.vectorize(lambda b: b.decode(self._encoding, errors="replace"), otypes=[str])(data) \
                 if data.size else data.astype(str)
-            return _as_bytes_list(mode(text), "TextVectorization (the standardize callable's result)")
+            return _callable_strings(mode(text), "TextVectorization (the standardize callable's result)")
         flat = data.ravel().tolist()
         if mode in ("lower", "lower_and_strip_punctuation"):
             flat = [s.lower() for s in flat]  # bytes.lower: ASCII letters only, as tf.strings.lower
@@ -210,7 +209,7 @@ class TextVectorization(Layer):
         if len(parts) != len(flat):
             raise ValueError(f"TextVectorization: the split callable returned {len(parts)} rows for "
                              f"{len(flat)} strings")
-        return [list(_as_bytes_list(row, "TextVectorization (the split callable's result)").ravel())
+        return [list(_callable_strings(row, "TextVectorization (the split callable's result)").ravel())
                 for row in parts]
 
     def _rows(self, inputs):
