@@ -73,6 +73,7 @@ void bind_nn(py::module_& m);
 void bind_conv(py::module_& m);
 void bind_random(py::module_& m);
 void bind_optim(py::module_& m);
+void bind_text(py::module_& m);
 void bind_system(py::module_& m);
 
 }  // namespace tg::py_bind

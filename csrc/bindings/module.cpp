@@ -243,4 +243,5 @@ PYBIND11_MODULE(_C, m) {
   bind_conv(m);
   bind_random(m);
   bind_optim(m);
+  bind_text(m);
 }

@@ -29,6 +29,7 @@ from ._C import (  # noqa: F401  (re-exported API)
     shape, size, rank, slice, strided_slice, boolean_mask, reverse, from_dlpack,
 )
 from ._shape import TensorShape  # noqa: F401
+from ._string_dtype import string  # noqa: F401
 from .initializers_compat import (  # noqa: F401
     random_normal_initializer, random_uniform_initializer, zeros_initializer, ones_initializer,
     constant_initializer,

@@ -4,7 +4,7 @@ checked against a signature when one is given."""
 import numpy as np
 
 from .. import nest
-from .elements import element_to_numpy, to_numpy
+from .elements import element_to_numpy, is_strings, to_numpy
 from .nodes import Node
 from .spec import TensorSpec, dtype_name, spec_of_first_element
 
@@ -34,9 +34,15 @@ class Generator(Node):
                     f"the signature has {len(flat_sig)}")
             out = []
             for leaf, spec, dtype in zip(leaves, flat_sig, dtypes):
-                a = to_numpy(leaf) if not isinstance(leaf, (int, float, bool, list)) else \
-                    np.asarray(leaf)
-                a = a.astype(dtype, copy=False)
+                if dtype == "string":
+                    a = to_numpy(leaf)
+                    if not is_strings(a):
+                        raise TypeError(f"from_generator: yielded {a.dtype} data where the signature "
+                                        f"says string")
+                else:
+                    a = to_numpy(leaf) if not isinstance(leaf, (int, float, bool, list)) else \
+                        np.asarray(leaf)
+                    a = a.astype(dtype, copy=False)
                 if spec.shape is not None and (a.ndim != len(spec.shape) or any(
                         s is not None and s != d for s, d in zip(spec.shape, a.shape))):
                     raise ValueError(

@@ -7,14 +7,25 @@ from .elements import to_numpy
 
 
 def dtype_name(dtype) -> str:
-    """NumPy's name for a tensorgear dtype, a NumPy dtype or a dtype name."""
-    name = getattr(dtype, "name", None)
-    if isinstance(name, str):
-        return np.dtype(name).name
-    return np.dtype(dtype).name
+    """NumPy's name for a tensorgear dtype, a NumPy dtype or a dtype name; "string" for text
+    (tf.string, "string", or a NumPy str_/bytes_/object dtype)."""
+    if isinstance(dtype, np.dtype):
+        d = dtype
+    else:
+        name = getattr(dtype, "name", None)
+        if not isinstance(name, str):
+            name = dtype if isinstance(dtype, str) else None
+        if name == "string":
+            return "string"
+        d = np.dtype(name if name is not None else dtype)
+    return "string" if d.kind in "USO" else d.name
 
 
 def _tg_dtype(name: str):
+    if name == "string":
+        from .._string_dtype import string
+
+        return string
     # dtypes the core lacks (int8, float16, ...) stay NumPy dtypes
     dtype = getattr(_C, name, None)
     return dtype if dtype is not None else np.dtype(name)
@@ -45,7 +56,7 @@ class TensorSpec:
 
     def is_compatible_with(self, value) -> bool:
         a = to_numpy(value)
-        if dtype_name(self.dtype) != a.dtype.name:
+        if dtype_name(self.dtype) != dtype_name(a.dtype):
             return False
         if self.shape is None:
             return True
@@ -56,7 +67,7 @@ class TensorSpec:
 def spec_of_array(a: np.ndarray, drop_leading: bool = False) -> TensorSpec:
     """The spec of ``a``, or with ``drop_leading`` of one of its slices."""
     shape = a.shape[1:] if drop_leading else a.shape
-    return TensorSpec(shape, a.dtype.name)
+    return TensorSpec(shape, dtype_name(a.dtype))
 
 
 def spec_of_first_element(elements, what):

@@ -77,3 +77,15 @@ def shape_structure(x):
         return {k: shape_structure(v) for k, v in x.items()}
     shape = getattr(x, "shape", None)
     return tuple(shape) if shape is not None else None
+
+
+def is_string_array(x):
+    """True for text data that stays on the host (a NumPy str_/bytes_ array, or an object array
+    of str/bytes): the model and the data adapter pass it to the first layer as it is."""
+    if not isinstance(x, np.ndarray):
+        return False
+    if x.dtype.kind in "US":
+        return True
+    if x.dtype.kind == "O":
+        return x.size == 0 or isinstance(x.flat[0], (str, bytes))
+    return False

@@ -7,9 +7,11 @@ from .convolutional import Conv1D, Conv2D, DepthwiseConv2D
 from .core import Activation, Dense, Identity, Input, InputLayer, Lambda
 from .einsum_dense import EinsumDense
 from .embedding import Embedding
+from .hashing import Hashing
 from .image_preprocessing import (CenterCrop, RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
                                   RandomZoom, Resizing)
 from .layer import Layer
+from .lookup import IntegerLookup, StringLookup
 from .masking import Masking
 from .multi_head_attention import MultiHeadAttention
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
@@ -22,8 +24,9 @@ from .regularization import Dropout, GaussianNoise, SpatialDropout1D, SpatialDro
 from .rnn import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell,
                   StackedRNNCells)
 from .reshaping import Flatten, Permute, RepeatVector, Reshape
-from .wrappers import TimeDistributed, Wrapper
 from .spatial_reshaping import Cropping1D, Cropping2D, UpSampling1D, UpSampling2D, ZeroPadding1D, ZeroPadding2D
+from .text_vectorization import TextVectorization
+from .wrappers import TimeDistributed, Wrapper
 
 __all__ = [
     "Layer", "Dense", "Activation", "Identity", "Lambda", "Input", "InputLayer", "Flatten", "Reshape",
@@ -39,6 +42,7 @@ __all__ = [
     "GRUCell", "StackedRNNCells", "Bidirectional",
     "Resizing", "CenterCrop", "RandomFlip", "RandomRotation", "RandomZoom", "RandomTranslation", "RandomContrast",
     "EinsumDense", "Attention", "AdditiveAttention", "MultiHeadAttention",
+    "Hashing", "StringLookup", "IntegerLookup", "TextVectorization",
 ]
 # Keras's aliases
 MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = MaxPooling1D, MaxPooling2D, AveragePooling1D, AveragePooling2D

@@ -26,7 +26,7 @@ from .. import backend, constraints, initializers, regularizers
 from ..backend import masking
 from ..backend.call_context import CALL_CONTEXT
 from ..backend.keras_tensor import KerasTensor, any_keras_tensor
-from ..backend.tensor_utils import dtype_name, is_float_dtype, shape_structure
+from ..backend.tensor_utils import dtype_name, is_float_dtype, is_string_array, shape_structure
 from ..ops.node import Node
 from ..saving import object_registry
 from ..utils.naming import to_snake_case
@@ -133,6 +133,9 @@ class Layer:
     _cast_numpy_inputs = True
     # element-wise layers over the feature axis keep their input's mask on the output
     _passes_masks = False
+    # False: call() gets its inputs as the caller gave them (the text layers read strings and
+    # NumPy arrays themselves); symbolic calls then use compute_output_spec
+    _convert_inputs = True
     # Counts changes to any layer's structure (sublayers, weights, trainable flags, losses), so the
     # trainer's cached step re-reads its variable list only when something changed.
     structure_version = 0
@@ -443,6 +446,8 @@ class Layer:
 
     def _convert_input(self, x):
         if isinstance(x, np.ndarray):
+            if is_string_array(x):  # text stays host data for the first (text) layer
+                return x
             if self._cast_numpy_inputs and x.dtype.kind in "biuf" and is_float_dtype(self.dtype):
                 return tg.convert_to_tensor(np.asarray(x, dtype=self.dtype, order="C"))
             return tg.convert_to_tensor(x)
@@ -501,7 +506,7 @@ class Layer:
                     args = (tg.cast(inputs, self._dtype_obj),) + args[1:]
         elif any_keras_tensor(inputs):
             return self._symbolic_call(args, kwargs)
-        else:
+        elif self._convert_inputs:
             args = (self._convert_input(inputs),) + args[1:]
 
         ctx = CALL_CONTEXT
@@ -595,11 +600,26 @@ class Layer:
         if not self.built:
             self.build(nest.map_structure(lambda t: tuple(t.shape) if hasattr(t, "shape") else None, inputs))
             self.__dict__["built"] = True
+        if not self._convert_inputs:
+            # a layer that reads raw data (strings) says its output itself, as Keras's layers do
+            out_kts = self.compute_output_spec(inputs)
+        else:
+            out_kts = self._infer_on_zeros(args, kwargs, concrete, batch_unknown)
+        self.__dict__["_output_shape"] = nest.map_structure(lambda kt: kt.shape, out_kts)
+        node = Node(self, args, kwargs, out_kts)
+        self._inbound_nodes.append(node)
+        for i, kt in enumerate(nest.flatten(out_kts)):
+            kt._keras_history = (self, node, i)
+            if kt.name is None:
+                kt.name = f"{self.name}_output_{i}" if i else f"{self.name}_output"
+        return out_kts
+
+    def _infer_on_zeros(self, args, kwargs, concrete, batch_unknown):
+        """The output KerasTensors, found by running the layer on a zero batch of one sample."""
         call_kwargs = {k: nest.map_structure(concrete, v) for k, v in kwargs.items() if k != "training"}
         if self._call_has_training:
             call_kwargs["training"] = False
         dummy_args = tuple(nest.map_structure(concrete, a) for a in args)
-        # Shape inference by running the layer on a zero batch of one sample.
         prev = CALL_CONTEXT.training
         CALL_CONTEXT.training = False
         try:
@@ -613,15 +633,12 @@ class Layer:
                 shape = (None,) + shape[1:]
             return KerasTensor(shape, dtype=dtype_name(t.dtype))
 
-        out_kts = nest.map_structure(symbolic, outputs)
-        self.__dict__["_output_shape"] = nest.map_structure(lambda kt: kt.shape, out_kts)
-        node = Node(self, args, kwargs, out_kts)
-        self._inbound_nodes.append(node)
-        for i, kt in enumerate(nest.flatten(out_kts)):
-            kt._keras_history = (self, node, i)
-            if kt.name is None:
-                kt.name = f"{self.name}_output_{i}" if i else f"{self.name}_output"
-        return out_kts
+        return nest.map_structure(symbolic, outputs)
+
+    def compute_output_spec(self, inputs):
+        """The output KerasTensor(s) for symbolic inputs; layers that set _convert_inputs = False
+        define it (the others are run on zeros instead)."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not define compute_output_spec()")
 
     # ---- the symbolic input and output of the first call (the functional API) ----------
 

@@ -6,6 +6,7 @@ or the first batch), inferring every layer's shape in turn.
 """
 
 from ..backend.keras_tensor import KerasTensor
+from ..backend.tensor_utils import is_string_array
 from ..layers.core import Input, InputLayer
 from ..layers.layer import Layer
 from .model import Model
@@ -17,6 +18,7 @@ class Sequential(Model):
         d = self.__dict__
         d["_stack"] = []               # the layers, in order (InputLayer excluded)
         d["_input_batch_shape"] = None
+        d["_input_dtype"] = None       # "string" for text inputs; else the symbolic input has the model's dtype
         if layers is not None:
             if isinstance(layers, Layer) or not hasattr(layers, "__iter__"):
                 layers = [layers]
@@ -44,6 +46,8 @@ class Sequential(Model):
             if self._stack:
                 raise ValueError("An InputLayer (or keras.Input) can only be the first entry of a Sequential model")
             self.__dict__["_input_batch_shape"] = layer.batch_shape
+            if layer.dtype == "string":
+                self.__dict__["_input_dtype"] = "string"
             self._track(layer)
             if rebuild:
                 self._maybe_build()
@@ -96,7 +100,7 @@ class Sequential(Model):
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument to build() a Sequential model.")
         input_shape = tuple(input_shape)
-        x = Input(batch_shape=(None,) + input_shape[1:], dtype=self.dtype)
+        x = Input(batch_shape=(None,) + input_shape[1:], dtype=self._input_dtype or self.dtype)
         for layer in self._stack:
             x = layer(x)
         d = self.__dict__
@@ -149,6 +153,8 @@ class Sequential(Model):
         shape = tuple(inputs.shape) if hasattr(inputs, "shape") else None
         if shape is None:
             raise ValueError(f"Sequential model {self.name} needs tensor inputs; got {type(inputs).__name__}")
+        if self._input_dtype is None and is_string_array(inputs):
+            self.__dict__["_input_dtype"] = "string"
         self.build(shape)
 
     def call(self, inputs, training=None, mask=None):

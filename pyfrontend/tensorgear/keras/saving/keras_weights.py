@@ -15,7 +15,10 @@ two instances of one model) but:
 - ``vars`` (empty) for the model itself.
 
 A layer's own variables come trainable first, then non-trainable, each in
-creation order (Keras's ``save_own_variables``). Everything is read and
+creation order (Keras's ``save_own_variables``). A layer that defines
+``save_own_variables(store)`` / ``load_own_variables(store)`` itself (the
+lookup layers: their idf weights under the key "idf_weights") writes and reads
+its group's datasets by its own keys, as in Keras. Everything is read and
 checked before any variable is assigned, so a file that does not fit loses
 nothing and says which object did not fit.
 """
@@ -133,6 +136,11 @@ def walk(model):
     return out
 
 
+def _stores_itself(obj):
+    """Whether a layer writes its own group (Keras's save_own_variables / load_own_variables)."""
+    return isinstance(obj, Layer) and hasattr(obj, "save_own_variables") and hasattr(obj, "load_own_variables")
+
+
 def join(a, b):
     return f"{a}/{b}" if a else b
 
@@ -166,6 +174,12 @@ def write_h5(model, fileobj, include_optimizer=True):
             if obj is model and getattr(model, "_build_input_shape", None) is not None:
                 # lets load_weights build a model that was not built (Keras ignores the attribute)
                 group.attrs["build_input_shape"] = json.dumps(_shape_to_json(model._build_input_shape))
+            if _stores_itself(obj):
+                store = {}
+                obj.save_own_variables(store)
+                for key, value in store.items():
+                    group.create_dataset(key, data=np.asarray(value))
+                continue
             for i, v in enumerate(variables_of(obj, model)):
                 group.create_dataset(str(i), data=np.asarray(v.numpy()))
 
@@ -203,8 +217,12 @@ def read_h5(model, source, label, skip_mismatch=False, load_optimizer=True):
                     if load_optimizer:
                         pending.extend(_optimizer_values(obj, model, f, path, label))
                     continue
-                variables = own_variables(obj)
                 key = join(path, "vars")
+                if _stores_itself(obj):
+                    store = {name: value[()] for name, value in f[key].items()} if key in f else {}
+                    pending.append((None, lambda obj=obj, store=store: obj.load_own_variables(store)))
+                    continue
+                variables = own_variables(obj)
                 if key not in f:
                     if variables:
                         raise ValueError(f"{label} has no weights for layer '{obj.name}' (path '{key}'): it "

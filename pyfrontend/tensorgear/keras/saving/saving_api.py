@@ -2,8 +2,10 @@
 
 The file is a zip archive: ``config.json`` (the model's class and config in
 Keras's dialect, keras_config.py; its build shape and compile arguments),
-``metadata.json`` and ``model.weights.h5`` (keras_weights.py: weights and
-optimizer state). Keras 3 reads what this writes and this reads what Keras 3
+``metadata.json``, ``model.weights.h5`` (keras_weights.py: weights and
+optimizer state) and ``assets/``: the files of layers that define
+``save_assets(dir)`` / ``load_assets(dir)`` (a lookup layer's vocabulary.txt),
+each under its object's path (``assets/layers/text_vectorization/``). Keras 3 reads what this writes and this reads what Keras 3
 writes, for the layers both have. Archives from older tensorgear releases
 (``model.weights.npz`` and ``optimizer.npz``) still load.
 """
@@ -12,6 +14,7 @@ import datetime
 import io
 import json
 import os
+import tempfile
 import warnings
 import zipfile
 
@@ -41,14 +44,57 @@ def save_model(model, filepath, overwrite=True, zipped=True, **kwargs):
     metadata = {"keras_version": KERAS_FORMAT_VERSION, "tensorgear_version": tg.__version__,
                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")}
     weights = keras_weights.h5_bytes(model)
+    assets = _asset_files(model)
 
     def write(f):
         with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_STORED) as zf:
             zf.writestr("metadata.json", json.dumps(metadata))
             zf.writestr("config.json", json.dumps(config))
             zf.writestr("model.weights.h5", weights)
+            for name, data in assets:
+                zf.writestr(name, data)
 
     atomic_write(filepath, write, overwrite=overwrite)
+
+
+def _asset_files(model):
+    """[(name in the zip, bytes)] of every layer's save_assets(dir), Keras's assets/<path>/ layout."""
+    files = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, obj in keras_weights.walk(model):
+            if not hasattr(obj, "save_assets"):
+                continue
+            folder = os.path.join(tmp, *path.split("/")) if path else tmp
+            os.makedirs(folder, exist_ok=True)
+            obj.save_assets(folder)
+            for name in sorted(os.listdir(folder)):
+                full = os.path.join(folder, name)
+                if os.path.isfile(full):
+                    with open(full, "rb") as f:
+                        files.append((f"assets/{path}/{name}" if path else f"assets/{name}", f.read()))
+    return files
+
+
+def _load_assets(model, filepath):
+    """Hands each layer that defines load_assets(dir) the folder of its files in the archive."""
+    owners = [(path, obj) for path, obj in keras_weights.walk(model) if hasattr(obj, "load_assets")]
+    if not owners:
+        return
+    with zipfile.ZipFile(filepath) as zf, tempfile.TemporaryDirectory() as tmp:
+        for name in zf.namelist():
+            if not name.startswith("assets/") or name.endswith("/"):
+                continue
+            parts = name.split("/")[1:]
+            if any(p in ("", ".", "..") for p in parts):
+                raise ValueError(f"Cannot load '{filepath}': the asset name '{name}' leaves the assets folder")
+            target = os.path.join(tmp, *parts)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            with open(target, "wb") as f:
+                f.write(zf.read(name))
+        for path, obj in owners:
+            folder = os.path.join(tmp, *path.split("/")) if path else tmp
+            if os.path.isdir(folder):
+                obj.load_assets(folder)
 
 
 def _read_archive(filepath):
@@ -98,6 +144,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     label = f"'{filepath}'"
     if kind == "h5":
         keras_weights.read_h5(model, weights, label, load_optimizer=compiled)
+        _load_assets(model, filepath)  # after the weights, as Keras (a tf_idf vocabulary needs its idf weights)
         return model
     meta, arrays = read_weights_archive(weights, label)
     assign_weights(model, meta, arrays, label)

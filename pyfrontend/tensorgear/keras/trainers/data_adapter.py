@@ -11,6 +11,11 @@ permutation: no per-step conversion or copying from NumPy.
 tg.data.Dataset objects and other iterables of batches are consumed as they
 come, converting only what is not a tensor already.
 
+Text inputs (NumPy str_/bytes_/object arrays of strings, lists of str) are
+not tensors: they stay NumPy arrays, sliced (or indexed, when shuffling) per
+batch, and reach the model's first layer (TextVectorization, StringLookup,
+Hashing) as they are.
+
 The checks made before training starts (the model accepts a sample; sparse
 labels are in range), class weights and single batches (``*_on_batch``,
 ``train_step(data)``) are prepared here too, so the trainer only loops.
@@ -26,7 +31,7 @@ from ... import nest
 from ...distribute.strategy import DistributedDataset, replica_rows
 from ..backend import floatx
 from ..backend.call_context import inference_mode
-from ..backend.tensor_utils import dtype_name, is_float_dtype
+from ..backend.tensor_utils import dtype_name, is_float_dtype, is_string_array
 from .multi_output import OutputKinds
 
 
@@ -44,7 +49,7 @@ def lists_to_arrays(x):
             arr = np.asarray(x)
         except ValueError:
             return x
-        if arr.dtype.kind in "biuf":
+        if arr.dtype.kind in "biufUS":  # numbers, or strings (one text input, not several inputs)
             return arr
     return x
 
@@ -107,6 +112,8 @@ def convert_inputs(x, dtype=None, borrow=False):
         if isinstance(a, tg.Tensor):
             return a if is_float_dtype(a.dtype) or dtype_name(a.dtype) == "bool" else tg.cast(a, dtype)
         a = np.asarray(a)
+        if is_string_array(a):
+            return a  # text stays host data for the model's first layer
         if a.dtype.kind in "biuf" and (a.dtype.kind != "f" or a.dtype.itemsize != np.dtype(dtype).itemsize):
             a = a.astype(dtype)
         return _array_to_tensor(a, borrow)
@@ -233,7 +240,7 @@ class ArrayBatches:
             return None
         if idx is None:
             return nest.map_structure(lambda a: a[start:stop], data)
-        return nest.map_structure(lambda a: tg.gather(a, idx), data)
+        return nest.map_structure(lambda a: _gather_rows(a, idx), data)
 
     def __iter__(self):
         bs, n = self.batch_size, self.num_samples
@@ -253,13 +260,20 @@ class ArrayBatches:
             else:
                 idx = perm[start:stop]
                 if single:
-                    yield tg.gather(x, idx), tg.gather(y, idx), None, stop - start
+                    yield _gather_rows(x, idx), tg.gather(y, idx), None, stop - start
                 else:
                     yield (self._take(x, start, stop, idx), self._take(y, start, stop, idx),
                            self._take(sw, start, stop, idx), stop - start)
 
     def first_inputs(self, n=1):
         return nest.map_structure(lambda a: a[:n], self.x)
+
+
+def _gather_rows(a, idx):
+    """The rows `idx` (an int64 tensor) of a tensor, or of a NumPy array of text."""
+    if isinstance(a, np.ndarray):
+        return a[idx.numpy()]
+    return tg.gather(a, idx)
 
 
 class IterableBatches:
@@ -314,8 +328,10 @@ def _on_current_device(batch):
     device = tg._C._current_device()
     if device.startswith("CPU"):
         return batch
-    return tuple(nest.map_structure(lambda a: _on_device(a, device), v) if v is not None else None
-                 for v in batch[:3]) + (batch[3],)
+    def move(a):
+        return a if isinstance(a, np.ndarray) else _on_device(a, device)  # text stays on the host
+
+    return tuple(nest.map_structure(move, v) if v is not None else None for v in batch[:3]) + (batch[3],)
 
 
 def make_batches(x, y=None, sample_weight=None, batch_size=None, shuffle=False, target_kind=None, steps=None,
