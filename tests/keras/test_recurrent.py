@@ -56,6 +56,17 @@ def test_a_keras_written_text_model_loads_and_predicts_as_keras(tmp_path):
     np.testing.assert_allclose(again.predict(DATA["ids"], verbose=0), REF["text_rnn/y"], rtol=1e-5, atol=1e-6)
 
 
+def test_masked_bidirectional_lstm_trains_along_keras_path():
+    model = fixture.training_model(keras)
+    n = int(REF["training/n_weights"])
+    model.set_weights([REF[f"training/w{i}"] for i in range(n)])
+    ids, labels = fixture.training_data()
+    history = model.fit(ids, labels, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], REF["training/loss"], rtol=1e-5)
+    for i, w in enumerate(model.get_weights()):
+        np.testing.assert_allclose(w, REF[f"training/final{i}"], rtol=1e-4, atol=1e-5, err_msg=f"weight {i}")
+
+
 # ---- the equations, in NumPy ---------------------------------------------------------------------
 
 CELLS = {"lstm": L.LSTM, "gru": L.GRU, "simple_tanh": L.SimpleRNN}

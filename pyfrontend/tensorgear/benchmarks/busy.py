@@ -27,7 +27,7 @@ COMPETITORS = (("tensorgear", "tensorgear", 0), ("tensorgear 1t", "tensorgear", 
 LOAD_ORDER = ("none",) + tuple(bloads.KINDS)
 
 # epoch tensorgear/torch goals per model (issue 9's MLP, issue 12's convnet)
-TG_OVER_TORCH = {"mlp": 0.75, "cnn": 1.0}
+TG_OVER_TORCH = {"mlp": 0.75, "cnn": 1.0, "lstm": 1.0, "transformer": 1.0}
 TG_OVER_ONE_THREAD = 1.15
 
 
@@ -38,8 +38,8 @@ def run(load_kinds: Sequence[str], frameworks: Sequence[str], epochs: int, batch
     environ = benv.child_env(os.environ, unset_openblas)
     notes: List[str] = []
     rows: List[Dict[str, object]] = []
-    # the NumPy competitor is a hand-written MLP: it has no convnet
-    competitors = [c for c in COMPETITORS if c[1] in frameworks and not (model == "cnn" and c[1] == "numpy")]
+    # the NumPy competitor is a hand-written MLP: it has no convnet or sequence model
+    competitors = [c for c in COMPETITORS if c[1] in frameworks and not (model != "mlp" and c[1] == "numpy")]
     for label, fw, _ in competitors:
         why = training.unavailable(fw)
         if why:
@@ -47,7 +47,7 @@ def run(load_kinds: Sequence[str], frameworks: Sequence[str], epochs: int, batch
     competitors = [c for c in competitors if not training.unavailable(c[1])]
     with tempfile.TemporaryDirectory(prefix="tg-bench-busy-") as tmp:
         try:
-            data_path = training.prepare_data(tmp, limit, data)
+            data_path = training.prepare_data(tmp, limit, data, model)
         except Exception as e:  # noqa: BLE001
             return {"rows": [], "notes": [f"busy mode skipped: MNIST unavailable ({type(e).__name__}: {e})"]}
         for kind in load_kinds:

@@ -11,7 +11,7 @@ from . import env as benv
 from . import loads as busy_loads
 from . import timing
 
-SECTIONS = ("kernels", "overheads", "training", "convnet", "scaling", "busy")
+SECTIONS = ("kernels", "overheads", "training", "convnet", "sequence", "scaling", "busy")
 DEFAULT_SECTIONS = ("kernels", "overheads", "training", "scaling")
 
 
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true",
                    help="fewer sizes, repeats and epochs (under a minute)")
     p.add_argument("--sections", type=_csv(SECTIONS), default=list(DEFAULT_SECTIONS),
-                   help="comma-separated subset of kernels,overheads,training,convnet,scaling,busy "
+                   help="comma-separated subset of kernels,overheads,training,convnet,sequence,scaling,busy "
                         "(default: kernels,overheads,training,scaling)")
     p.add_argument("--busy", action="store_true",
                    help="add the busy section: the training comparison under background loads "
@@ -53,9 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loads", type=_csv(tuple(busy_loads.KINDS)), default=list(busy_loads.KINDS),
                    help="background loads of the busy section (default: all; 'none', the quiet "
                         "machine, always runs first): " + "; ".join(f"{k}: {v}" for k, v in busy_loads.KINDS.items()))
-    p.add_argument("--busy-model", choices=("mlp", "cnn"), default="mlp",
-                   help="the model the busy section trains: the MLP of the training section (default) or the "
-                        "convnet of the convnet section (batch 64; no NumPy competitor)")
+    p.add_argument("--busy-model", choices=("mlp", "cnn", "lstm", "transformer"), default="mlp",
+                   help="the model the busy section trains: the MLP of the training section (default), the "
+                        "convnet of the convnet section (batch 64), or a model of the sequence section (batch 32, "
+                        "1024 sequences by default); no NumPy competitor but for the MLP")
     p.add_argument("--busy-epochs", type=_positive, help="epochs per busy run (default 3, quick 2)")
     p.add_argument("--busy-limit", type=_positive, metavar="N",
                    help="busy runs train on the first N images (default 30000, quick 10000)")
@@ -179,6 +180,22 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
             "Dense 10, RMSprop 1e-3, batch 64")
         notes += results["convnet"]["notes"]
 
+    if "sequence" in args.sections:
+        from . import sequence_models as seq
+
+        epochs = args.epochs or (2 if args.quick else 3)
+        limit = args.train_limit or (1024 if args.quick else 4096)
+        for model, title in (("lstm", "IMDB-shaped LSTM: Embedding(10000, 128) > LSTM(64) > Dense(1, sigmoid), "
+                                      f"sequences of {seq.SEQUENCE_LENGTH['lstm']}"),
+                             ("transformer", "Transformer encoder: Embedding(10000, 128) > 2 x (MHA 4x32 + FFN 256, "
+                                             f"post-norm) > mean > Dense(1, sigmoid), sequences of "
+                                             f"{seq.SEQUENCE_LENGTH['transformer']}")):
+            results[f"sequence_{model}"] = _training_section(
+                args, out, training, report, unset, model, seq.BATCH_SIZE, epochs, limit,
+                [f for f in training.FRAMEWORKS if f in args.frameworks and f != "numpy"],
+                f"{title}, binary cross-entropy, Adam 1e-3, batch {seq.BATCH_SIZE}, synthetic data")
+            notes += results[f"sequence_{model}"]["notes"]
+
     if "scaling" in args.sections:
         from . import scaling
 
@@ -199,13 +216,18 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
         epochs = args.busy_epochs or (2 if args.quick else 3)
         limit = args.busy_limit or (10000 if args.quick else 30000)
         out("")
-        out(f"== busy machine: MNIST {'convnet' if args.busy_model == 'cnn' else 'MLP'} training under background loads ({epochs} epochs, first {limit} images, "
+        busy_title = {"mlp": "MNIST MLP", "cnn": "MNIST convnet", "lstm": "IMDB-shaped LSTM",
+                      "transformer": "Transformer encoder"}[args.busy_model]
+        if args.busy_model in ("lstm", "transformer") and not args.busy_limit:
+            limit = 1024
+        out(f"== busy machine: {busy_title} training under background loads ({epochs} epochs, first {limit} samples, "
             f"median epoch over {args.train_rounds} round(s); each run in its own subprocess with the load "
             "restarted for it) ==")
         table = report.Table(busy.COLUMNS, out)
         table.header()
         results["busy"] = busy.run(["none"] + list(args.loads), args.frameworks, epochs,
-                                   64 if args.busy_model == "cnn" else args.batch_size, unset,
+                                   {"cnn": 64, "lstm": 32, "transformer": 32}.get(args.busy_model, args.batch_size),
+                                   unset,
                                    limit, seed=args.seed, rounds=args.train_rounds,
                                    progress=lambda row: table.row(busy.cells(row)), model=args.busy_model)
         notes += results["busy"]["notes"]
@@ -229,7 +251,7 @@ def run(args: argparse.Namespace, out=print) -> Dict[str, object]:
 def _training_section(args, out, training, report, unset, model, batch_size, epochs, limit, frameworks, title):
     """One training comparison (each framework in its own subprocess), printed as rows complete."""
     out("")
-    out(f"== {title}, {epochs} epochs" + (f", first {limit} images" if limit else "")
+    out(f"== {title}, {epochs} epochs" + (f", first {limit} samples" if limit else "")
         + "; one subprocess per framework, sequential"
         + (f", {args.train_rounds} rounds (seeds {args.seed}..{args.seed + args.train_rounds - 1})"
            if args.train_rounds > 1 else "") + " ==")

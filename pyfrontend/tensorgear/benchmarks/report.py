@@ -164,6 +164,17 @@ def targets(results: Dict[str, object]) -> List[Dict[str, object]]:
     share = sc.get("reduction_share")
     out.append(target("gradient allreduce share of a 2-rank step (%)", None if share is None else 100 * share,
                       "<=", 10, "{:.0f}%"))
+    for model in ("lstm", "transformer"):  # issue 13: epoch <= PyTorch's, peak RSS below PyTorch's
+        section = results.get(f"sequence_{model}")
+        if not section:
+            continue
+        by_fw = {r.get("framework"): r for r in section.get("results", [])}
+        tg_r, torch_r = by_fw.get("tensorgear") or {}, by_fw.get("torch") or {}
+        both = "epoch_median_s" in tg_r and "epoch_median_s" in torch_r
+        out.append(target(f"{model} epoch time tensorgear/torch",
+                          tg_r["epoch_median_s"] / torch_r["epoch_median_s"] if both else None, "<=", 1.0, "{:.2f}"))
+        out.append(target(f"{model} peak RSS tensorgear/torch",
+                          tg_r["peak_rss_bytes"] / torch_r["peak_rss_bytes"] if both else None, "<=", 1.0, "{:.2f}"))
     if results.get("busy"):
         out += busy.targets(results["busy"])
     return out

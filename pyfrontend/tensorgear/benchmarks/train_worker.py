@@ -1,4 +1,4 @@
-"""One framework's MNIST training run, in a process of its own.
+"""One framework's training run (MNIST, or a sequence model), in a process of its own.
 
     python train_worker.py --framework {tensorgear,torch,numpy,keras} --data D.npz
                            --epochs 5 --batch-size 128 --out RESULT.json
@@ -8,7 +8,8 @@ import tensorgear: the peak RSS it reports (getrusage) is that framework's alone
 Every framework trains the seeds' model the same way: Dense(512, relu) ->
 Dense(10, softmax), sparse categorical cross-entropy, RMSprop(1e-3, rho 0.9,
 epsilon 1e-7), batch 128, reshuffled every epoch, training accuracy tracked as
-``fit`` does, then test loss and accuracy.
+``fit`` does, then test loss and accuracy. The sequence models (--model lstm / transformer:
+sequence_models.py) train the same way with their own data, loss and optimizer.
 """
 
 from __future__ import annotations
@@ -53,12 +54,17 @@ def current_rss_bytes() -> int:
         return 0
 
 
+SEQUENCE_MODELS = ("lstm", "transformer")
+
+
 def load_data(path: str, model: str = "mlp"):
     """uint8 MNIST from the parent's .npz -> float32 pixels/255, in place (the
     same memory for every framework): rows of 784 for the MLP, 28x28x1 images
-    (channels last) for the convnet."""
+    (channels last) for the convnet. A sequence model's ids and labels as written."""
     with np.load(path) as d:
         x_train, y_train, x_test, y_test = (d[k] for k in ("x_train", "y_train", "x_test", "y_test"))
+    if model in SEQUENCE_MODELS:
+        return x_train.astype(np.int64), y_train.astype(np.float32), x_test.astype(np.int64), y_test.astype(np.float32)
     sample = (28, 28, 1) if model == "cnn" else (-1,)
     x_train = x_train.reshape((len(x_train),) + sample).astype(np.float32)
     x_train /= 255
@@ -67,12 +73,17 @@ def load_data(path: str, model: str = "mlp"):
     return x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64)
 
 
-def _load_numpy_mlp():
-    spec = importlib.util.spec_from_file_location("_tg_bench_numpy_mlp",
-                                                  os.path.join(_HERE, "numpy_mlp.py"))
+def _load_sibling(name):
+    """A module of this folder, loaded by path (the worker never imports the tensorgear package
+    for the other frameworks)."""
+    spec = importlib.util.spec_from_file_location(f"_tg_bench_{name}", os.path.join(_HERE, f"{name}.py"))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _load_numpy_mlp():
+    return _load_sibling("numpy_mlp")
 
 
 # ------------------------------------------------------------------ frameworks
@@ -84,15 +95,20 @@ def train_keras_like(keras, data, args, result):
     if hasattr(keras, "utils") and hasattr(keras.utils, "set_random_seed"):
         keras.utils.set_random_seed(args.seed)
     L = keras.layers
-    if args.model == "cnn":  # Deep Learning with Python, ch. 8's first convnet
+    if args.model in SEQUENCE_MODELS:
+        model = _load_sibling("sequence_models").keras_model(keras, args.model)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="binary_crossentropy",
+                      metrics=["accuracy"])
+    elif args.model == "cnn":  # Deep Learning with Python, ch. 8's first convnet
         model = keras.Sequential([keras.Input((28, 28, 1)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
                                   L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2),
                                   L.Conv2D(128, 3, activation="relu"), L.Flatten(),
                                   L.Dense(10, activation="softmax")])
     else:
         model = keras.Sequential([L.Dense(args.hidden, activation="relu"), L.Dense(10, activation="softmax")])
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    if args.model not in SEQUENCE_MODELS:
+        model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-3),
+                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     times = []
 
     class EpochTimer(keras.callbacks.Callback):
@@ -152,6 +168,8 @@ def train_torch(data, args, result):
     torch.manual_seed(args.seed)
     result["version"] = torch.__version__
     result["threads"] = {"intra_op": torch.get_num_threads()}
+    if args.model in SEQUENCE_MODELS:
+        return _train_torch_sequence(torch, data, args, result)
     if args.model == "cnn":  # NCHW, PyTorch's native layout for its (oneDNN) convolutions
         x_train, x_test = (np.ascontiguousarray(v.transpose(0, 3, 1, 2)) for v in (x_train, x_test))
         model = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
@@ -196,6 +214,43 @@ def train_torch(data, args, result):
         yt = torch.from_numpy(y_test)
         result["test_loss"] = float(loss_fn(out, yt))
         result["test_accuracy"] = float((out.argmax(1) == yt).double().mean())
+
+
+def _train_torch_sequence(torch, data, args, result):
+    """A sequence model in PyTorch: BCE on logits, Adam 1e-3 (Keras's epsilon), reshuffled batches."""
+    x_train, y_train, x_test, y_test = data
+    model = _load_sibling("sequence_models").torch_model(torch, args.model)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    x, y = torch.from_numpy(x_train), torch.from_numpy(y_train)
+    n, bs = x.shape[0], args.batch_size
+    times, losses, accs = [], [], []
+    t_fit = time.perf_counter()
+    for _ in range(args.epochs):
+        t0 = time.perf_counter()
+        perm = torch.randperm(n)
+        loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.int64)
+        for i in range(0, n, bs):
+            idx = perm[i:i + bs]
+            xb, yb = x[idx], y[idx]
+            opt.zero_grad(set_to_none=True)
+            logits = model(xb)
+            loss = loss_fn(logits, yb)
+            loss.backward()
+            opt.step()
+            with torch.no_grad():
+                loss_sum += loss.detach() * len(idx)
+                correct += ((logits > 0).float() == yb).sum()
+        times.append(time.perf_counter() - t0)
+        losses.append(float(loss_sum) / n)
+        accs.append(int(correct) / n)
+    result["fit_s"] = time.perf_counter() - t_fit
+    result["epoch_s"], result["train_loss"], result["train_accuracy"] = times, losses, accs
+    with torch.no_grad():
+        logits = torch.cat([model(torch.from_numpy(x_test[i:i + 256])) for i in range(0, len(x_test), 256)])
+        yt = torch.from_numpy(y_test)
+        result["test_loss"] = float(loss_fn(logits, yt))
+        result["test_accuracy"] = float(((logits > 0).float() == yt).double().mean())
 
 
 def train_numpy(data, args, result):
@@ -243,7 +298,7 @@ def main(argv=None) -> int:
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--hidden", type=int, default=512)
-    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp")
+    p.add_argument("--model", choices=("mlp", "cnn") + SEQUENCE_MODELS, default="mlp")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0, help="0: the framework's default")
     p.add_argument("--out", required=True)

@@ -15,6 +15,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 import numpy as np
 
 from . import env as benv
+from . import sequence_models
 
 FRAMEWORKS = ("tensorgear", "torch", "numpy", "keras")
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "train_worker.py")
@@ -46,9 +47,15 @@ def unavailable(name: str) -> Optional[str]:
     return None
 
 
-def prepare_data(folder: str, limit: Optional[int] = None, data=None) -> str:
-    """Write MNIST (uint8, as load_data returns it) to one .npz that every worker
-    reads, optionally cut to the first ``limit`` training images."""
+def prepare_data(folder: str, limit: Optional[int] = None, data=None, model: str = "mlp") -> str:
+    """Write MNIST (uint8, as load_data returns it), or a sequence model's synthetic data
+    (sequence_models.py), to one .npz that every worker reads, optionally cut to the first
+    ``limit`` training samples."""
+    if data is None and model in sequence_models.SEQUENCE_LENGTH:
+        x_train, y_train, x_test, y_test = sequence_models.make_data(model, n_train=limit or sequence_models.N_TRAIN)
+        path = os.path.join(folder, f"{model}-bench.npz")
+        np.savez(path, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test)
+        return path
     if data is None:
         from tensorgear.keras.datasets import mnist
 
@@ -151,7 +158,7 @@ def run(frameworks: Sequence[str], epochs: int, batch_size: int, unset_openblas:
     environ = thread_env(benv.child_env(os.environ, unset_openblas), threads)
     with tempfile.TemporaryDirectory(prefix="tg-bench-data-") as tmp:
         try:
-            data_path = prepare_data(tmp, limit, data)
+            data_path = prepare_data(tmp, limit, data, model)
         except Exception as e:  # noqa: BLE001
             return {"results": [], "notes": [f"training skipped: MNIST unavailable "
                                              f"({type(e).__name__}: {str(e).splitlines()[0]})"]}
