@@ -29,6 +29,7 @@
 // Second derivatives through the recurrence are not supported (as with
 // TensorFlow's cuDNN RNN): the rule raises when a tape records it.
 #include "autograd.h"
+#include "backend/rnn_cell.h"
 #include "op/definition.h"
 #include "ops.h"
 
@@ -42,13 +43,7 @@ struct CellShape {
   int64_t saved;   // columns of the auxiliary output per unit
 };
 
-CellShape cell_shape(RnnCell cell) {
-  switch (cell) {
-    case RnnCell::Lstm: return {4, 2, 4};
-    case RnnCell::Gru: return {3, 1, 4};
-    default: return {1, 1, 0};
-  }
-}
+CellShape cell_shape(RnnCell cell) { return {rnn::gates_of(cell), rnn::states_of(cell), rnn::saved_of(cell)}; }
 
 const char* cell_name(RnnCell cell) {
   switch (cell) {

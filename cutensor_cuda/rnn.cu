@@ -10,8 +10,8 @@
 #include "simd/math_impl.h"
 #undef TG_ARCH
 
+#include "backend/rnn_cell.h"
 #include "gemm.h"
-#include "hd.h"
 #include "op/registry.h"
 #include "register.h"
 #include "runtime.h"
@@ -23,9 +23,9 @@ namespace {
 using simd::cuda::sigmoid_approx;
 using simd::cuda::tanh_approx;
 
-TG_HD constexpr int64_t gates_of(RnnCell c) { return c == RnnCell::Lstm ? 4 : c == RnnCell::Gru ? 3 : 1; }
-TG_HD constexpr int64_t states_of(RnnCell c) { return c == RnnCell::Lstm ? 2 : 1; }
-TG_HD constexpr int64_t saved_of(RnnCell c) { return c == RnnCell::Lstm || c == RnnCell::Gru ? 4 : 0; }
+using rnn::gates_of;
+using rnn::saved_of;
+using rnn::states_of;
 
 struct Dims {
   int64_t b, t, s, u, g;
@@ -208,34 +208,24 @@ void backward(const KernelCall& k) {
   }
 }
 
-template <class T>
-void forward_launch(const KernelCall& k) {
-  switch (k.attrs->rnn.cell) {
-    case RnnCell::Lstm: return forward<T, RnnCell::Lstm>(k);
-    case RnnCell::Gru: return forward<T, RnnCell::Gru>(k);
-    case RnnCell::SimpleRelu: return forward<T, RnnCell::SimpleRelu>(k);
-    default: return forward<T, RnnCell::SimpleTanh>(k);
-  }
-}
+template <class T, RnnCell C>
+struct Forward {
+  static void run(const KernelCall& k) { forward<T, C>(k); }
+};
 
-template <class T>
-void backward_launch(const KernelCall& k) {
-  switch (k.attrs->rnn.cell) {
-    case RnnCell::Lstm: return backward<T, RnnCell::Lstm>(k);
-    case RnnCell::Gru: return backward<T, RnnCell::Gru>(k);
-    case RnnCell::SimpleRelu: return backward<T, RnnCell::SimpleRelu>(k);
-    default: return backward<T, RnnCell::SimpleTanh>(k);
-  }
-}
+template <class T, RnnCell C>
+struct Backward {
+  static void run(const KernelCall& k) { backward<T, C>(k); }
+};
 
 }  // namespace
 
 void register_rnn() {
   using op::OpId;
-  op::register_kernel(OpId::RnnSequence, DeviceType::CUDA, DType::Float32, &forward_launch<float>);
-  op::register_kernel(OpId::RnnSequence, DeviceType::CUDA, DType::Float64, &forward_launch<double>);
-  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CUDA, DType::Float32, &backward_launch<float>);
-  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CUDA, DType::Float64, &backward_launch<double>);
+  op::register_kernel(OpId::RnnSequence, DeviceType::CUDA, DType::Float32, &rnn::by_cell<Forward, float>);
+  op::register_kernel(OpId::RnnSequence, DeviceType::CUDA, DType::Float64, &rnn::by_cell<Forward, double>);
+  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CUDA, DType::Float32, &rnn::by_cell<Backward, float>);
+  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CUDA, DType::Float64, &rnn::by_cell<Backward, double>);
 }
 
 }  // namespace tg::cuda

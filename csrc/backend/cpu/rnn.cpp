@@ -9,6 +9,7 @@
 
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/register.h"
+#include "backend/rnn_cell.h"
 #include "op/registry.h"
 #include "parallel.h"
 #include "simd/dispatch.h"
@@ -27,9 +28,9 @@ struct Activations {
   void tanh(const T* in, T* out, int64_t n) const { tanh_loop(in, 1, out, n); }
 };
 
-constexpr int64_t gates_of(RnnCell c) { return c == RnnCell::Lstm ? 4 : c == RnnCell::Gru ? 3 : 1; }
-constexpr int64_t states_of(RnnCell c) { return c == RnnCell::Lstm ? 2 : 1; }
-constexpr int64_t saved_of(RnnCell c) { return c == RnnCell::Lstm || c == RnnCell::Gru ? 4 : 0; }
+using rnn::gates_of;
+using rnn::saved_of;
+using rnn::states_of;
 
 // The sizes of a call and the strides of its [B, T(+1), ...] operands.
 struct Dims {
@@ -226,34 +227,24 @@ void rnn_backward(const KernelCall& k) {
   }
 }
 
-template <class T>
-void forward_launch(const KernelCall& k) {
-  switch (k.attrs->rnn.cell) {
-    case RnnCell::Lstm: return rnn_forward<T, RnnCell::Lstm>(k);
-    case RnnCell::Gru: return rnn_forward<T, RnnCell::Gru>(k);
-    case RnnCell::SimpleRelu: return rnn_forward<T, RnnCell::SimpleRelu>(k);
-    default: return rnn_forward<T, RnnCell::SimpleTanh>(k);
-  }
-}
+template <class T, RnnCell C>
+struct Forward {
+  static void run(const KernelCall& k) { rnn_forward<T, C>(k); }
+};
 
-template <class T>
-void backward_launch(const KernelCall& k) {
-  switch (k.attrs->rnn.cell) {
-    case RnnCell::Lstm: return rnn_backward<T, RnnCell::Lstm>(k);
-    case RnnCell::Gru: return rnn_backward<T, RnnCell::Gru>(k);
-    case RnnCell::SimpleRelu: return rnn_backward<T, RnnCell::SimpleRelu>(k);
-    default: return rnn_backward<T, RnnCell::SimpleTanh>(k);
-  }
-}
+template <class T, RnnCell C>
+struct Backward {
+  static void run(const KernelCall& k) { rnn_backward<T, C>(k); }
+};
 
 }  // namespace
 
 void register_rnn() {
   using op::OpId;
-  op::register_kernel(OpId::RnnSequence, DeviceType::CPU, DType::Float32, &forward_launch<float>);
-  op::register_kernel(OpId::RnnSequence, DeviceType::CPU, DType::Float64, &forward_launch<double>);
-  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CPU, DType::Float32, &backward_launch<float>);
-  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CPU, DType::Float64, &backward_launch<double>);
+  op::register_kernel(OpId::RnnSequence, DeviceType::CPU, DType::Float32, &rnn::by_cell<Forward, float>);
+  op::register_kernel(OpId::RnnSequence, DeviceType::CPU, DType::Float64, &rnn::by_cell<Forward, double>);
+  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CPU, DType::Float32, &rnn::by_cell<Backward, float>);
+  op::register_kernel(OpId::RnnSequenceGrad, DeviceType::CPU, DType::Float64, &rnn::by_cell<Backward, double>);
 }
 
 }  // namespace tg::cpu

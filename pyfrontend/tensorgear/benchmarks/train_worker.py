@@ -184,6 +184,14 @@ def train_torch(data, args, result):
             nn.init.zeros_(m.bias)
     opt = torch.optim.RMSprop(model.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()  # softmax + cross-entropy on logits, fused
+    _torch_fit(torch, model, opt, loss_fn, lambda out, yb: (out.argmax(1) == yb).sum(),
+               (x_train, y_train, x_test, y_test), args, result)
+
+
+def _torch_fit(torch, model, opt, loss_fn, count_correct, data, args, result):
+    """PyTorch's training loop as fit runs it: reshuffled batches each epoch, the loss and the
+    correct predictions (count_correct(outputs, targets)) summed as it goes; then the test set."""
+    x_train, y_train, x_test, y_test = data
     x, y = torch.from_numpy(x_train), torch.from_numpy(y_train)
     n, bs = x.shape[0], args.batch_size
     times, losses, accs = [], [], []
@@ -203,54 +211,25 @@ def train_torch(data, args, result):
             opt.step()
             with torch.no_grad():
                 loss_sum += loss.detach() * len(idx)
-                correct += (out.argmax(1) == yb).sum()
+                correct += count_correct(out, yb)
         times.append(time.perf_counter() - t0)
         losses.append(float(loss_sum) / n)
         accs.append(int(correct) / n)
     result["fit_s"] = time.perf_counter() - t_fit
     result["epoch_s"], result["train_loss"], result["train_accuracy"] = times, losses, accs
     with torch.no_grad():
-        out = model(torch.from_numpy(x_test))
+        out = torch.cat([model(torch.from_numpy(x_test[i:i + 1000])) for i in range(0, len(x_test), 1000)])
         yt = torch.from_numpy(y_test)
         result["test_loss"] = float(loss_fn(out, yt))
-        result["test_accuracy"] = float((out.argmax(1) == yt).double().mean())
+        result["test_accuracy"] = float(count_correct(out, yt)) / len(y_test)
 
 
 def _train_torch_sequence(torch, data, args, result):
-    """A sequence model in PyTorch: BCE on logits, Adam 1e-3 (Keras's epsilon), reshuffled batches."""
-    x_train, y_train, x_test, y_test = data
+    """A sequence model in PyTorch: BCE on logits, Adam 1e-3 (Keras's epsilon)."""
     model = _load_sibling("sequence_models").torch_model(torch, args.model)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    x, y = torch.from_numpy(x_train), torch.from_numpy(y_train)
-    n, bs = x.shape[0], args.batch_size
-    times, losses, accs = [], [], []
-    t_fit = time.perf_counter()
-    for _ in range(args.epochs):
-        t0 = time.perf_counter()
-        perm = torch.randperm(n)
-        loss_sum, correct = torch.zeros(()), torch.zeros((), dtype=torch.int64)
-        for i in range(0, n, bs):
-            idx = perm[i:i + bs]
-            xb, yb = x[idx], y[idx]
-            opt.zero_grad(set_to_none=True)
-            logits = model(xb)
-            loss = loss_fn(logits, yb)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                loss_sum += loss.detach() * len(idx)
-                correct += ((logits > 0).float() == yb).sum()
-        times.append(time.perf_counter() - t0)
-        losses.append(float(loss_sum) / n)
-        accs.append(int(correct) / n)
-    result["fit_s"] = time.perf_counter() - t_fit
-    result["epoch_s"], result["train_loss"], result["train_accuracy"] = times, losses, accs
-    with torch.no_grad():
-        logits = torch.cat([model(torch.from_numpy(x_test[i:i + 256])) for i in range(0, len(x_test), 256)])
-        yt = torch.from_numpy(y_test)
-        result["test_loss"] = float(loss_fn(logits, yt))
-        result["test_accuracy"] = float(((logits > 0).float() == yt).double().mean())
+    _torch_fit(torch, model, opt, torch.nn.BCEWithLogitsLoss(), lambda out, yb: ((out > 0).float() == yb).sum(),
+               data, args, result)
 
 
 def train_numpy(data, args, result):
