@@ -8,8 +8,10 @@
 
 The data are synthetic (no download): uniform word ids, the lower half of the vocabulary
 "positive" words, a sequence labelled positive when most of its words are (a bag-of-words
-sentiment, learnable by both models, so the accuracy says the model trains). Loaded by
-train_worker.py by file path: NumPy only at import.
+sentiment). The benchmark times epochs; its few epochs on a few thousand sequences leave the
+LSTM near chance on this task (the Transformer's mean over the sequence gets further), so the
+accuracy column is a sanity check, not a target. Loaded by train_worker.py by file path: NumPy
+only at import.
 """
 
 import numpy as np
