@@ -19,6 +19,10 @@ from ..layer import Layer
 from .cells import StackedRNNCells
 
 
+def _as_dtype(t, dtype):
+    return t if t.dtype == dtype else tg.cast(t, dtype)
+
+
 def _as_list(states):
     return list(states) if isinstance(states, (list, tuple)) else [states]
 
@@ -123,10 +127,12 @@ class RNN(Layer):
             raise ValueError(f"Input 0 of layer \"{self.name}\" is incompatible with the layer: expected ndim=3, "
                              f"found ndim={sequences.ndim}. Full shape received: {tuple(sequences.shape)}")
         batch = int(sequences.shape[0])
+        # zeros unless given or carried over: then nothing before the first unmasked step differs
+        zero_start = initial_state is None and not self.stateful
         if initial_state is None:
             initial_state = self._stateful_states(batch) if self.stateful else self.get_initial_state(batch)
-        initial_state = [tg.cast(tg.convert_to_tensor(s), sequences.dtype) if not isinstance(s, (list, tuple))
-                         else s for s in _as_list(initial_state)]
+        initial_state = [s if isinstance(s, (list, tuple)) else _as_dtype(tg.convert_to_tensor(s), sequences.dtype)
+                         for s in _as_list(initial_state)]
         if mask is not None:
             mask = tg.cast(tg.convert_to_tensor(nest.flatten(mask)[0]), tg.bool)
             if tuple(mask.shape) != tuple(sequences.shape[:2]):
@@ -135,7 +141,7 @@ class RNN(Layer):
         fused = self._fused_cell(training)
         try:
             if fused is not None and sequences.ndim == 3:
-                last, outputs, states = self._run_fused(fused, sequences, initial_state, mask, training)
+                last, outputs, states = self._run_fused(fused, sequences, initial_state, mask, training, zero_start)
             else:
                 last, outputs, states = self._run_steps(sequences, initial_state, mask, training)
         finally:
@@ -155,7 +161,7 @@ class RNN(Layer):
         name_of = getattr(self.cell, "fused_cell_name", None)
         return name_of(training) if name_of is not None else None
 
-    def _run_fused(self, cell_name, sequences, initial_state, mask, training):
+    def _run_fused(self, cell_name, sequences, initial_state, mask, training, zero_start):
         """The whole sequence as one rnn_sequence op (ops_rnn.cpp): states [B, T + 1, S, U]."""
         cell = self.cell
         xp, recurrent_bias = cell.fused_operands(sequences, training)
@@ -167,7 +173,7 @@ class RNN(Layer):
             step_mask = mask[:, ::-1] if self.go_backwards else mask
             if self.zero_output_for_mask:
                 outputs = outputs * tg.expand_dims(tg.cast(step_mask, outputs.dtype), -1)
-            else:
+            elif not zero_start:
                 # before the first unmasked step the output is zeros (Keras), while the state is the
                 # initial state; only an initial state that is not zeros makes the two differ
                 seen = _seen_so_far(step_mask)
