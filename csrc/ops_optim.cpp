@@ -189,6 +189,81 @@ void adadelta_update(const VarList& vars, const TensorList& grads, const VarList
             {"accumulated_grad", "accumulated_delta_var", nullptr}, p);
 }
 
+void nadam_update(const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& vs, double lr,
+                  double beta_1, double beta_2, double epsilon, int64_t step, double u_product,
+                  double weight_decay) {
+  const char* opt = "Nadam";
+  TG_CHECK(step >= 1, ValueError, opt, ": step must be >= 1 (1-based update count), got ", step);
+  check_lengths(opt, vars, grads, {{"momentum", &ms}, {"velocity", &vs}});
+  const double t = double(step);
+  const double u_t = beta_1 * (1 - 0.5 * std::pow(0.96, t));
+  const double u_next = beta_1 * (1 - 0.5 * std::pow(0.96, t + 1));
+  Params p;
+  p.lr = checked_lr(opt, lr);
+  p.decay = weight_decay * lr;
+  p.a = beta_1;
+  p.b = beta_2;
+  p.c = epsilon;
+  p.d = u_next / (1 - u_product * u_next);
+  p.e = (1 - u_t) / (1 - u_product);
+  p.f = 1 - std::pow(beta_2, t);
+  apply_all(opt, UpdateKind::Nadam, vars, grads, {&ms, &vs, nullptr}, {"momentum", "velocity", nullptr}, p);
+}
+
+void adamax_update(const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& us, double lr,
+                   double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay) {
+  const char* opt = "Adamax";
+  TG_CHECK(step >= 1, ValueError, opt, ": step must be >= 1 (1-based update count), got ", step);
+  check_lengths(opt, vars, grads, {{"momentum", &ms}, {"norm", &us}});
+  Params p;
+  p.lr = checked_lr(opt, lr);
+  p.decay = weight_decay * lr;
+  p.a = beta_1;
+  p.b = beta_2;
+  p.c = epsilon;
+  p.d = 1 - std::pow(beta_1, double(step));
+  apply_all(opt, UpdateKind::Adamax, vars, grads, {&ms, &us, nullptr}, {"momentum", "norm", nullptr}, p);
+}
+
+void lion_update(const VarList& vars, const TensorList& grads, const VarList& ms, double lr, double beta_1,
+                 double beta_2, double weight_decay) {
+  const char* opt = "Lion";
+  check_lengths(opt, vars, grads, {{"momentum", &ms}});
+  Params p;
+  p.lr = checked_lr(opt, lr);
+  p.decay = weight_decay * lr;
+  p.a = beta_1;
+  p.b = beta_2;
+  apply_all(opt, UpdateKind::Lion, vars, grads, {&ms, nullptr, nullptr}, {"momentum", nullptr, nullptr}, p);
+}
+
+void ftrl_update(const VarList& vars, const TensorList& grads, const VarList& accumulators,
+                 const VarList& linears, double lr, double learning_rate_power, double l1, double l2,
+                 double l2_shrinkage, double beta, double weight_decay) {
+  const char* opt = "Ftrl";
+  check_lengths(opt, vars, grads, {{"accumulator", &accumulators}, {"linear", &linears}});
+  TG_CHECK(lr > 0, ValueError, opt, ": learning rate must be > 0 (it divides the accumulator term), got ", lr);
+  Params p;
+  p.lr = checked_lr(opt, lr);
+  p.decay = weight_decay * lr;
+  p.a = -learning_rate_power;
+  p.b = l1;
+  p.c = 2 * (l2 + beta / (2 * lr));
+  p.d = 2 * l2_shrinkage;
+  p.flag1 = learning_rate_power == -0.5;
+  apply_all(opt, UpdateKind::Ftrl, vars, grads, {&accumulators, &linears, nullptr}, {"accumulator", "linear", nullptr},
+            p);
+}
+
+void ema_update(const VarList& averages, const TensorList& values, double momentum) {
+  const char* opt = "EMA";
+  check_lengths(opt, averages, values, {});
+  TG_CHECK(momentum >= 0 && momentum <= 1, ValueError, opt, ": momentum must be in [0, 1], got ", momentum);
+  Params p;
+  p.a = momentum;
+  apply_all(opt, UpdateKind::Ema, averages, values, {nullptr, nullptr, nullptr}, {nullptr, nullptr, nullptr}, p);
+}
+
 void set_parallel_elems(int64_t n) { g_parallel_elems.store(n > 0 ? n : kDefaultOptimParallelElems); }
 int64_t parallel_elems() { return g_parallel_elems.load(); }
 

@@ -50,6 +50,33 @@ void adadelta_update(const VarList& vars, const TensorList& grads, const VarList
                      const VarList& accumulated_deltas, double lr, double rho, double epsilon,
                      double weight_decay);
 
+// Nadam (Keras 3): u_t = beta_1 * (1 - 0.5 * 0.96^t); u_product is the product
+// of u_1..u_t (this step's included; the caller keeps it). m and v as Adam;
+// m_hat = u_{t+1} m / (1 - u_product u_{t+1}) + (1 - u_t) g / (1 - u_product);
+// v_hat = v / (1 - beta_2^t); w -= lr * m_hat / (sqrt(v_hat) + eps).
+void nadam_update(const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& vs, double lr,
+                  double beta_1, double beta_2, double epsilon, int64_t step, double u_product,
+                  double weight_decay);
+
+// Adamax: m += (g-m)(1-b1); u = max(b2*u, |g|); w -= lr*m / ((1-b1^t)(u+eps)).
+void adamax_update(const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& us, double lr,
+                   double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay);
+
+// Lion: w -= lr*sign(b1*m + (1-b1)*g); m = b2*m + (1-b2)*g.
+void lion_update(const VarList& vars, const TensorList& grads, const VarList& ms, double lr, double beta_1,
+                 double beta_2, double weight_decay);
+
+// Ftrl (Keras 3, McMahan et al. 2013), with p = -learning_rate_power:
+// g' = g + 2*l2_shrinkage*w; n' = n + g^2; z += g' - (n'^p - n^p)/lr * w;
+// w = (clip(z, -l1, l1) - z) / (n'^p/lr + 2*(l2 + beta/(2 lr))); n = n'.
+void ftrl_update(const VarList& vars, const TensorList& grads, const VarList& accumulators,
+                 const VarList& linears, double lr, double learning_rate_power, double l1, double l2,
+                 double l2_shrinkage, double beta, double weight_decay);
+
+// The moving average of the model's weights (the optimizers' use_ema):
+// average = momentum*average + (1-momentum)*value, for each (average, value).
+void ema_update(const VarList& averages, const TensorList& values, double momentum);
+
 // Elements per chunk when an update is split over the thread pool (<= 0: the
 // default). For benchmarks.
 void set_parallel_elems(int64_t n);

@@ -62,6 +62,40 @@ __global__ void adadelta_kernel(T* __restrict__ w, const T* __restrict__ g, T* _
   TG_GRID_STRIDE(i, n) el::adadelta_step<T>(w[i], g[i], acc_g[i], acc_d[i], k);
 }
 
+template <class T>
+__global__ void nadam_kernel(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ m, T* __restrict__ v,
+                             int64_t n, UpdateParams p) {
+  const el::NadamCoeffs<T> k(p);
+  TG_GRID_STRIDE(i, n) el::nadam_step<T>(w[i], g[i], m[i], v[i], k);
+}
+
+template <class T>
+__global__ void adamax_kernel(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ m, T* __restrict__ u,
+                              int64_t n, UpdateParams p) {
+  const el::AdamaxCoeffs<T> k(p);
+  TG_GRID_STRIDE(i, n) el::adamax_step<T>(w[i], g[i], m[i], u[i], k);
+}
+
+template <class T>
+__global__ void lion_kernel(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ m, int64_t n,
+                            UpdateParams p) {
+  const el::LionCoeffs<T> k(p);
+  TG_GRID_STRIDE(i, n) el::lion_step<T>(w[i], g[i], m[i], k);
+}
+
+template <class T, bool Sqrt>
+__global__ void ftrl_kernel(T* __restrict__ w, const T* __restrict__ g, T* __restrict__ acc, T* __restrict__ lin,
+                            int64_t n, UpdateParams p) {
+  const el::FtrlCoeffs<T> k(p);
+  TG_GRID_STRIDE(i, n) el::ftrl_step<T, Sqrt>(w[i], g[i], acc[i], lin[i], k);
+}
+
+template <class T>
+__global__ void ema_kernel(T* __restrict__ avg, const T* __restrict__ value, int64_t n, UpdateParams p) {
+  const el::EmaCoeffs<T> k(p);
+  TG_GRID_STRIDE(i, n) el::ema_step<T>(avg[i], value[i], k);
+}
+
 #undef TG_GRID_STRIDE
 
 // ---- entry points: the options pick an instantiation ---------------------------------
@@ -99,6 +133,22 @@ void update_typed(const UpdateCall& c) {
       break;
     case UpdateKind::Adadelta:  // s0: accumulated gradients, s1: accumulated deltas
       adadelta_kernel<T><<<grid, kBlock, 0, stream>>>(w, g, s0, s1, c.n, p);
+      break;
+    case UpdateKind::Nadam:  // s0: m, s1: v
+      nadam_kernel<T><<<grid, kBlock, 0, stream>>>(w, g, s0, s1, c.n, p);
+      break;
+    case UpdateKind::Adamax:  // s0: m, s1: the infinity norm
+      adamax_kernel<T><<<grid, kBlock, 0, stream>>>(w, g, s0, s1, c.n, p);
+      break;
+    case UpdateKind::Lion:  // s0: momentum
+      lion_kernel<T><<<grid, kBlock, 0, stream>>>(w, g, s0, c.n, p);
+      break;
+    case UpdateKind::Ftrl:  // s0: accumulator, s1: linear
+      if (p.flag1) ftrl_kernel<T, true><<<grid, kBlock, 0, stream>>>(w, g, s0, s1, c.n, p);
+      else ftrl_kernel<T, false><<<grid, kBlock, 0, stream>>>(w, g, s0, s1, c.n, p);
+      break;
+    case UpdateKind::Ema:  // w: the average, g: the model variable
+      ema_kernel<T><<<grid, kBlock, 0, stream>>>(w, g, c.n, p);
       break;
     default: throw NotImplementedError(str("optimizer update '", update_name(c.kind), "' has no CUDA kernel"));
   }

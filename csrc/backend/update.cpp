@@ -7,7 +7,8 @@ namespace tg {
 namespace {
 constexpr int kDeviceTypes = 2;  // DeviceType::CPU, DeviceType::CUDA
 UpdateKernelFn g_kernels[kNumUpdateKinds][kDeviceTypes][kNumDTypes] = {};
-const char* const kNames[kNumUpdateKinds] = {"sgd", "rmsprop", "adam", "adagrad", "adadelta"};
+const char* const kNames[kNumUpdateKinds] = {"sgd",      "rmsprop", "adam", "adagrad", "adadelta",
+                                                "nadam",    "adamax",  "lion", "ftrl", "ema"};
 }  // namespace
 
 const char* update_name(UpdateKind kind) { return kNames[int(kind)]; }

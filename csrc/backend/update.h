@@ -12,7 +12,7 @@
 
 namespace tg {
 
-enum class UpdateKind : uint8_t { Sgd, RmsProp, Adam, Adagrad, Adadelta, kCount };
+enum class UpdateKind : uint8_t { Sgd, RmsProp, Adam, Adagrad, Adadelta, Nadam, Adamax, Lion, Ftrl, Ema, kCount };
 constexpr int kNumUpdateKinds = int(UpdateKind::kCount);
 constexpr int kMaxUpdateSlots = 3;
 
@@ -20,7 +20,7 @@ constexpr int kMaxUpdateSlots = 3;
 // update's loop says which fields it reads).
 struct UpdateParams {
   double lr = 0, decay = 0;    // decay = weight_decay * lr (0: none)
-  double a = 0, b = 0, c = 0;  // optimizer-specific
+  double a = 0, b = 0, c = 0, d = 0, e = 0, f = 0;  // optimizer-specific
   bool flag1 = false, flag2 = false;
 };
 
@@ -41,7 +41,8 @@ struct UpdateCall {
 
 using UpdateKernelFn = void (*)(const UpdateCall& call);
 
-// name: "sgd", "rmsprop", "adam", "adagrad", "adadelta".
+// name: "sgd", "rmsprop", "adam", "adagrad", "adadelta", "nadam", "adamax", "lion", "ftrl",
+// "ema".
 const char* update_name(UpdateKind kind);
 void register_update_kernel(UpdateKind kind, DeviceType device, DType dtype, UpdateKernelFn fn);
 void clear_update_kernels(DeviceType device);  // see op::clear_kernels

@@ -96,6 +96,59 @@ void bind_optim(py::module_& m) {
       },
       "variables"_a, "gradients"_a, "accumulated_grads"_a, "accumulated_deltas"_a, "learning_rate"_a,
       "rho"_a = 0.95, "epsilon"_a = 1e-7, "weight_decay"_a = 0.0, "Keras Adadelta step");
+  o.def(
+      "nadam_update",
+      [](const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& vs, double learning_rate,
+         double beta_1, double beta_2, double epsilon, int64_t step, double u_product, double weight_decay) {
+        MaybeReleaseGil gil(total_elems(vars));
+        optim::nadam_update(vars, grads, ms, vs, learning_rate, beta_1, beta_2, epsilon, step, u_product,
+                            weight_decay);
+      },
+      "variables"_a, "gradients"_a, "momentums"_a, "velocities"_a, "learning_rate"_a, "beta_1"_a = 0.9,
+      "beta_2"_a = 0.999, "epsilon"_a = 1e-7, "step"_a = 1, "u_product"_a = 0.9 * (1 - 0.5 * 0.96),
+      "weight_decay"_a = 0.0,
+      "Keras Nadam step; u_product is the product of the momentum schedule u_1..u_step (this step's included)");
+
+  o.def(
+      "adamax_update",
+      [](const VarList& vars, const TensorList& grads, const VarList& ms, const VarList& us, double learning_rate,
+         double beta_1, double beta_2, double epsilon, int64_t step, double weight_decay) {
+        MaybeReleaseGil gil(total_elems(vars));
+        optim::adamax_update(vars, grads, ms, us, learning_rate, beta_1, beta_2, epsilon, step, weight_decay);
+      },
+      "variables"_a, "gradients"_a, "momentums"_a, "norms"_a, "learning_rate"_a, "beta_1"_a = 0.9,
+      "beta_2"_a = 0.999, "epsilon"_a = 1e-7, "step"_a = 1, "weight_decay"_a = 0.0, "Keras Adamax step");
+
+  o.def(
+      "lion_update",
+      [](const VarList& vars, const TensorList& grads, const VarList& ms, double learning_rate, double beta_1,
+         double beta_2, double weight_decay) {
+        MaybeReleaseGil gil(total_elems(vars));
+        optim::lion_update(vars, grads, ms, learning_rate, beta_1, beta_2, weight_decay);
+      },
+      "variables"_a, "gradients"_a, "momentums"_a, "learning_rate"_a, "beta_1"_a = 0.9, "beta_2"_a = 0.99,
+      "weight_decay"_a = 0.0, "Keras Lion step");
+
+  o.def(
+      "ftrl_update",
+      [](const VarList& vars, const TensorList& grads, const VarList& accumulators, const VarList& linears,
+         double learning_rate, double learning_rate_power, double l1, double l2, double l2_shrinkage, double beta,
+         double weight_decay) {
+        MaybeReleaseGil gil(total_elems(vars));
+        optim::ftrl_update(vars, grads, accumulators, linears, learning_rate, learning_rate_power, l1, l2,
+                           l2_shrinkage, beta, weight_decay);
+      },
+      "variables"_a, "gradients"_a, "accumulators"_a, "linears"_a, "learning_rate"_a,
+      "learning_rate_power"_a = -0.5, "l1_regularization_strength"_a = 0.0, "l2_regularization_strength"_a = 0.0,
+      "l2_shrinkage_regularization_strength"_a = 0.0, "beta"_a = 0.0, "weight_decay"_a = 0.0, "Keras Ftrl step");
+  o.def(
+      "ema_update",
+      [](const VarList& averages, const TensorList& values, double momentum) {
+        MaybeReleaseGil gil(total_elems(averages));
+        optim::ema_update(averages, values, momentum);
+      },
+      "averages"_a, "values"_a, "momentum"_a,
+      "average = momentum*average + (1-momentum)*value for each pair (the optimizers' use_ema)");
 }
 
 }  // namespace tg::py_bind

@@ -142,4 +142,112 @@ TG_HD_INLINE void adadelta_step(T& w, const T g, T& acc_g, T& acc_d, const Adade
   w = (w - w * k.decay) + k.lr * d;
 }
 
+// ---- Nadam: p.lr, p.decay, p.a = beta_1, p.b = beta_2, p.c = epsilon, and the
+// step's scalars from the momentum schedule (ops_optim.cpp): p.d = u_{t+1} /
+// (1 - prod_{i<=t+1} u_i), p.e = (1 - u_t) / (1 - prod_{i<=t} u_i),
+// p.f = 1 - beta_2^t ------------------------------------------------------------
+
+template <class T>
+struct NadamCoeffs {
+  T lr, decay, one_minus_b1, one_minus_b2, eps, coef_m, coef_g, bias2;
+  TG_HD explicit NadamCoeffs(const UpdateParams& p)
+      : lr(T(p.lr)), decay(T(p.decay)), one_minus_b1(T(1 - p.a)), one_minus_b2(T(1 - p.b)), eps(T(p.c)),
+        coef_m(T(p.d)), coef_g(T(p.e)), bias2(T(p.f)) {}
+};
+
+// m, v: the moments.
+template <class T>
+TG_HD_INLINE void nadam_step(T& w, const T g, T& m, T& v, const NadamCoeffs<T>& k) {
+  const T wi = w - w * k.decay;
+  const T mi = m + (g - m) * k.one_minus_b1;
+  const T vi = v + (g * g - v) * k.one_minus_b2;
+  m = mi;
+  v = vi;
+  const T m_hat = k.coef_m * mi + k.coef_g * g;
+  const T v_hat = vi / k.bias2;
+  w = wi - (m_hat * k.lr) / (std::sqrt(v_hat) + k.eps);
+}
+
+// ---- Adamax: p.lr, p.decay, p.a = beta_1, p.b = beta_2, p.c = epsilon,
+// p.d = 1 - beta_1^t --------------------------------------------------------------
+
+template <class T>
+struct AdamaxCoeffs {
+  T lr, decay, one_minus_b1, b2, eps, bias1;
+  TG_HD explicit AdamaxCoeffs(const UpdateParams& p)
+      : lr(T(p.lr)), decay(T(p.decay)), one_minus_b1(T(1 - p.a)), b2(T(p.b)), eps(T(p.c)), bias1(T(p.d)) {}
+};
+
+// m: the first moment; u: the exponentially weighted infinity norm.
+template <class T>
+TG_HD_INLINE void adamax_step(T& w, const T g, T& m, T& u, const AdamaxCoeffs<T>& k) {
+  const T wi = w - w * k.decay;
+  const T mi = m + (g - m) * k.one_minus_b1;
+  const T ui = max_of(k.b2 * u, g < T(0) ? -g : g);
+  m = mi;
+  u = ui;
+  w = wi - (k.lr * mi) / (k.bias1 * (ui + k.eps));
+}
+
+// ---- Lion: p.lr, p.decay, p.a = beta_1, p.b = beta_2 ------------------------------
+
+template <class T>
+struct LionCoeffs {
+  T lr, decay, b1, one_minus_b1, b2, one_minus_b2;
+  TG_HD explicit LionCoeffs(const UpdateParams& p)
+      : lr(T(p.lr)), decay(T(p.decay)), b1(T(p.a)), one_minus_b1(T(1 - p.a)), b2(T(p.b)),
+        one_minus_b2(T(1 - p.b)) {}
+};
+
+// m: the momentum. The step is lr times the sign of the interpolation (0 at 0).
+template <class T>
+TG_HD_INLINE void lion_step(T& w, const T g, T& m, const LionCoeffs<T>& k) {
+  const T wi = w - w * k.decay;
+  const T c = m * k.b1 + g * k.one_minus_b1;
+  const T sign = c != c ? c : T(c > T(0)) - T(c < T(0));  // NaN stays NaN, as in Keras
+  w = wi - k.lr * sign;
+  m = m * k.b2 + g * k.one_minus_b2;
+}
+
+// ---- Ftrl: p.lr, p.decay, p.a = -learning_rate_power, p.b = l1, p.c = 2 * (l2 +
+// beta / (2 lr)), p.d = 2 * l2_shrinkage; flag1: learning_rate_power == -0.5 ------
+
+template <class T>
+struct FtrlCoeffs {
+  T lr, decay, power, l1, two_l2, two_shrink;
+  TG_HD explicit FtrlCoeffs(const UpdateParams& p)
+      : lr(T(p.lr)), decay(T(p.decay)), power(T(p.a)), l1(T(p.b)), two_l2(T(p.c)), two_shrink(T(p.d)) {}
+};
+
+// acc: the accumulated squared gradients; lin: the linear term. Sqrt: the
+// power is 1/2 (the default), taken with sqrt.
+template <class T, bool Sqrt>
+TG_HD_INLINE void ftrl_step(T& w, const T g, T& acc, T& lin, const FtrlCoeffs<T>& k) {
+  const T wi = w - w * k.decay;
+  const T grad = g + k.two_shrink * wi;
+  const T new_acc = acc + g * g;
+  const T p_new = Sqrt ? std::sqrt(new_acc) : std::pow(new_acc, k.power);
+  const T p_old = Sqrt ? std::sqrt(acc) : std::pow(acc, k.power);
+  const T li = lin + (grad - ((p_new - p_old) / k.lr) * wi);
+  lin = li;
+  const T quadratic = p_new / k.lr + k.two_l2;
+  const T clipped = li < -k.l1 ? -k.l1 : (li > k.l1 ? k.l1 : li);
+  w = (clipped - li) / quadratic;
+  acc = new_acc;
+}
+
+// ---- EMA of the model's weights (use_ema): the average is the updated operand
+// ("w") and the weight the read one ("g"); p.a = momentum --------------------------
+
+template <class T>
+struct EmaCoeffs {
+  T mom, one_minus_mom;
+  TG_HD explicit EmaCoeffs(const UpdateParams& p) : mom(T(p.a)), one_minus_mom(T(1 - p.a)) {}
+};
+
+template <class T>
+TG_HD_INLINE void ema_step(T& average, const T value, const EmaCoeffs<T>& k) {
+  average = k.mom * average + k.one_minus_mom * value;
+}
+
 }  // namespace tg::simd::TG_ARCH

@@ -52,6 +52,39 @@ inline void adadelta_loop(T* __restrict w, const T* __restrict g, T* __restrict 
   for (int64_t i = 0; i < n; ++i) adadelta_step<T>(w[i], g[i], acc_g[i], acc_d[i], k);
 }
 
+template <class T>
+inline void nadam_loop(T* __restrict w, const T* __restrict g, T* __restrict m, T* __restrict v, int64_t n,
+                       const UpdateParams& p) {
+  const NadamCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) nadam_step<T>(w[i], g[i], m[i], v[i], k);
+}
+
+template <class T>
+inline void adamax_loop(T* __restrict w, const T* __restrict g, T* __restrict m, T* __restrict u, int64_t n,
+                        const UpdateParams& p) {
+  const AdamaxCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) adamax_step<T>(w[i], g[i], m[i], u[i], k);
+}
+
+template <class T>
+inline void lion_loop(T* __restrict w, const T* __restrict g, T* __restrict m, int64_t n, const UpdateParams& p) {
+  const LionCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) lion_step<T>(w[i], g[i], m[i], k);
+}
+
+template <class T, bool Sqrt>
+inline void ftrl_loop(T* __restrict w, const T* __restrict g, T* __restrict acc, T* __restrict lin, int64_t n,
+                      const UpdateParams& p) {
+  const FtrlCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) ftrl_step<T, Sqrt>(w[i], g[i], acc[i], lin[i], k);
+}
+
+template <class T>
+inline void ema_loop(T* __restrict avg, const T* __restrict value, int64_t n, const UpdateParams& p) {
+  const EmaCoeffs<T> k(p);
+  for (int64_t i = 0; i < n; ++i) ema_step<T>(avg[i], value[i], k);
+}
+
 // ---- entry points: the options (flag1/flag2) pick a loop instantiation ----------
 
 template <class T>
@@ -97,6 +130,34 @@ void adadelta_update(void* w, const void* g, void* const* s, int64_t n, const Up
 }
 
 template <class T>
+void nadam_update(void* w, const void* g, void* const* s, int64_t n, const UpdateParams& p) {
+  nadam_loop<T>(static_cast<T*>(w), static_cast<const T*>(g), static_cast<T*>(s[0]), static_cast<T*>(s[1]), n, p);
+}
+
+template <class T>
+void adamax_update(void* w, const void* g, void* const* s, int64_t n, const UpdateParams& p) {
+  adamax_loop<T>(static_cast<T*>(w), static_cast<const T*>(g), static_cast<T*>(s[0]), static_cast<T*>(s[1]), n, p);
+}
+
+template <class T>
+void lion_update(void* w, const void* g, void* const* s, int64_t n, const UpdateParams& p) {
+  lion_loop<T>(static_cast<T*>(w), static_cast<const T*>(g), static_cast<T*>(s[0]), n, p);
+}
+
+template <class T>
+void ftrl_update(void* w_, const void* g_, void* const* s, int64_t n, const UpdateParams& p) {
+  T* w = static_cast<T*>(w_);
+  const T* g = static_cast<const T*>(g_);
+  if (p.flag1) ftrl_loop<T, true>(w, g, static_cast<T*>(s[0]), static_cast<T*>(s[1]), n, p);
+  else ftrl_loop<T, false>(w, g, static_cast<T*>(s[0]), static_cast<T*>(s[1]), n, p);
+}
+
+template <class T>
+void ema_update(void* avg, const void* value, void* const*, int64_t n, const UpdateParams& p) {
+  ema_loop<T>(static_cast<T*>(avg), static_cast<const T*>(value), n, p);
+}
+
+template <class T>
 void set_updates(UpdateLoops& t) {
   const int d = int(dtype_of<T>::value);
   t.loop[int(UpdateKind::Sgd)][d] = &sgd_update<T>;
@@ -104,6 +165,11 @@ void set_updates(UpdateLoops& t) {
   t.loop[int(UpdateKind::Adam)][d] = &adam_update<T>;
   t.loop[int(UpdateKind::Adagrad)][d] = &adagrad_update<T>;
   t.loop[int(UpdateKind::Adadelta)][d] = &adadelta_update<T>;
+  t.loop[int(UpdateKind::Nadam)][d] = &nadam_update<T>;
+  t.loop[int(UpdateKind::Adamax)][d] = &adamax_update<T>;
+  t.loop[int(UpdateKind::Lion)][d] = &lion_update<T>;
+  t.loop[int(UpdateKind::Ftrl)][d] = &ftrl_update<T>;
+  t.loop[int(UpdateKind::Ema)][d] = &ema_update<T>;
 }
 
 inline void fill_updates(UpdateLoops& t) {

@@ -101,7 +101,8 @@ def test_the_cuda_column_has_every_cpu_kernel(name):
 
 
 @pytest.mark.skipif(not _C.cuda_built(), reason="a build without the CUDA backend")
-@pytest.mark.parametrize("update", ["sgd", "rmsprop", "adam", "adagrad", "adadelta"])
+@pytest.mark.parametrize("update", ["sgd", "rmsprop", "adam", "adagrad", "adadelta", "nadam", "adamax",
+                                    "lion", "ftrl"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_the_cuda_column_has_every_optimizer_update(update, dtype):
     assert _C.optim._update_kernel_probe(update, "CPU:0", dtype)

@@ -122,7 +122,7 @@ def test_dlpack_with_torch_cuda_is_zero_copy_both_ways():
 
 
 def test_optimizer_updates_on_the_gpu_match_the_cpu():
-    for name in ["sgd", "rmsprop", "adam", "adagrad", "adadelta"]:
+    for name in ["sgd", "rmsprop", "adam", "adagrad", "adadelta", "nadam", "adamax", "lion", "ftrl"]:
         w0 = np.random.default_rng(1).standard_normal((50, 40)).astype(np.float32)
         g0 = np.random.default_rng(2).standard_normal((50, 40)).astype(np.float32)
         results = []

@@ -40,13 +40,17 @@ def test_mnist_subset_reaches_high_accuracy(mnist):
 
 def test_synthetic_classifier_with_every_optimizer():
     x, y = synthetic_digits(800, features=16)
-    for name in ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta"):
+    for name in ("sgd", "rmsprop", "adam", "adamw", "adagrad", "adadelta", "nadam", "adamax", "lion", "ftrl"):
         keras.utils.set_random_seed(0)
         opt = keras.optimizers.get(name)
         if name in ("sgd", "adagrad"):
             opt.learning_rate = 0.1
-        if name in ("rmsprop", "adam", "adamw"):
+        if name in ("rmsprop", "adam", "adamw", "nadam", "adamax"):
             opt.learning_rate = 0.01
+        if name == "ftrl":  # its step shrinks with the root of the summed squared gradients
+            opt.learning_rate = 0.5
+        if name == "lion":  # a sign step: a few times smaller than Adam's
+            opt.learning_rate = 0.003
         if name == "adadelta":
             opt.learning_rate = 1.0
         model = keras.Sequential([layers.Dense(32, activation="relu"), layers.Dense(10, activation="softmax")])

@@ -84,6 +84,54 @@ def ref_adadelta(w, grads, lr=0.001, rho=0.95, eps=1e-7, wd=0.0):
     return w
 
 
+def ref_nadam(w, grads, lr=0.001, b1=0.9, b2=0.999, eps=1e-7, wd=0.0):
+    m, v, u_product = np.zeros_like(w), np.zeros_like(w), 1.0
+    for t, g in enumerate(grads, start=1):
+        w = w - w * wd * lr
+        u_t = b1 * (1 - 0.5 * 0.96 ** t)
+        u_next = b1 * (1 - 0.5 * 0.96 ** (t + 1))
+        u_product = u_product * u_t
+        m = m + (g - m) * (1 - b1)
+        v = v + (g * g - v) * (1 - b2)
+        m_hat = u_next * m / (1 - u_product * u_next) + (1 - u_t) * g / (1 - u_product)
+        v_hat = v / (1 - b2 ** t)
+        w = w - m_hat * lr / (np.sqrt(v_hat) + eps)
+    return w
+
+
+def ref_adamax(w, grads, lr=0.001, b1=0.9, b2=0.999, eps=1e-7, wd=0.0):
+    m, u = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        w = w - w * wd * lr
+        m = m + (g - m) * (1 - b1)
+        u = np.maximum(b2 * u, np.abs(g))
+        w = w - lr * m / ((1 - b1 ** t) * (u + eps))
+    return w
+
+
+def ref_lion(w, grads, lr=0.001, b1=0.9, b2=0.99, wd=0.0):
+    m = np.zeros_like(w)
+    for g in grads:
+        w = w - w * wd * lr
+        w = w - lr * np.sign(m * b1 + g * (1 - b1))
+        m = m * b2 + g * (1 - b2)
+    return w
+
+
+def ref_ftrl(w, grads, lr=0.001, power=-0.5, init=0.1, l1=0.0, l2=0.0, shrink=0.0, beta=0.0, wd=0.0):
+    acc, lin = np.full_like(w, init), np.zeros_like(w)
+    l2 = l2 + beta / (2 * lr)
+    for g in grads:
+        w = w - w * wd * lr
+        g2 = g + 2 * shrink * w
+        new_acc = acc + g * g
+        lin = lin + g2 - (new_acc ** -power - acc ** -power) / lr * w
+        quadratic = new_acc ** -power / lr + 2 * l2
+        w = (np.clip(lin, -l1, l1) - lin) / quadratic
+        acc = new_acc
+    return w
+
+
 def f32(v):
     """Keras keeps the learning rate in a float32 variable: the update sees float32(lr)."""
     return float(np.float32(v))
@@ -113,6 +161,21 @@ CASES = [
      lambda w, g: ref_adagrad(w, g, f32(0.05), wd=0.1)),
     ("adadelta_weight_decay", lambda: optimizers.Adadelta(1.0, weight_decay=0.1),
      lambda w, g: ref_adadelta(w, g, 1.0, wd=0.1)),
+    ("nadam", lambda: optimizers.Nadam(0.01), lambda w, g: ref_nadam(w, g, f32(0.01))),
+    ("nadam_weight_decay", lambda: optimizers.Nadam(0.01, beta_1=0.8, beta_2=0.99, weight_decay=0.1),
+     lambda w, g: ref_nadam(w, g, f32(0.01), 0.8, 0.99, wd=0.1)),
+    ("adamax", lambda: optimizers.Adamax(0.01), lambda w, g: ref_adamax(w, g, f32(0.01))),
+    ("adamax_weight_decay", lambda: optimizers.Adamax(0.01, beta_1=0.8, beta_2=0.9, epsilon=1e-3, weight_decay=0.1),
+     lambda w, g: ref_adamax(w, g, f32(0.01), 0.8, 0.9, 1e-3, wd=0.1)),
+    ("lion", lambda: optimizers.Lion(0.01), lambda w, g: ref_lion(w, g, f32(0.01))),
+    ("lion_weight_decay", lambda: optimizers.Lion(0.01, beta_1=0.5, beta_2=0.9, weight_decay=0.1),
+     lambda w, g: ref_lion(w, g, f32(0.01), 0.5, 0.9, wd=0.1)),
+    ("ftrl", lambda: optimizers.Ftrl(0.05), lambda w, g: ref_ftrl(w, g, f32(0.05))),
+    ("ftrl_regularized", lambda: optimizers.Ftrl(0.05, learning_rate_power=-0.7, initial_accumulator_value=0.5,
+                                                 l1_regularization_strength=0.01, l2_regularization_strength=0.1,
+                                                 l2_shrinkage_regularization_strength=0.05, beta=0.2,
+                                                 weight_decay=0.1),
+     lambda w, g: ref_ftrl(w, g, f32(0.05), -0.7, 0.5, 0.01, 0.1, 0.05, 0.2, wd=0.1)),
 ]
 
 
@@ -139,7 +202,8 @@ def test_fused_update_matches_keras_formula(name, make_opt, reference, dtype):
 
 def test_fused_kernels_are_present():
     assert hasattr(tf._C, "optim"), "the engine was built without the fused optimizer kernels (bind_optim)"
-    for fn in ("sgd_update", "rmsprop_update", "adam_update", "adagrad_update", "adadelta_update"):
+    for fn in ("sgd_update", "rmsprop_update", "adam_update", "adagrad_update", "adadelta_update", "nadam_update",
+               "adamax_update", "lion_update", "ftrl_update"):
         assert hasattr(tf._C.optim, fn)
 
 
@@ -176,7 +240,7 @@ def test_large_variable_update_uses_threads_correctly():
                                rtol=1e-5, atol=1e-6)
 
 
-UPDATES = ["sgd", "rmsprop", "adam", "adagrad", "adadelta"]
+UPDATES = ["sgd", "rmsprop", "adam", "adagrad", "adadelta", "nadam", "adamax", "lion", "ftrl"]
 
 
 def test_every_update_has_cpu_kernels_and_a_missing_one_is_not_implemented():
@@ -363,3 +427,112 @@ def test_keras_optimizer_trains_a_model_in_custom_loop():
         opt.apply_gradients(zip(grads, model.trainable_weights))
         first = first if first is not None else float(loss)
     assert float(loss) < 0.01 * first
+
+
+# ---- against Keras 3.15 itself (fixtures/make_optimizers_fixture.py) ----------------------
+
+KERAS_REFERENCE = os.path.join(os.path.dirname(__file__), "fixtures", "optimizers_keras_reference.npz")
+
+
+def _keras_optimizer_cases():
+    import json
+
+    with np.load(KERAS_REFERENCE) as ref:
+        return sorted(json.loads(str(ref["cases"])).items())
+
+
+@pytest.mark.parametrize("name,spec", _keras_optimizer_cases(), ids=[c[0] for c in _keras_optimizer_cases()])
+def test_optimizer_matches_keras_step_by_step_with_its_state(name, spec):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "fixtures"))
+    try:
+        from make_optimizers_fixture import inputs
+    finally:
+        sys.path.pop(0)
+    cls, kwargs = spec
+    kernel, bias, grads = inputs()
+    opt = getattr(optimizers, cls)(**kwargs)
+    k, b = tf.Variable(kernel, name="kernel"), tf.Variable(bias, name="bias")
+    with np.load(KERAS_REFERENCE) as ref:
+        for step, (gk, gb) in enumerate(grads):
+            opt.apply_gradients([(tf.constant(gk), k), (tf.constant(gb), b)])
+            np.testing.assert_allclose(k.numpy(), ref[f"{name}/{step}/kernel"], rtol=2e-6, atol=2e-6,
+                                       err_msg=f"kernel after step {step + 1}")
+            np.testing.assert_allclose(b.numpy(), ref[f"{name}/{step}/bias"], rtol=2e-6, atol=2e-6,
+                                       err_msg=f"bias after step {step + 1}")
+        state = opt._keras_variables([k, b])
+        keras_state = [ref[f"{name}/state/{i}"] for i in range(sum(key.startswith(f"{name}/state/")
+                                                                       for key in ref.files))]
+    assert len(state) == len(keras_state)
+    for i, (ours, theirs) in enumerate(zip(state, keras_state)):
+        np.testing.assert_allclose(np.asarray(ours.numpy(), np.float64), theirs, rtol=2e-6, atol=2e-6,
+                                   err_msg=f"optimizer variable {i}")
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: optimizers.Lion(beta_1=0.0), "beta_1"),
+    (lambda: optimizers.Lion(beta_1=1.5), "beta_1"),
+    (lambda: optimizers.Nadam(beta_2=1.0), "beta_2"),
+    (lambda: optimizers.Adamax(beta_1=-0.1), "beta_1"),
+    (lambda: optimizers.Ftrl(learning_rate_power=0.5), "learning_rate_power"),
+    (lambda: optimizers.Ftrl(initial_accumulator_value=-1.0), "initial_accumulator_value"),
+    (lambda: optimizers.Ftrl(l1_regularization_strength=-1.0), "l1_regularization_strength"),
+    (lambda: optimizers.Ftrl(l2_shrinkage_regularization_strength=-1.0), "l2_shrinkage"),
+])
+def test_new_optimizers_reject_bad_hyperparameters(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_new_optimizers_take_base_arguments_by_keyword_and_reject_unknown_ones():
+    opt = optimizers.Nadam(learning_rate=0.01, clipnorm=1.0, weight_decay=0.01)
+    assert (opt.clipnorm, opt.weight_decay) == (1.0, 0.01)
+    with pytest.raises(TypeError, match="not_an_argument"):
+        optimizers.Lion(not_an_argument=1)
+
+
+@pytest.mark.parametrize("name", ["nadam", "adamax", "lion", "ftrl"])
+def test_new_optimizers_round_trip_their_config_and_lookup(name):
+    opt = optimizers.get(name)
+    assert type(opt).__name__.lower() == name
+    again = type(opt).from_config(opt.get_config())
+    assert again.get_config() == opt.get_config()
+    assert optimizers.deserialize(optimizers.serialize(opt)).get_config() == opt.get_config()
+
+
+def test_ftrl_refuses_a_zero_learning_rate_it_would_divide_by():
+    v = tf.Variable(np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="learning rate must be > 0"):
+        optimizers.Ftrl(learning_rate=0.0).apply_gradients([(tf.constant(np.ones(3, np.float32)), v)])
+
+
+def test_lion_keeps_a_nan_gradient_visible():
+    v = tf.Variable(np.zeros(2, np.float32))
+    optimizers.Lion(0.1).apply_gradients([(tf.constant(np.array([np.nan, 1.0], np.float32)), v)])
+    got = v.numpy()
+    assert np.isnan(got[0]) and got[1] == pytest.approx(-0.1)
+
+
+def test_fit_with_use_ema_ends_with_the_weights_replaced_by_their_moving_averages():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(64, 4)).astype(np.float32), rng.normal(size=(64, 1)).astype(np.float32)
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(1)])
+    opt = optimizers.Adam(0.05, use_ema=True, ema_momentum=0.9)
+    model.compile(opt, "mse")
+    model.fit(x, y, epochs=2, batch_size=16, verbose=0)
+    averages = opt._averages_for(model.trainable_weights)
+    assert len(averages) == len(model.trainable_weights) == 4
+    for w, avg in zip(model.trainable_weights, averages):
+        np.testing.assert_array_equal(w.numpy(), avg.numpy())
+    # the state lists the averages right after the learning rate, as Keras's files do
+    state = opt._keras_variables(model.trainable_weights)
+    assert [v.name for v in state[2:6]] == [f"{a.name}" for a in averages]
+    assert opt.get_config()["ema_momentum"] == 0.9
+
+
+@pytest.mark.parametrize("kwargs,match", [({"use_ema": True, "ema_momentum": 1.5}, "ema_momentum"),
+                                          ({"use_ema": True, "ema_overwrite_frequency": 0.5},
+                                           "ema_overwrite_frequency")])
+def test_use_ema_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        optimizers.SGD(**kwargs)

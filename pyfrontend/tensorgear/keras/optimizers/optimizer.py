@@ -12,6 +12,7 @@ transcription of Keras's update rule.
 import warnings
 
 import tensorgear as tg
+from tensorgear._C import optim
 
 from ..backend.tensor_utils import dtype_name
 from ..utils.naming import to_snake_case
@@ -24,11 +25,12 @@ from .schedules import serialize as serialize_schedule
 class _Plan:
     """Cached per list of variables: the variables grouped by weight decay, with their slots."""
 
-    __slots__ = ("key", "variables", "groups")
+    __slots__ = ("key", "variables", "groups", "averages")
 
-    def __init__(self, key, variables, groups):
+    def __init__(self, key, variables, groups, averages):
         self.key = key
         self.variables = variables
+        self.averages = averages  # the moving averages of `variables` (use_ema), else empty
         # each group: (indices into the gradient list, variables, {slot name: [slot vars]}, weight_decay)
         self.groups = groups
 
@@ -52,7 +54,12 @@ class Optimizer:
         if kwargs:
             raise TypeError(f"Argument(s) not recognized by {type(self).__name__}: {sorted(kwargs)}")
         if use_ema:
-            raise NotImplementedError("use_ema=True is not supported by tensorgear optimizers yet")
+            if not 0 <= ema_momentum <= 1:
+                raise ValueError(f"`ema_momentum` must be in the range [0, 1]. Received: ema_momentum={ema_momentum}")
+            if ema_overwrite_frequency and (not isinstance(ema_overwrite_frequency, int)
+                                            or ema_overwrite_frequency < 1):
+                raise ValueError("`ema_overwrite_frequency` must be an integer >= 1 or None. Received: "
+                                 f"ema_overwrite_frequency={ema_overwrite_frequency}")
         if gradient_accumulation_steps:
             raise NotImplementedError("gradient_accumulation_steps is not supported by tensorgear optimizers yet")
         if sum(x is not None for x in (clipnorm, clipvalue, global_clipnorm)) > 1:
@@ -65,7 +72,11 @@ class Optimizer:
         self.name = name or to_snake_case(type(self).__name__)
         self.weight_decay = None if weight_decay is None else float(weight_decay)
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
-        self.use_ema = use_ema
+        self.use_ema = bool(use_ema)
+        self.ema_momentum = float(ema_momentum)
+        self.ema_overwrite_frequency = ema_overwrite_frequency
+        self._averages = {}       # id(var) -> the moving average of var (use_ema)
+        self._average_order = []  # the averages in creation order, for .variables / saving
         self.loss_scale_factor = loss_scale_factor
         self._iterations = 0
         self._iterations_var = None
@@ -163,7 +174,25 @@ class Optimizer:
         for var in var_list:
             self._check_variable(var)
             self._slots_for(var)
+        self._averages_for(var_list)
         self.built = True
+
+    def _averages_for(self, var_list):
+        """The moving averages of var_list (use_ema), created on first use as zeros of the weights'
+        shapes (Keras's "average" variables)."""
+        if not self.use_ema:
+            return []
+        out = []
+        for var in var_list:
+            avg = self._averages.get(id(var))
+            if avg is None:
+                base = (getattr(var, "name", None) or "variable").replace("/", "_").split(":")[0]
+                avg = tg.Variable(tg.zeros(tuple(var.shape), dtype=var.dtype), trainable=False,
+                                  name=f"{base}_average")
+                self._averages[id(var)] = avg
+                self._average_order.append(avg)
+            out.append(avg)
+        return out
 
     def add_variable_from_reference(self, reference_variable, name=None, initializer="zeros"):
         from .. import initializers
@@ -177,9 +206,16 @@ class Optimizer:
         out = [self.iterations]
         if self._lr_schedule is None:
             out.append(self._lr_var)
+        out.extend(self._average_order)
         for _, slots in self._slot_order:
             out.extend(slots.values())
+        out.extend(self._extra_variables())
         return out
+
+    def _extra_variables(self):
+        """Optimizer-wide state kept after the slots (Nadam's momentum-schedule product), as Keras
+        lists it."""
+        return []
 
     # Keras 3 creates each optimizer's slots in groups: within a group, per variable, one slot of
     # each name in turn; group after group. Its saved files list them in that order.
@@ -194,11 +230,13 @@ class Optimizer:
         out = [self.iterations]
         if self._lr_schedule is None:
             out.append(self._lr_var)
+        out.extend(self._averages_for(var_list))  # Keras's base build makes them before any slot
         for group in groups:
             names = [n for n in group if n in active]
             for var in var_list:
                 slots = self._slots[id(var)]
                 out.extend(slots[n] for n in names)
+        out.extend(self._extra_variables())
         return out
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
@@ -242,7 +280,7 @@ class Optimizer:
             vs = [variables[i] for i in indices]
             slots = {name: [self._slots[id(v)][name] for v in vs] for name in self._active_slot_names()}
             groups.append((indices, vs, slots, wd))
-        plan = _Plan(key, list(variables), groups)
+        plan = _Plan(key, list(variables), groups, self._averages_for(variables))
         self._plan = plan
         self.built = True
         return plan
@@ -289,7 +327,27 @@ class Optimizer:
         for indices, variables, slots, wd in plan.groups:
             group_grads = grads if len(indices) == len(grads) else [grads[i] for i in indices]
             self._update_fused(variables, group_grads, slots, lr, wd, step)
+        if plan.averages:
+            self._update_averages(plan, step)
         self._iterations = step
+
+    def _update_averages(self, plan, step):
+        # Keras: the first step copies the weights (momentum 0), later steps blend them in
+        momentum = self.ema_momentum if step > 1 else 0.0
+        optim.ema_update(plan.averages, [v.value() for v in plan.variables], momentum)
+        if self.ema_overwrite_frequency and step % self.ema_overwrite_frequency == 0:
+            self._overwrite_with_averages(plan.variables)
+
+    def _overwrite_with_averages(self, var_list):
+        for var in var_list:
+            avg = self._averages.get(id(var))
+            if avg is not None:
+                var.assign(avg.value())
+
+    def finalize_variable_values(self, var_list):
+        """Called at the end of fit: with use_ema, the weights become their moving averages."""
+        if self.use_ema:
+            self._overwrite_with_averages(var_list)
 
     def minimize(self, loss, var_list, tape=None):
         """TensorFlow's minimize: loss is a tensor (with its tape) or a zero-argument callable."""
@@ -339,7 +397,8 @@ class Optimizer:
             lr = self._current_learning_rate()
         return {"name": self.name, "learning_rate": lr, "weight_decay": self.weight_decay,
                 "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm, "clipvalue": self.clipvalue,
-                "use_ema": self.use_ema, "loss_scale_factor": self.loss_scale_factor}
+                "use_ema": self.use_ema, "ema_momentum": self.ema_momentum,
+                "ema_overwrite_frequency": self.ema_overwrite_frequency, "loss_scale_factor": self.loss_scale_factor}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
