@@ -176,6 +176,21 @@ Tensor boolean_mask(const Tensor& t, const Tensor& mask, int64_t axis = 0);
 // The flat positions of the true elements of a bool tensor, as int64 (NumPy's flatnonzero).
 Tensor flatnonzero(const Tensor& mask);
 
+// ---- sorting (ops_sort.cpp; kernels backend/cpu/sort.cpp, cutensor_cuda/sort.cu) ----
+// The positions that sort each line along `axis`: a stable sort (equal
+// values keep their order), NaN the largest value in either direction.
+// index_dtype: int32 or int64. Not differentiable (integer output).
+Tensor argsort(const Tensor& t, int64_t axis, bool descending, DType index_dtype);
+// NumPy's take_along_axis: out[..., j, ...] = t[..., indices[..., j, ...], ...]
+// along `axis`, the other dims broadcast; negative indices wrap, others out of
+// range are an IndexError (checked on the host: one sync). Gradient through gather.
+Tensor take_along_axis(const Tensor& t, const Tensor& indices, int64_t axis);
+// The values in sorted order (tf.sort): take_along_axis over argsort.
+Tensor sort(const Tensor& t, int64_t axis, bool descending);
+// tf.math.top_k: the k largest entries along the last axis, largest first
+// (equal values: lower index first), with their int32 positions.
+std::pair<Tensor, Tensor> top_k(const Tensor& t, int64_t k);
+
 // ---- linear algebra (ops_linalg.cpp; kernel backend/cpu/gemm.cpp) ---------
 // NumPy matmul semantics (1-D, 2-D, batched with broadcast batch dims);
 // transposes are folded into the BLAS call. tensordot is a composition.

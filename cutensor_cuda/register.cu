@@ -21,6 +21,7 @@ void register_all() {
   register_image();
   register_norm();
   register_rnn();
+  register_sort();
   install_allocator();
 }
 

@@ -20,5 +20,6 @@ void register_pool();         // pool.cu
 void register_image();        // image.cu
 void register_norm();         // norm.cu
 void register_rnn();          // rnn.cu
+void register_sort();         // sort.cu (argsort through CUB's segmented radix sort)
 
 }  // namespace tg::cuda

@@ -8,9 +8,6 @@
 
 namespace tg::py_bind {
 
-namespace {
-
-// An int argument given as a Python int, NumPy integer or 0-d integer tensor.
 int64_t parse_int(py::handle obj, const char* what) {
   if (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())) return obj.cast<int64_t>();
   if (py::isinstance<TensorImpl>(obj)) {
@@ -23,6 +20,8 @@ int64_t parse_int(py::handle obj, const char* what) {
     return py::reinterpret_borrow<py::object>(obj).attr("__index__")().cast<int64_t>();
   throw TypeError(str(what, " must be an integer, got ", std::string(py::repr(obj))));
 }
+
+namespace {
 
 // A list of tensors: a list/tuple of tensor-likes, or one tensor split along
 // its first axis (TF packs and unpacks the same way).

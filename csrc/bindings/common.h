@@ -21,6 +21,9 @@ namespace tg::py_bind {
 // with __array__. With dtype: converted to it. TypeError / ValueError on bad
 // input, naming the offending type, shape or value.
 Tensor to_tensor(py::handle obj, std::optional<DType> dtype = std::nullopt);
+// An int argument given as a Python int, NumPy integer or 0-d integer tensor
+// (TypeError naming `what` otherwise). Defined in bind_shape.cpp.
+int64_t parse_int(py::handle obj, const char* what);
 // A converted value as the user gets it back (tg.constant, convert_to_tensor,
 // tg.Tensor, a Variable's initial value): Python data lands on the default
 // device and stops joining other operands' devices; a tensor is unchanged.
@@ -74,6 +77,7 @@ void bind_conv(py::module_& m);
 void bind_random(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_text(py::module_& m);
+void bind_sort(py::module_& m);
 void bind_system(py::module_& m);
 
 }  // namespace tg::py_bind

@@ -244,4 +244,5 @@ PYBIND11_MODULE(_C, m) {
   bind_random(m);
   bind_optim(m);
   bind_text(m);
+  bind_sort(m);
 }

@@ -97,6 +97,7 @@ void define_conv();         // ops_conv.cpp
 void define_image();        // ops_image.cpp
 void define_norm();         // ops_norm.cpp
 void define_rnn();          // ops_rnn.cpp
+void define_sort();         // ops_sort.cpp
 
 void init() {
   static std::once_flag once;
@@ -117,6 +118,7 @@ void init() {
     define_image();
     define_norm();
     define_rnn();
+    define_sort();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

@@ -5,6 +5,8 @@ compositions of core ops (so they are differentiable, to any order, through
 the core's gradient rules), written the way TensorFlow defines them.
 """
 
+import collections as _collections
+
 from ._C import (  # noqa: F401
     add, subtract, multiply, divide, truediv, floordiv, floormod, mod, pow, maximum, minimum,
     equal, not_equal, less, less_equal, greater, greater_equal,
@@ -15,6 +17,18 @@ from ._C import (  # noqa: F401
     reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin,
 )
 from ._C import convert_to_tensor as _tensor, where as _where
+from ._C import _top_k, as_dtype as _as_dtype, cast as _cast, int32 as _int32
+
+TopKV2 = _collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted=True, index_type="int32", name=None):
+    """The k largest entries along the last axis, largest first (equal values: lower index
+    first; NaN counts as the largest), and their positions. The result is always sorted."""
+    values, indices = _top_k(input, k)
+    if _as_dtype(index_type) != _int32:
+        indices = _cast(indices, index_type)
+    return TopKV2(values, indices)
 
 
 def squared_difference(x, y, name=None):

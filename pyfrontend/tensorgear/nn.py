@@ -327,6 +327,7 @@ __all__ = [
 ]
 
 from .nn_normalization import batch_normalization, l2_normalize, moments  # noqa: E402,F401
+from .math import top_k  # noqa: E402,F401  (tf.nn.top_k is tf.math.top_k)
 
 
 def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding, data_format=None,

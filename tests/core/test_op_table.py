@@ -53,7 +53,9 @@ NOT_DIFFERENTIABLE = {"equal", "not_equal", "less", "less_equal", "greater", "gr
                       # (test_normalization_ops.py).
                       "batch_norm_grad", "layer_norm_grad",
                       # Never taped either: rnn_sequence's rule runs it (second derivatives are refused)
-                      "rnn_sequence_grad"}
+                      "rnn_sequence_grad",
+                      # Integer positions; sort, top_k and take_along_axis differentiate through gather
+                      "argsort"}
 
 
 def _erf(x):
@@ -101,6 +103,12 @@ def _layout(fn, ref, dtypes=ALL_DTYPES, domain="any"):
     """Shape ops, joins and index-driven copies on a 2-D input of shape (r, c):
     fn(tensor) and ref(array) return one result or a list of them."""
     return {"kind": "layout", "fn": fn, "ref": ref, "dtypes": dtypes, "domain": domain}
+
+
+def _argsort_descending(x, axis):
+    """A stable descending argsort (equal values keep their order), as NumPy has none."""
+    return np.apply_along_axis(lambda r: np.array(sorted(range(len(r)), key=lambda i: -float(r[i])),
+                                                   dtype=np.int64).reshape(len(r)), axis, x)
 
 
 def _scatter_ref(x):
@@ -291,6 +299,9 @@ REFERENCE = {
     "flatnonzero": _layout(lambda m: tg.boolean_mask(tg.reshape(tg.range(m.shape[0] * m.shape[1]).to(m.device),
                                                                 m.shape), m),
                            lambda x: np.flatnonzero(x), ["bool"]),
+    # Sorting: a stable sort along either axis, both directions (test_sort.py has the rest).
+    "argsort": _layout(lambda t: [tg._C._argsort(t, 1), tg._C._argsort(t, 0, True)],
+                       lambda x: [np.argsort(x, 1, kind="stable"), _argsort_descending(x, 0)]),
     # Creation: no inputs; checked through their public functions at both sizes.
     "fill": _creation(lambda n, dt: [tg.zeros(shape_of(n), dt), tg.ones(shape_of(n), dt)],
                       lambda n, dt: [np.zeros(shape_of(n), dt), np.ones(shape_of(n), dt)], ALL_DTYPES),

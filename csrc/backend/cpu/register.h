@@ -21,6 +21,7 @@ void register_pool();         // backend/cpu/pool.cpp
 void register_image();        // backend/cpu/image.cpp
 void register_norm();         // backend/cpu/norm.cpp
 void register_rnn();          // backend/cpu/rnn.cpp
+void register_sort();         // backend/cpu/sort.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -39,6 +40,7 @@ inline void register_all() {
   register_image();
   register_norm();
   register_rnn();
+  register_sort();
 }
 
 }  // namespace tg::cpu
