@@ -176,6 +176,13 @@ Tensor boolean_mask(const Tensor& t, const Tensor& mask, int64_t axis = 0);
 // The flat positions of the true elements of a bool tensor, as int64 (NumPy's flatnonzero).
 Tensor flatnonzero(const Tensor& mask);
 
+// ---- scans (ops_scan.cpp; kernels backend/cpu/scan.cpp, cutensor_cuda/scan.cu) ----
+// tf.math.cumsum / cumprod along axis: the input's dtype (floats, int32,
+// int64, uint8); floats accumulate in float64. exclusive: each entry's own
+// value is left out (the first is 0 or 1); reverse: from the end.
+Tensor cumsum(const Tensor& t, int64_t axis, bool exclusive, bool reverse);
+Tensor cumprod(const Tensor& t, int64_t axis, bool exclusive, bool reverse);
+
 // ---- sorting (ops_sort.cpp; kernels backend/cpu/sort.cpp, cutensor_cuda/sort.cu) ----
 // The positions that sort each line along `axis`: a stable sort (equal
 // values keep their order), NaN the largest value in either direction.

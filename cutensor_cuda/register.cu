@@ -22,6 +22,7 @@ void register_all() {
   register_norm();
   register_rnn();
   register_sort();
+  register_scan();
   install_allocator();
 }
 

@@ -21,5 +21,6 @@ void register_image();        // image.cu
 void register_norm();         // norm.cu
 void register_rnn();          // rnn.cu
 void register_sort();         // sort.cu (argsort through CUB's segmented radix sort)
+void register_scan();         // scan.cu (cumsum, cumprod)
 
 }  // namespace tg::cuda

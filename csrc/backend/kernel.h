@@ -75,6 +75,9 @@ struct OpAttrs {
   // (Keras's dot_product_attention) instead of zeros (Keras's Softmax layer).
   bool uniform_if_all_masked = false;
   bool descending = false;        // argsort: largest first (NaN counts as the largest either way)
+  // cumsum, cumprod (along `axis`): exclusive leaves each entry out of its own
+  // prefix; reverse scans from the end.
+  bool exclusive = false, reverse = false;
   DType dtype = DType::Int64;     // arg reductions: the index dtype; creation and random: the output's
   std::vector<int64_t> perm;      // transpose: a permutation, non-negative
   std::vector<int64_t> sizes;     // split: sizes along axis; tile: multiples

@@ -53,6 +53,13 @@ Tensor arg(const Tensor& x, py::object axis, py::object output_type, py::object)
   MaybeReleaseGil gil(x.numel());
   return Op(x, ax, dt);
 }
+
+template <Tensor (*Op)(const Tensor&, int64_t, bool, bool)>
+Tensor scan(const Tensor& x, py::handle axis, bool exclusive, bool reverse, py::object) {
+  const int64_t ax = parse_int(axis, "cumsum/cumprod: axis");
+  MaybeReleaseGil gil(x.numel());
+  return Op(x, ax, exclusive, reverse);
+}
 }  // namespace
 
 void bind_reduce(py::module_& m) {
@@ -72,6 +79,10 @@ void bind_reduce(py::module_& m) {
 #undef TG_BIND_REDUCE
   m.def("argmax", &arg<&ops::argmax>, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(),
         "name"_a = py::none());
+  m.def("cumsum", &scan<&ops::cumsum>, "x"_a, "axis"_a = 0, "exclusive"_a = false, "reverse"_a = false,
+        "name"_a = py::none(), "Cumulative sum along axis (TensorFlow's exclusive and reverse flags)");
+  m.def("cumprod", &scan<&ops::cumprod>, "x"_a, "axis"_a = 0, "exclusive"_a = false, "reverse"_a = false,
+        "name"_a = py::none(), "Cumulative product along axis (TensorFlow's exclusive and reverse flags)");
   m.def("argmin", &arg<&ops::argmin>, "input"_a, "axis"_a = py::none(), "output_type"_a = py::none(),
         "name"_a = py::none());
 }

@@ -134,10 +134,13 @@
 // sort along the last axis; sort, top_k and take_along_axis compose it with gather.
 #define TG_OPS_SORT(X) X(ArgSort, "argsort", Sort, argsort)
 
+// Scans along an axis (ops_scan.cpp; backend/cpu/scan.cpp).
+#define TG_OPS_SCAN(X) X(Cumsum, "cumsum", Scan, cumsum) X(Cumprod, "cumprod", Scan, cumprod)
+
 #define TG_OPS_RNN(X) X(RnnSequence, "rnn_sequence", Rnn, rnn_sequence) X(RnnSequenceGrad, "rnn_sequence_grad", Rnn, rnn_sequence_grad)
 
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
   TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X) \
   TG_OPS_LINALG(X) TG_OPS_CONV(X) TG_OPS_IMAGE(X) TG_OPS_NORM(X) TG_OPS_RNN(X) \
-  TG_OPS_SORT(X)
+  TG_OPS_SORT(X) TG_OPS_SCAN(X)

@@ -98,6 +98,7 @@ void define_image();        // ops_image.cpp
 void define_norm();         // ops_norm.cpp
 void define_rnn();          // ops_rnn.cpp
 void define_sort();         // ops_sort.cpp
+void define_scan();         // ops_scan.cpp
 
 void init() {
   static std::once_flag once;
@@ -119,6 +120,7 @@ void init() {
     define_norm();
     define_rnn();
     define_sort();
+    define_scan();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

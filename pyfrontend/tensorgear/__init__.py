@@ -27,6 +27,7 @@ from ._C import (  # noqa: F401  (re-exported API)
     reshape, broadcast_to, matmul, tensordot,
     transpose, expand_dims, squeeze, concat, stack, split, unstack, tile, pad, gather, one_hot,
     shape, size, rank, slice, strided_slice, boolean_mask, reverse, from_dlpack, sort, argsort,
+    cumsum,
 )
 from ._shape import TensorShape  # noqa: F401
 from ._string_dtype import string  # noqa: F401

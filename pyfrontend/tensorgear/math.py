@@ -14,7 +14,7 @@ from ._C import (  # noqa: F401
     negative, abs, sign, square, sqrt, rsqrt, reciprocal, exp, log, log1p, expm1,
     sin, cos, tanh, sigmoid, softplus, erf, erfc, is_nan, is_finite, is_inf,
     reduce_sum, reduce_mean, reduce_max, reduce_min, reduce_prod, reduce_any, reduce_all,
-    reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin,
+    reduce_logsumexp, reduce_variance, reduce_std, argmax, argmin, cumsum, cumprod,
 )
 from ._C import convert_to_tensor as _tensor, where as _where
 from ._C import _top_k, as_dtype as _as_dtype, cast as _cast, int32 as _int32

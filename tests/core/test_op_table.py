@@ -111,6 +111,21 @@ def _argsort_descending(x, axis):
                                                    dtype=np.int64).reshape(len(r)), axis, x)
 
 
+def _scan_ref(x, axis, exclusive=False, reverse=False, product=False):
+    """TF's cumsum / cumprod: floats accumulated in float64, integers wrapping in their dtype."""
+    acc = np.float64 if x.dtype.kind == "f" else np.int64
+    v = np.flip(x, axis) if reverse else x
+    out = (np.cumprod if product else np.cumsum)(v.astype(acc), axis=axis)
+    if exclusive:
+        first = np.ones_like(np.take(out, [0], axis)) if product else np.zeros_like(np.take(out, [0], axis))
+        out = np.concatenate([first, np.delete(out, -1, axis)], axis)
+    out = np.flip(out, axis) if reverse else out
+    return out.astype(x.dtype)
+
+
+SCAN_DTYPES = FLOATS + ["int32", "int64", "uint8"]
+
+
 def _scatter_ref(x):
     out = np.zeros((x.shape[0], x.shape[1] + 3), x.dtype)
     out[::-1, 1:-2] = x
@@ -302,6 +317,12 @@ REFERENCE = {
     # Sorting: a stable sort along either axis, both directions (test_sort.py has the rest).
     "argsort": _layout(lambda t: [tg._C._argsort(t, 1), tg._C._argsort(t, 0, True)],
                        lambda x: [np.argsort(x, 1, kind="stable"), _argsort_descending(x, 0)]),
+    # Scans: along either axis, with TF's exclusive and reverse flags.
+    "cumsum": _layout(lambda t: [tg.cumsum(t, axis=1), tg.cumsum(t, axis=0, exclusive=True, reverse=True)],
+                      lambda x: [_scan_ref(x, 1), _scan_ref(x, 0, True, True)], SCAN_DTYPES),
+    "cumprod": _layout(lambda t: [tg.math.cumprod(t, axis=1, reverse=True), tg.math.cumprod(t, axis=0, exclusive=True)],
+                       lambda x: [_scan_ref(x, 1, reverse=True, product=True),
+                                  _scan_ref(x, 0, exclusive=True, product=True)], SCAN_DTYPES, domain="near1"),
     # Creation: no inputs; checked through their public functions at both sizes.
     "fill": _creation(lambda n, dt: [tg.zeros(shape_of(n), dt), tg.ones(shape_of(n), dt)],
                       lambda n, dt: [np.zeros(shape_of(n), dt), np.ones(shape_of(n), dt)], ALL_DTYPES),

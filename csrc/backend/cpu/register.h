@@ -22,6 +22,7 @@ void register_image();        // backend/cpu/image.cpp
 void register_norm();         // backend/cpu/norm.cpp
 void register_rnn();          // backend/cpu/rnn.cpp
 void register_sort();         // backend/cpu/sort.cpp
+void register_scan();         // backend/cpu/scan.cpp
 
 inline void register_all() {
   register_elementwise();
@@ -41,6 +42,7 @@ inline void register_all() {
   register_norm();
   register_rnn();
   register_sort();
+  register_scan();
 }
 
 }  // namespace tg::cpu
