@@ -37,6 +37,9 @@ from .initializers_compat import (  # noqa: F401
 )
 from . import config, image, math, nest, nn, random  # noqa: F401
 from .einsum import einsum  # noqa: F401
+from .scatter_nd import (  # noqa: F401
+    gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
+)
 from ._device import device, function  # noqa: F401
 
 __version__ = "0.1.0"
