@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <optional>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -182,6 +183,26 @@ Tensor flatnonzero(const Tensor& mask);
 // value is left out (the first is 0 or 1); reverse: from the end.
 Tensor cumsum(const Tensor& t, int64_t axis, bool exclusive, bool reverse);
 Tensor cumprod(const Tensor& t, int64_t axis, bool exclusive, bool reverse);
+
+// ---- dense linear algebra (ops_lapack.cpp; LAPACK kernels backend/cpu/linalg.cpp) ----
+// Batched over leading dims; float32/float64. Compositions: matrix_transpose
+// (a view), band_part (tf.linalg.band_part: keep i - j <= lower and j - i <=
+// upper, a negative bound keeps everything), diag_part (..., m, n) ->
+// (..., min(m, n)), matrix_diag (..., k) -> (..., k, k), set_diag.
+Tensor matrix_transpose(const Tensor& t);
+Tensor band_part(const Tensor& t, int64_t num_lower, int64_t num_upper);
+Tensor diag_part(const Tensor& t);
+Tensor matrix_diag(const Tensor& d);
+Tensor set_diag(const Tensor& t, const Tensor& d);
+Tensor cholesky(const Tensor& a);  // the lower factor; ValueError when not positive definite
+// X with A X = B (adjoint: A^T X = B) for a lower (or upper) triangular A.
+Tensor triangular_solve(const Tensor& a, const Tensor& b, bool lower, bool adjoint);
+Tensor matrix_inverse(const Tensor& a);             // ValueError when singular
+Tensor matrix_solve(const Tensor& a, const Tensor& b);  // X with A X = B; ValueError when singular
+std::pair<Tensor, Tensor> slogdet(const Tensor& a);     // (sign, log|det|); a singular matrix: (0, -inf)
+std::pair<Tensor, Tensor> qr(const Tensor& a);          // reduced (Q, R)
+std::pair<Tensor, Tensor> eigh(const Tensor& a);        // (ascending eigenvalues, eigenvectors as columns)
+std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& a);  // reduced (s descending, U, V)
 
 // ---- sorting (ops_sort.cpp; kernels backend/cpu/sort.cpp, cutensor_cuda/sort.cu) ----
 // The positions that sort each line along `axis`: a stable sort (equal

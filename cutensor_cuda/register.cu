@@ -23,6 +23,7 @@ void register_all() {
   register_rnn();
   register_sort();
   register_scan();
+  register_linalg();
   install_allocator();
 }
 

@@ -22,5 +22,6 @@ void register_norm();         // norm.cu
 void register_rnn();          // rnn.cu
 void register_sort();         // sort.cu (argsort through CUB's segmented radix sort)
 void register_scan();         // scan.cu (cumsum, cumprod)
+void register_linalg();       // host_fallback.cu (the LAPACK ops, run on the host)
 
 }  // namespace tg::cuda

@@ -78,6 +78,7 @@ struct OpAttrs {
   // cumsum, cumprod (along `axis`): exclusive leaves each entry out of its own
   // prefix; reverse scans from the end.
   bool exclusive = false, reverse = false;
+  bool lower = true;  // triangular_solve: the matrix is lower triangular (transpose_a: solve with its transpose)
   DType dtype = DType::Int64;     // arg reductions: the index dtype; creation and random: the output's
   std::vector<int64_t> perm;      // transpose: a permutation, non-negative
   std::vector<int64_t> sizes;     // split: sizes along axis; tile: multiples

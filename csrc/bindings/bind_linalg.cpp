@@ -73,6 +73,65 @@ void bind_linalg(py::module_& m) {
   }, "a"_a, "b"_a, "axes"_a, "name"_a = py::none());
 
   // For benchmarks and tests: the BLAS thread policy and copy counters.
+  // The LAPACK-backed ops and the matrix helpers, for tensorgear/linalg.py (tf.linalg).
+  py::module_ la = m.def_submodule("linalg", "Dense linear algebra (ops_lapack.cpp); tf.linalg wraps it");
+  auto unary = [&](const char* name, Tensor (*fn)(const Tensor&)) {
+    la.def(name, [fn](const Tensor& a) {
+      MaybeReleaseGil gil(a.numel() * 8);
+      return fn(a);
+    }, "a"_a);
+  };
+  unary("cholesky", &ops::cholesky);
+  unary("matrix_inverse", &ops::matrix_inverse);
+  unary("diag_part", &ops::diag_part);
+  unary("matrix_diag", &ops::matrix_diag);
+  unary("matrix_transpose", &ops::matrix_transpose);
+  la.def("band_part", [](const Tensor& a, py::handle lower, py::handle upper) {
+    return ops::band_part(a, parse_int(lower, "band_part: num_lower"), parse_int(upper, "band_part: num_upper"));
+  }, "a"_a, "num_lower"_a, "num_upper"_a);
+  la.def("set_diag", &ops::set_diag, "a"_a, "diagonal"_a);
+  la.def("triangular_solve", [](const Tensor& a, const Tensor& b, bool lower, bool adjoint) {
+    MaybeReleaseGil gil(a.numel() * 8);
+    return ops::triangular_solve(a, b, lower, adjoint);
+  }, "a"_a, "b"_a, "lower"_a = true, "adjoint"_a = false);
+  la.def("matrix_solve", [](const Tensor& a, const Tensor& b) {
+    MaybeReleaseGil gil(a.numel() * 8);
+    return ops::matrix_solve(a, b);
+  }, "a"_a, "b"_a);
+  // Several results: computed without the GIL, returned as a tuple with it.
+  la.def("slogdet", [](const Tensor& a) {
+    std::pair<Tensor, Tensor> r;
+    {
+      MaybeReleaseGil gil(a.numel() * 8);
+      r = ops::slogdet(a);
+    }
+    return py::make_tuple(r.first, r.second);
+  }, "a"_a);
+  la.def("qr", [](const Tensor& a) {
+    std::pair<Tensor, Tensor> r;
+    {
+      MaybeReleaseGil gil(a.numel() * 8);
+      r = ops::qr(a);
+    }
+    return py::make_tuple(r.first, r.second);
+  }, "a"_a);
+  la.def("eigh", [](const Tensor& a) {
+    std::pair<Tensor, Tensor> r;
+    {
+      MaybeReleaseGil gil(a.numel() * 8);
+      r = ops::eigh(a);
+    }
+    return py::make_tuple(r.first, r.second);
+  }, "a"_a);
+  la.def("svd", [](const Tensor& a) {
+    std::tuple<Tensor, Tensor, Tensor> r;
+    {
+      MaybeReleaseGil gil(a.numel() * 8);
+      r = ops::svd(a);
+    }
+    return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));
+  }, "a"_a);
+
   m.def("_matmul_stats", []() {
     auto s = linalg::matmul_stats();
     py::dict d;

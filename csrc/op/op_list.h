@@ -137,10 +137,18 @@
 // Scans along an axis (ops_scan.cpp; backend/cpu/scan.cpp).
 #define TG_OPS_SCAN(X) X(Cumsum, "cumsum", Scan, cumsum) X(Cumprod, "cumprod", Scan, cumprod)
 
+// Dense linear algebra through LAPACK (ops_lapack.cpp; backend/cpu/linalg.cpp);
+// qr, eigh and svd return their factors packed in one tensor.
+#define TG_OPS_LAPACK(X)                                                                                   \
+  X(Cholesky, "cholesky", Lapack, cholesky) X(TriangularSolve, "triangular_solve", Lapack, triangular_solve)  \
+  X(MatrixInverse, "matrix_inverse", Lapack, matrix_inverse) X(MatrixSolve, "matrix_solve", Lapack, matrix_solve) \
+  X(LogAbsDet, "log_abs_det", Lapack, log_abs_det) X(Qr, "qr", Lapack, qr) X(Eigh, "eigh", Lapack, eigh)          \
+  X(Svd, "svd", Lapack, svd)
+
 #define TG_OPS_RNN(X) X(RnnSequence, "rnn_sequence", Rnn, rnn_sequence) X(RnnSequenceGrad, "rnn_sequence_grad", Rnn, rnn_sequence_grad)
 
 #define TG_OPS(X)                                                                                        \
   TG_OPS_UNARY(X) TG_OPS_BINARY(X) TG_OPS_BINARY_FUSED(X) TG_OPS_TERNARY(X) TG_OPS_REDUCE(X) TG_OPS_SOFTMAX(X) \
   TG_OPS_COPY(X) TG_OPS_VIEW(X) TG_OPS_JOIN(X) TG_OPS_GATHER(X) TG_OPS_CREATION(X) TG_OPS_RANDOM(X) \
   TG_OPS_LINALG(X) TG_OPS_CONV(X) TG_OPS_IMAGE(X) TG_OPS_NORM(X) TG_OPS_RNN(X) \
-  TG_OPS_SORT(X) TG_OPS_SCAN(X)
+  TG_OPS_SORT(X) TG_OPS_SCAN(X) TG_OPS_LAPACK(X)

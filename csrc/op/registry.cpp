@@ -99,6 +99,7 @@ void define_norm();         // ops_norm.cpp
 void define_rnn();          // ops_rnn.cpp
 void define_sort();         // ops_sort.cpp
 void define_scan();         // ops_scan.cpp
+void define_lapack();       // ops_lapack.cpp
 
 void init() {
   static std::once_flag once;
@@ -121,6 +122,7 @@ void init() {
     define_rnn();
     define_sort();
     define_scan();
+    define_lapack();
     cpu::register_all();
 #ifdef TG_WITH_CUDA
     cuda::register_all();

@@ -35,7 +35,7 @@ from .initializers_compat import (  # noqa: F401
     random_normal_initializer, random_uniform_initializer, zeros_initializer, ones_initializer,
     constant_initializer,
 )
-from . import config, image, math, nest, nn, random  # noqa: F401
+from . import config, image, linalg, math, nest, nn, random  # noqa: F401
 from .einsum import einsum  # noqa: F401
 from .scatter_nd import (  # noqa: F401
     gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,

@@ -17,6 +17,7 @@ from tensorgear import _C
 
 import conv_reference
 import image_reference
+import linalg_reference
 import rnn_reference
 from gradcheck import check_grad
 
@@ -373,6 +374,8 @@ REFERENCE = {
     # (ops_rnn.cpp), against rnn_reference.py on RNN_CASES below.
     "rnn_sequence": {"kind": "rnn", "dtypes": FLOATS},
     "rnn_sequence_grad": {"kind": "rnn", "dtypes": FLOATS},
+    # Dense linear algebra through LAPACK (ops_lapack.cpp), against NumPy's on linalg_reference.CASES.
+    **{name: {"kind": "linalg", "dtypes": FLOATS} for name in linalg_reference.CASES},
 }
 
 
@@ -1044,6 +1047,28 @@ def test_conv_pool_and_image_ops_match_numpy(name, dtype, size, device):
                                        err_msg=f"{name} {case} {operands[0][0]}")
 
 
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("n", [3, 64])
+@pytest.mark.parametrize("name,dtype", list(_cases({"linalg"})))
+def test_linalg_ops_match_numpy(name, dtype, n, device):
+    _need_kernel(name, dtype, device)
+    make, fn, ref, _ = linalg_reference.CASES[name]
+    arrays = make(np.random.default_rng(1), n)
+    tol = 2e-4 if dtype == "float32" else 1e-9
+    for layout in ("contiguous", "strided"):
+        if layout == "contiguous":
+            ts = [tg.constant(a.astype(dtype)).to(device) for a in arrays]
+        else:  # the same matrices read through transposed views
+            ts = [tg.linalg.matrix_transpose(tg.constant(np.ascontiguousarray(np.swapaxes(a, -1, -2)).astype(dtype))
+                                             .to(device)) for a in arrays]
+        got, want = _as_list(fn(*ts)), _as_list(ref(*arrays))
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert g.dtype == tg.as_dtype(dtype) and tuple(g.shape) == np.shape(w), (name, layout)
+            scale = max(1.0, float(np.abs(w).max()))
+            np.testing.assert_allclose(g.numpy(), w, rtol=tol, atol=tol * scale, err_msg=f"{name} {layout}")
+
+
 # cast has its own test above (a float cast is not finite-difference friendly).
 DIFFERENTIABLE = sorted(n for n in TABLE if TABLE[n]["differentiable"] and n != "cast")
 
@@ -1186,6 +1211,14 @@ def test_gradient_matches_finite_differences(name, shape, layout):
         step = 1 if layout == "contiguous" else 2
         wide_arrays = [np.repeat(a, step, axis=-1) for a in arrays]
         check_grad(lambda *ts: fn(*[t[..., ::step] for t in ts]), *wide_arrays, rtol=1e-5, atol=1e-7)
+    elif ref["kind"] == "linalg":
+        make, _, _, grad_fn = linalg_reference.CASES[name]
+        arrays = make(np.random.default_rng(0), shape[0])  # 3x3 and 40x40 matrices
+        if layout == "strided":  # every operand a transposed view
+            check_grad(lambda *ts: grad_fn(*[tg.linalg.matrix_transpose(t) for t in ts]),
+                       *[np.ascontiguousarray(np.swapaxes(a, -1, -2)) for a in arrays], rtol=1e-5, atol=1e-7)
+        else:
+            check_grad(grad_fn, *arrays, rtol=1e-5, atol=1e-7)
     elif ref["kind"] == "where":
         c = data("bool", wide, "bool", 0)
         x, y = data("any", wide, "float64", 1), data("any", wide, "float64", 2)

@@ -23,6 +23,7 @@ void register_norm();         // backend/cpu/norm.cpp
 void register_rnn();          // backend/cpu/rnn.cpp
 void register_sort();         // backend/cpu/sort.cpp
 void register_scan();         // backend/cpu/scan.cpp
+void register_linalg();       // backend/cpu/linalg.cpp (LAPACK)
 
 inline void register_all() {
   register_elementwise();
@@ -43,6 +44,7 @@ inline void register_all() {
   register_rnn();
   register_sort();
   register_scan();
+  register_linalg();
 }
 
 }  // namespace tg::cpu
