@@ -37,6 +37,8 @@ from .initializers_compat import (  # noqa: F401
 )
 from . import config, image, linalg, math, nest, nn, random  # noqa: F401
 from .einsum import einsum  # noqa: F401
+from .printing import print_ as print  # noqa: F401,A001  (tf.print)
+from .unique import unique, unique_with_counts  # noqa: F401
 from .scatter_nd import (  # noqa: F401
     gather_nd, scatter_nd, tensor_scatter_nd_add, tensor_scatter_nd_sub, tensor_scatter_nd_update,
 )

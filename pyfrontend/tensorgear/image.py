@@ -218,3 +218,132 @@ def per_image_standardization(image):
     std = _C.reduce_std(x, axis=axes, keepdims=True)
     floor = _scalar_like(1.0 / max(n, 1) ** 0.5, x)
     return _C.divide(_C.subtract(x, mean), _C.maximum(std, floor))
+
+
+# ---- random augmentations (TensorFlow's tf.image.random_*; the draws are tg.random's) -------
+
+def _coin_per_image(x, seed):
+    """A bool per image of a batch (or one for a single image), true with probability 1/2."""
+    n = x.shape[0] if x.ndim == 4 else 1
+    heads = _C.random_uniform([n], seed=seed) < 0.5
+    return _C.reshape(heads, [n, 1, 1, 1] if x.ndim == 4 else [1, 1, 1])
+
+
+def random_flip_left_right(image, seed=None):
+    """Flips each image left to right with probability 1/2."""
+    x = _C.convert_to_tensor(image)
+    flipped = flip_left_right(x)
+    return _C.where(_coin_per_image(x, seed), flipped, x)
+
+
+def random_flip_up_down(image, seed=None):
+    """Flips each image upside down with probability 1/2."""
+    x = _C.convert_to_tensor(image)
+    flipped = flip_up_down(x)
+    return _C.where(_coin_per_image(x, seed), flipped, x)
+
+
+def random_brightness(image, max_delta, seed=None):
+    """adjust_brightness by one delta drawn uniformly from [-max_delta, max_delta)."""
+    if max_delta < 0:
+        raise ValueError(f"random_brightness: max_delta must be non-negative, got {max_delta}")
+    delta = float(_C.random_uniform([], -max_delta, max_delta, dtype=_C.float64, seed=seed))
+    return adjust_brightness(image, delta)
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """adjust_contrast by one factor drawn uniformly from [lower, upper)."""
+    if upper <= lower:
+        raise ValueError(f"random_contrast: upper must be > lower, got lower={lower}, upper={upper}")
+    if lower < 0:
+        raise ValueError(f"random_contrast: lower must be non-negative, got {lower}")
+    factor = float(_C.random_uniform([], lower, upper, dtype=_C.float64, seed=seed))
+    return adjust_contrast(image, factor)
+
+
+def random_crop(value, size, seed=None, name=None):
+    """A slice of `size` at a uniformly drawn offset (every dim of size must fit value's)."""
+    x = _C.convert_to_tensor(value)
+    size = [int(s) for s in (size.numpy() if hasattr(size, "numpy") else size)]
+    shape = [int(d) for d in x.shape]
+    if len(size) != len(shape) or any(s < 0 or s > d for s, d in zip(size, shape)):
+        raise ValueError(f"random_crop: size {size} does not fit a value of shape {tuple(shape)}")
+    limits = [d - s + 1 for d, s in zip(shape, size)]
+    draws = _C.random_uniform([len(shape)], 0, 2 ** 31 - 1, dtype=_C.int64, seed=seed).numpy()
+    offsets = [int(d % lim) for d, lim in zip(draws, limits)]
+    return _C.slice(x, offsets, size)
+
+
+# ---- dtype conversion and channels ------------------------------------------------------------
+
+def _int_max(dtype):
+    return {"uint8": 255, "int32": 2 ** 31 - 1, "int64": 2 ** 63 - 1}[dtype.name]
+
+
+def convert_image_dtype(image, dtype, saturate=False, name=None):
+    """TensorFlow's conversion: integers map [0, MAX] to floats in [0, 1] and back (floats are
+    scaled by MAX + 0.5 before the cast), integer dtypes rescale by their ranges, floats cast."""
+    x = _C.convert_to_tensor(image)
+    out = _C.as_dtype(dtype)
+    src = x.dtype
+    if src == out:
+        return x
+    if src.is_floating and out.is_floating:
+        return _C.cast(x, out)
+    if not src.is_floating and not out.is_floating:
+        in_max, out_max = _int_max(src), _int_max(out)
+        if in_max > out_max:
+            return _C.cast(_C.floordiv(x, _C.constant((in_max + 1) // (out_max + 1), dtype=src)), out)
+        return _C.multiply(_C.cast(x, out), _C.constant((out_max + 1) // (in_max + 1), dtype=out))
+    if not src.is_floating:
+        return _C.multiply(_C.cast(x, out), _C.constant(1.0 / _int_max(src), dtype=out))
+    scaled = _C.multiply(x, _C.constant(_int_max(out) + 0.5, dtype=src))
+    if saturate:
+        scaled = _C.clip_by_value(scaled, 0.0, float(_int_max(out)))
+    return _C.cast(scaled, out)
+
+
+def grayscale_to_rgb(images, name=None):
+    """Repeats the single channel three times."""
+    x = _C.convert_to_tensor(images)
+    if x.ndim < 1 or x.shape[-1] != 1:
+        raise ValueError(f"grayscale_to_rgb: the last axis must hold 1 channel, got shape {tuple(x.shape)}")
+    return _C.concat([x, x, x], axis=-1)
+
+
+def rot90(image, k=1, name=None):
+    """Rotates each image counter-clockwise by k quarter turns."""
+    x = _C.convert_to_tensor(image)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"rot90: image must have rank 3 or 4, got shape {tuple(x.shape)}")
+    h, w = x.ndim - 3, x.ndim - 2
+    perm = list(range(x.ndim))
+    perm[h], perm[w] = perm[w], perm[h]
+    k = int(k) % 4
+    if k == 1:
+        return _C.reverse(_C.transpose(x, perm), [h])
+    if k == 2:
+        return _C.reverse(x, [h, w])
+    if k == 3:
+        return _C.transpose(_C.reverse(x, [h]), perm)
+    return x
+
+
+def transpose(image, name=None):
+    """Swaps the height and width axes."""
+    x = _C.convert_to_tensor(image)
+    if x.ndim not in (3, 4):
+        raise ValueError(f"transpose: image must have rank 3 or 4, got shape {tuple(x.shape)}")
+    perm = list(range(x.ndim))
+    perm[x.ndim - 3], perm[x.ndim - 2] = perm[x.ndim - 2], perm[x.ndim - 3]
+    return _C.transpose(x, perm)
+
+
+def adjust_gamma(image, gamma=1, gain=1):
+    """gain * x ** gamma (integer images are scaled to [0, 1] and back, as TensorFlow does)."""
+    x = _C.convert_to_tensor(image)
+    if gamma < 0:
+        raise ValueError(f"adjust_gamma: gamma must be non-negative, got {gamma}")
+    f = x if x.dtype.is_floating else convert_image_dtype(x, _C.float32)
+    out = _C.multiply(_C.pow(f, _C.constant(float(gamma), dtype=f.dtype)), _C.constant(float(gain), dtype=f.dtype))
+    return out if x.dtype.is_floating else convert_image_dtype(out, x.dtype, saturate=True)
