@@ -103,6 +103,14 @@ double checked_lr(const char* opt, double lr) {
   return lr;
 }
 
+// The fields every update reads: the learning rate and Keras's decoupled decay (weight_decay * lr).
+Params lr_and_decay(const char* opt, double lr, double weight_decay) {
+  Params p;
+  p.lr = checked_lr(opt, lr);
+  p.decay = weight_decay * lr;
+  return p;
+}
+
 }  // namespace
 
 void sgd_update(const VarList& vars, const TensorList& grads, const VarList& momentums, double lr,
@@ -111,9 +119,7 @@ void sgd_update(const VarList& vars, const TensorList& grads, const VarList& mom
   const bool use_momentum = momentum != 0.0;
   check_lengths(opt, vars, grads, {});
   if (use_momentum) check_lengths(opt, vars, grads, {{"momentum", &momentums}});
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = momentum;
   p.flag1 = use_momentum;
   p.flag2 = nesterov;
@@ -129,9 +135,7 @@ void rmsprop_update(const VarList& vars, const TensorList& grads, const VarList&
   check_lengths(opt, vars, grads, {{"velocity", &velocities}});
   if (centered) check_lengths(opt, vars, grads, {{"average_gradient", &average_grads}});
   if (use_momentum) check_lengths(opt, vars, grads, {{"momentum", &momentums}});
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = rho;
   p.b = momentum;
   p.c = epsilon;
@@ -166,9 +170,7 @@ void adagrad_update(const VarList& vars, const TensorList& grads, const VarList&
                     double epsilon, double weight_decay) {
   const char* opt = "Adagrad";
   check_lengths(opt, vars, grads, {{"accumulator", &accumulators}});
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.c = epsilon;
   apply_all(opt, UpdateKind::Adagrad, vars, grads, {&accumulators, nullptr, nullptr},
             {"accumulator", nullptr, nullptr}, p);
@@ -180,9 +182,7 @@ void adadelta_update(const VarList& vars, const TensorList& grads, const VarList
   const char* opt = "Adadelta";
   check_lengths(opt, vars, grads, {{"accumulated_grad", &accumulated_grads},
                                    {"accumulated_delta_var", &accumulated_deltas}});
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = rho;
   p.c = epsilon;
   apply_all(opt, UpdateKind::Adadelta, vars, grads, {&accumulated_grads, &accumulated_deltas, nullptr},
@@ -198,9 +198,7 @@ void nadam_update(const VarList& vars, const TensorList& grads, const VarList& m
   const double t = double(step);
   const double u_t = beta_1 * (1 - 0.5 * std::pow(0.96, t));
   const double u_next = beta_1 * (1 - 0.5 * std::pow(0.96, t + 1));
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = beta_1;
   p.b = beta_2;
   p.c = epsilon;
@@ -215,9 +213,7 @@ void adamax_update(const VarList& vars, const TensorList& grads, const VarList& 
   const char* opt = "Adamax";
   TG_CHECK(step >= 1, ValueError, opt, ": step must be >= 1 (1-based update count), got ", step);
   check_lengths(opt, vars, grads, {{"momentum", &ms}, {"norm", &us}});
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = beta_1;
   p.b = beta_2;
   p.c = epsilon;
@@ -229,9 +225,7 @@ void lion_update(const VarList& vars, const TensorList& grads, const VarList& ms
                  double beta_2, double weight_decay) {
   const char* opt = "Lion";
   check_lengths(opt, vars, grads, {{"momentum", &ms}});
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = beta_1;
   p.b = beta_2;
   apply_all(opt, UpdateKind::Lion, vars, grads, {&ms, nullptr, nullptr}, {"momentum", nullptr, nullptr}, p);
@@ -243,9 +237,7 @@ void ftrl_update(const VarList& vars, const TensorList& grads, const VarList& ac
   const char* opt = "Ftrl";
   check_lengths(opt, vars, grads, {{"accumulator", &accumulators}, {"linear", &linears}});
   TG_CHECK(lr > 0, ValueError, opt, ": learning rate must be > 0 (it divides the accumulator term), got ", lr);
-  Params p;
-  p.lr = checked_lr(opt, lr);
-  p.decay = weight_decay * lr;
+  Params p = lr_and_decay(opt, lr, weight_decay);
   p.a = -learning_rate_power;
   p.b = l1;
   p.c = 2 * (l2 + beta / (2 * lr));

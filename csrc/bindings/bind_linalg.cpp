@@ -2,6 +2,8 @@
 #include "bindings/common.h"
 #include "linalg.h"
 
+#include <tuple>
+
 namespace tg::py_bind {
 
 namespace {
@@ -42,6 +44,18 @@ std::pair<std::vector<int64_t>, std::vector<int64_t>> tensordot_axes(py::handle 
 int64_t matmul_work(const Tensor& a, const Tensor& b) {
   const double cols = b.ndim() >= 2 ? double(b.shape().back()) : 1.0;
   return int64_t(std::min(double(a.numel()) * std::max(cols, 1.0) + double(b.numel()), 1e18));
+}
+
+// fn(a) (a pair or tuple of tensors) without the GIL for large inputs; the
+// results become a Python tuple once it is held again.
+template <class Fn>
+py::tuple factors(const Tensor& a, Fn fn) {
+  decltype(fn(a)) r;
+  {
+    MaybeReleaseGil gil(a.numel() * 8);
+    r = fn(a);
+  }
+  return std::apply([](const auto&... t) { return py::make_tuple(t...); }, r);
 }
 
 }  // namespace
@@ -99,38 +113,10 @@ void bind_linalg(py::module_& m) {
     return ops::matrix_solve(a, b);
   }, "a"_a, "b"_a);
   // Several results: computed without the GIL, returned as a tuple with it.
-  la.def("slogdet", [](const Tensor& a) {
-    std::pair<Tensor, Tensor> r;
-    {
-      MaybeReleaseGil gil(a.numel() * 8);
-      r = ops::slogdet(a);
-    }
-    return py::make_tuple(r.first, r.second);
-  }, "a"_a);
-  la.def("qr", [](const Tensor& a) {
-    std::pair<Tensor, Tensor> r;
-    {
-      MaybeReleaseGil gil(a.numel() * 8);
-      r = ops::qr(a);
-    }
-    return py::make_tuple(r.first, r.second);
-  }, "a"_a);
-  la.def("eigh", [](const Tensor& a) {
-    std::pair<Tensor, Tensor> r;
-    {
-      MaybeReleaseGil gil(a.numel() * 8);
-      r = ops::eigh(a);
-    }
-    return py::make_tuple(r.first, r.second);
-  }, "a"_a);
-  la.def("svd", [](const Tensor& a) {
-    std::tuple<Tensor, Tensor, Tensor> r;
-    {
-      MaybeReleaseGil gil(a.numel() * 8);
-      r = ops::svd(a);
-    }
-    return py::make_tuple(std::get<0>(r), std::get<1>(r), std::get<2>(r));
-  }, "a"_a);
+  la.def("slogdet", [](const Tensor& a) { return factors(a, &ops::slogdet); }, "a"_a);
+  la.def("qr", [](const Tensor& a) { return factors(a, &ops::qr); }, "a"_a);
+  la.def("eigh", [](const Tensor& a) { return factors(a, &ops::eigh); }, "a"_a);
+  la.def("svd", [](const Tensor& a) { return factors(a, &ops::svd); }, "a"_a);
 
   m.def("_matmul_stats", []() {
     auto s = linalg::matmul_stats();
