@@ -9,8 +9,8 @@
 """
 
 from . import (  # noqa: F401
-    activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models,
-    optimizers, regularizers, saving, utils,
+    activations, backend, callbacks, constraints, datasets, initializers, layers, losses, metrics, models, ops,
+    optimizers, random, regularizers, saving, utils,
 )
 from .backend.keras_tensor import KerasTensor  # noqa: F401
 from .layers import Input, Layer  # noqa: F401
@@ -21,4 +21,4 @@ __version__ = "3.0.0-tensorgear"
 
 __all__ = ["Sequential", "Model", "Input", "Layer", "KerasTensor", "layers", "models", "optimizers", "losses",
            "metrics", "callbacks", "datasets", "initializers", "activations", "regularizers", "constraints",
-           "backend", "utils", "saving", "load_model"]
+           "backend", "utils", "saving", "load_model", "ops", "random"]

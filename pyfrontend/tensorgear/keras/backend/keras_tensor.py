@@ -24,11 +24,29 @@ class KerasTensor:
     def _unsupported(self, *args, **kwargs):
         raise TypeError(
             "A symbolic KerasTensor (from keras.Input or a layer called on one) has no value; "
-            "tensorgear's functional API supports only layer calls on KerasTensors. Wrap the "
-            "arithmetic in a layer (e.g. keras.layers.Lambda) instead.")
+            "call layers or keras.ops functions on it instead.")
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsupported
-    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __neg__ = _unsupported
+    # Arithmetic records keras.ops nodes, as in Keras 3. keras.ops installs the functions when
+    # it is imported (it imports this module, not the other way round).
+    OPERATORS = {}
+
+    def _op(name, swap=False):  # noqa: N805  (builds the methods below)
+        def method(self, *other):
+            fn = KerasTensor.OPERATORS.get(name)
+            if fn is None:
+                self._unsupported()
+            return fn(*((other[0], self) if swap else (self,) + other))
+        return method
+
+    __add__, __radd__ = _op("add"), _op("add", swap=True)
+    __sub__, __rsub__ = _op("subtract"), _op("subtract", swap=True)
+    __mul__, __rmul__ = _op("multiply"), _op("multiply", swap=True)
+    __truediv__, __rtruediv__ = _op("divide"), _op("divide", swap=True)
+    __matmul__, __rmatmul__ = _op("matmul"), _op("matmul", swap=True)
+    __pow__, __neg__, __abs__ = _op("power"), _op("negative"), _op("absolute")
+    __getitem__ = _op("get_item")
+    __lt__, __le__, __gt__, __ge__ = _op("less"), _op("less_equal"), _op("greater"), _op("greater_equal")
+    del _op
 
     def numpy(self):
         self._unsupported()

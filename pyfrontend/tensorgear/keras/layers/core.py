@@ -6,7 +6,7 @@ from .. import activations, constraints, initializers, regularizers
 from ..backend import floatx
 from ..backend.keras_tensor import KerasTensor
 from ..backend.tensor_utils import dtype_name
-from ..ops.node import Node
+from ..backend.node import Node
 from .layer import Layer
 
 

@@ -27,7 +27,7 @@ from ..backend import masking
 from ..backend.call_context import CALL_CONTEXT
 from ..backend.keras_tensor import KerasTensor, any_keras_tensor
 from ..backend.tensor_utils import dtype_name, is_float_dtype, is_string_array, shape_structure
-from ..ops.node import Node
+from ..backend.node import Node
 from ..saving import object_registry
 from ..utils.naming import to_snake_case
 

@@ -24,8 +24,15 @@ OPERATIONS = {
 }
 
 
+def register_operation(class_name, fn, arg_names):
+    """Makes a Keras op class name (its config entry) run fn with those config arguments; keras.ops
+    registers each of its functions here, so graphs built with them save and load."""
+    OPERATIONS[class_name] = (fn, tuple(arg_names))
+
+
 class KerasOperation(Layer):
-    """One Keras op of a loaded functional graph: calls its function on the node's arguments."""
+    """One Keras op in a functional graph (loaded from a file, or recorded by a keras.ops call on
+    KerasTensors): calls its function on the node's arguments with its config arguments."""
 
     _keras_operation = True  # not a layer in Keras's weight files
 
@@ -39,8 +46,8 @@ class KerasOperation(Layer):
         self.operation, self.module, self.op_args, self._fn = operation, module, op_args, fn
         self._cast_numpy_inputs = False
 
-    def call(self, *args):
-        return self._fn(*args, **self.op_args)
+    def call(self, *args, **kwargs):
+        return self._fn(*args, **kwargs, **self.op_args)
 
     def keras_entry(self):
         """The entry Keras writes for this op (so a model loaded from Keras saves as Keras wrote it)."""

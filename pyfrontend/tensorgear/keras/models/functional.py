@@ -1,6 +1,6 @@
 """The functional API (minimal): ``keras.Model(inputs, outputs)`` over a graph of layer calls.
 
-Calling a layer on KerasTensors records a Node (ops/node.py: the layer, its
+Calling a layer on KerasTensors records a Node (backend/node.py: the layer, its
 symbolic arguments, its symbolic outputs). A Functional model walks back from its
 outputs to its inputs once, keeps the nodes in execution order, and replays
 them on real tensors in ``call``.

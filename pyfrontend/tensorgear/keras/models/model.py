@@ -40,8 +40,10 @@ class Model(Trainer, Layer):
 
     @property
     def layers(self):
-        """The model's direct sublayers, in the order they were tracked."""
-        return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
+        """The model's direct sublayers, in the order they were tracked (keras.ops nodes are
+        operations, not layers, as in Keras 3)."""
+        return [layer for layer in self._layers
+                if not isinstance(layer, InputLayer) and not getattr(layer, "_keras_operation", False)]
 
     def get_layer(self, name=None, index=None):
         if index is not None and name is not None:

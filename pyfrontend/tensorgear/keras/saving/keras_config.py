@@ -131,8 +131,10 @@ def from_keras(value):
     if _is_object(value):
         if value["class_name"] == "DTypePolicy" or value["class_name"] == "FloatDTypePolicy":
             return value["config"]["name"]
-        _, cls = _class_in_catalogues(value["class_name"], value.get("module"))
         config = from_keras(value["config"])
+        if str(value.get("module", "")).startswith("keras.src.ops"):  # an op node (deserialize_layer reads it)
+            return {**value, "config": config}
+        _, cls = _class_in_catalogues(value["class_name"], value.get("module"))
         if cls is None:  # a layer entry (deserialize_layer reads it) or a custom object: keep its keys
             return {**value, "config": config}
         if isinstance(config, dict):

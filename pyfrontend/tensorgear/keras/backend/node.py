@@ -6,7 +6,7 @@ them, so the class lives below both.
 """
 
 from ... import nest
-from ..backend.keras_tensor import KerasTensor
+from .keras_tensor import KerasTensor
 
 
 class Node:
