@@ -1,4 +1,5 @@
-"""``keras.utils``: seeding, one-hot labels, padded sequences, the progress bar."""
+"""``keras.utils``: seeding, one-hot labels, padded sequences, the progress bar, datasets from
+arrays and directories, and plot_model."""
 
 import random as _random
 
@@ -6,6 +7,9 @@ import numpy as np
 
 import tensorgear as tg
 
+from .dataset_utils import split_dataset, timeseries_dataset_from_array  # noqa: F401
+from .directory_datasets import image_dataset_from_directory, text_dataset_from_directory  # noqa: F401
+from .model_visualization import model_to_dot, plot_model  # noqa: F401
 from .progbar import Progbar  # noqa: F401
 from .sequence_utils import pad_sequences  # noqa: F401
 
