@@ -10,8 +10,9 @@ from .lambda_callback import LambdaCallback
 from .learning_rate_scheduler import LearningRateScheduler, ReduceLROnPlateau
 from .model_checkpoint import ModelCheckpoint
 from .progbar_logger import ProgbarLogger
+from .tensorboard import TensorBoard
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "ProgbarLogger", "EarlyStopping", "ModelCheckpoint",
            "CSVLogger", "LambdaCallback", "TerminateOnNaN", "LearningRateScheduler", "ReduceLROnPlateau",
-           "BackupAndRestore"]
+           "BackupAndRestore", "TensorBoard"]
