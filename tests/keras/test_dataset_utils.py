@@ -132,12 +132,40 @@ def test_image_dataset_from_directory(tmp_path):
         utils.image_dataset_from_directory(tmp_path, color_mode="cmyk")
 
 
-def test_plot_model_names_what_to_install():
-    try:
-        import pydot  # noqa: F401
-        pytest.skip("pydot is installed")
-    except ImportError:
-        pass
+def test_plot_model_names_what_to_install(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pydot(name, *args, **kwargs):
+        if name == "pydot":
+            raise ImportError("No module named 'pydot'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pydot)
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     with pytest.raises(ImportError, match="pip install pydot"):
         utils.plot_model(model, to_file="/tmp/never.png")
+
+
+def test_model_to_dot_and_plot_model(tmp_path):
+    pytest.importorskip("pydot")
+    x = keras.Input((4,), name="features")
+    a = keras.layers.Dense(3, name="left")(x)
+    b = keras.layers.Dense(3, name="right")(x)
+    out = keras.layers.Add(name="sum")([a, b])
+    model = keras.Model(x, out)
+    dot = utils.model_to_dot(model, show_shapes=True)
+    labels = {n.get_name(): n.get("label") for n in dot.get_nodes()}
+    by_layer = {layer.name: str(id(layer)) for layer in model._layers}
+    assert "left (Dense)" in labels[by_layer["left"]] and "(None, 3)" in labels[by_layer["sum"]]
+    edges = {(e.get_source(), e.get_destination()) for e in dot.get_edges()}
+    assert (by_layer["left"], by_layer["sum"]) in edges and (by_layer["features"], by_layer["right"]) in edges
+    import shutil
+
+    if shutil.which("dot") is None:
+        with pytest.raises(ImportError, match="graphviz"):
+            utils.plot_model(model, to_file=str(tmp_path / "m.png"))
+    else:
+        path = utils.plot_model(model, to_file=str(tmp_path / "m.png"))
+        assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
