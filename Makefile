@@ -42,13 +42,14 @@ SOURCES := CMakeLists.txt pyproject.toml $(shell find csrc cutensor_cuda pyfront
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help setup system-deps build mnist test wheel sanitize bench info clean distclean gpu-check gpu-deps
+.PHONY: help setup system-deps build mnist test wheel wheels sanitize bench info clean distclean gpu-check gpu-deps
 
 help:
 	@echo "make mnist     set up, build, and train the MNIST example (tensorgear train mnist)"
 	@echo "make test      set up, build, and run the test suite (python -m pytest -q tests)"
 	@echo "make setup     only set up and build ($(VENV))"
-	@echo "make wheel     build dist/*.whl, install it into a fresh venv and import it"
+	@echo "make wheels    sdist + manylinux wheels for CPython 3.9-3.13 in dist/, each installed and checked"
+	@echo "make wheel     the same for this venv's Python only, without CUDA (what CI checks)"
 	@echo "make sanitize  build with ASan+UBSan ($(ASAN_VENV), build/asan) and run the tests"
 	@echo "make bench     run the benchmarks (tensorgear bench)"
 	@echo "make info      print the build's BLAS/SIMD/CUDA details (tensorgear info)"
@@ -92,17 +93,19 @@ bench: $(STAMPS)/build
 
 # A wheel built from this tree, installed into a brand-new venv (with NumPy as
 # its only dependency) and imported from outside the source tree.
-wheel: $(STAMPS)/deps
+# Release artefacts (scripts/wheels.sh): the sdist and manylinux wheels for CPython 3.9-3.13,
+# each repaired by auditwheel (OpenBLAS and its runtime libraries inside) and checked in a fresh
+# venv against the source build's short run. `make wheel` does the same for this venv's Python
+# only, without CUDA (what CI checks). CUDA=OFF|AUTO|ON, PYTHONS="3.11 3.12" narrow `make wheels`.
+CUDA ?= AUTO
+PYTHONS ?=
+wheels: $(STAMPS)/build
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
-	rm -f dist/tensorgear-*.whl
-	$(PIP) wheel -q --no-build-isolation --no-deps -Cbuild-dir=build/wheel . -w dist
-	rm -rf build/wheel-venv
-	$(PYTHON) -m venv build/wheel-venv
-	build/wheel-venv/bin/python -m pip install -q --disable-pip-version-check dist/tensorgear-*.whl
-	cd /tmp && $(abspath build/wheel-venv)/bin/python -c "import tensorgear as tg, tensorgear.data; \
-	  print('imported', tg.__file__, tg.__version__); print(tg.constant([1.0, 2.0]) * 2)"
-	build/wheel-venv/bin/tensorgear info
-	@ls -l dist/tensorgear-*.whl
+	CUDA=$(CUDA) REF_PY="$(abspath $(PY))" bash scripts/wheels.sh $(PYTHONS)
+
+wheel: $(STAMPS)/build
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
+	CUDA=OFF REF_PY="$(abspath $(PY))" bash scripts/wheels.sh $$($(PY) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 # The CUDA backend's check on a GPU machine (scripts/gpu_check.sh says what it
 # runs); it uses that machine's python3 and packages, not $(VENV).
