@@ -2,6 +2,8 @@
 // of every op family.
 #include <cblas.h>
 
+#include "backend/cpu/blas_names.h"
+
 #include <thread>
 
 #include "bindings/common.h"
@@ -140,8 +142,8 @@ void bind_system(py::module_& m) {
 #ifdef OPENBLAS_VERSION
     d["vendor"] = "OpenBLAS";
     d["version"] = py::str(std::string(OPENBLAS_VERSION)).attr("strip")();
-    d["config"] = std::string(openblas_get_config());
-    d["threads"] = openblas_get_num_threads();
+    d["config"] = std::string(TG_BLAS(openblas_get_config)());
+    d["threads"] = TG_BLAS(openblas_get_num_threads)();
 #else
     d["vendor"] = "CBLAS";
     d["version"] = "unknown";

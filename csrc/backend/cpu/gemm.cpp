@@ -11,6 +11,8 @@
 
 #include <cblas.h>
 
+#include "backend/cpu/blas_names.h"
+
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -180,9 +182,9 @@ template <class T>
 void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
                const T* b, int64_t ldb, T* c, int64_t ldc, T beta = T(0)) {
   if constexpr (std::is_same_v<T, float>) {
-    cblas_sgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
+    TG_BLAS(cblas_sgemm)(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
   } else {
-    cblas_dgemm(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
+    TG_BLAS(cblas_dgemm)(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
   }
   linalg::g_gemm_calls.fetch_add(1, std::memory_order_relaxed);
 }
@@ -192,7 +194,7 @@ void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int
 // split on top of them.
 bool blas_single_threaded() {
 #ifdef OPENBLAS_VERSION
-  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+  if (TG_BLAS(openblas_get_num_threads)() != 1) TG_BLAS(openblas_set_num_threads)(1);
   return true;
 #else
   return false;
