@@ -221,14 +221,11 @@ std::pair<Tensor, Tensor> broadcast_batches(const char* name, const Tensor& a, c
   TG_CHECK(dim(b, 2) == dim(a, 1), ValueError, name, ": the right-hand side of shape ", b.shape(),
            " has ", dim(b, 2), " rows; the matrices of shape ", a.shape(), " need ", dim(a, 1));
   const Shape ab(a.shape().begin(), a.shape().end() - 2), bb(b.shape().begin(), b.shape().end() - 2);
-  const size_t nb = std::max(ab.size(), bb.size());
-  Shape batch(nb, 1);
-  for (size_t i = 0; i < nb; ++i) {
-    const int64_t da = i < nb - ab.size() ? 1 : ab[i - (nb - ab.size())];
-    const int64_t db = i < nb - bb.size() ? 1 : bb[i - (nb - bb.size())];
-    TG_CHECK(da == db || da == 1 || db == 1, ValueError, name, ": batch dimensions ", ab, " and ", bb,
-             " cannot be broadcast together");
-    batch[i] = da == 1 ? db : da;
+  Shape batch;
+  try {
+    batch = broadcast_shapes(ab, bb);
+  } catch (const ValueError&) {
+    throw ValueError(str(name, ": batch dimensions ", ab, " and ", bb, " cannot be broadcast together"));
   }
   Shape sa = batch, sb = batch;
   sa.insert(sa.end(), {dim(a, 2), dim(a, 1)});

@@ -71,13 +71,12 @@ Tensor take_along_axis(const Tensor& t, const Tensor& indices, int64_t axis) {
   const int64_t n = tt.shape().back(), k = it.shape().back();
   // The other dims broadcast against each other, as in NumPy.
   Shape batch;
-  {
-    const Shape a(tt.shape().begin(), tt.shape().end() - 1), b(it.shape().begin(), it.shape().end() - 1);
-    for (size_t i = 0; i < a.size(); ++i) {
-      TG_CHECK(a[i] == b[i] || a[i] == 1 || b[i] == 1, ValueError, "take_along_axis: indices of shape ",
-               indices.shape(), " do not broadcast against the input of shape ", t.shape(), " outside axis ", ax);
-      batch.push_back(a[i] == 1 ? b[i] : a[i]);
-    }
+  try {
+    batch = broadcast_shapes(Shape(tt.shape().begin(), tt.shape().end() - 1),
+                             Shape(it.shape().begin(), it.shape().end() - 1));
+  } catch (const ValueError&) {
+    throw ValueError(str("take_along_axis: indices of shape ", indices.shape(),
+                         " do not broadcast against the input of shape ", t.shape(), " outside axis ", ax));
   }
   int64_t rows = 1;
   for (int64_t d : batch) rows *= d;

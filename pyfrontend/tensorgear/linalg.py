@@ -197,12 +197,10 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):  # noqa:
         r, c = (a % x.shape.rank for a in axis)
         if ord in ("fro", "euclidean"):
             return _C.sqrt(_C.reduce_sum(_C.square(x), axis=(r, c), keepdims=keep))
-        if ord == 1:
-            return _C.reduce_max(_C.reduce_sum(_C.abs(x), axis=r, keepdims=True), axis=c, keepdims=True) if keep \
-                else _C.reduce_max(_C.reduce_sum(_C.abs(x), axis=r), axis=c - 1 if c > r else c)
-        if ord == _np.inf:
-            return _C.reduce_max(_C.reduce_sum(_C.abs(x), axis=c, keepdims=True), axis=r, keepdims=True) if keep \
-                else _C.reduce_max(_C.reduce_sum(_C.abs(x), axis=c), axis=r if r < c else r - 1)
+        if ord in (1, _np.inf):  # the largest column (1) or row (inf) sum of magnitudes
+            summed, maxed = (r, c) if ord == 1 else (c, r)
+            out = _C.reduce_max(_C.reduce_sum(_C.abs(x), axis=summed, keepdims=True), axis=maxed, keepdims=True)
+            return out if keep else _C.squeeze(out, [r, c])
         if ord == 2:
             rest = [i for i in range(x.shape.rank) if i not in (r, c)]
             moved = _C.transpose(x, rest + [r, c])

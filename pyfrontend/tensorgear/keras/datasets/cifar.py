@@ -23,13 +23,9 @@ _SETS = {
 }
 
 
-class _BatchUnpickler(_NumpyArrayUnpickler):
-    """CIFAR batches hold dicts of lists, bytes and arrays: NumPy's reconstruction only."""
-
-
 def _load_batch(path, label_key):
     with open(path, "rb") as f:
-        d = _BatchUnpickler(f, encoding="bytes").load()
+        d = _NumpyArrayUnpickler(f, encoding="bytes").load()  # dicts of lists, bytes and arrays only
     d = {k.decode("utf8") if isinstance(k, bytes) else k: v for k, v in d.items()}
     data = np.asarray(d["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
     return data, np.asarray(d[label_key], dtype=np.uint8)
@@ -38,9 +34,7 @@ def _load_batch(path, label_key):
 def _batches_dir(name, path):
     folder, archive, origin, sha256 = _SETS[name]
     roots = [os.path.expanduser(os.fspath(path))] if path is not None else []
-    roots += [files.keras_cache_dir(), os.path.join(files.keras_cache_dir(), f"{folder}-target"),
-              os.path.join(files.keras_cache_dir(), "cifar-10-batches-py-target" if name == "cifar10"
-                           else "cifar-100-python-target")]
+    roots += [files.keras_cache_dir(), os.path.join(files.keras_cache_dir(), f"{folder}-target")]
     for root in roots:
         for candidate in (os.path.join(root, folder), root):
             if os.path.isdir(candidate) and os.path.exists(os.path.join(candidate, "test" if name == "cifar100"
