@@ -37,6 +37,28 @@ echo "check_wheel: every library of $(basename "$so") is glibc's, libstdc++/libg
 
 got=$("$env/bin/python" "$root/scripts/wheel_smoke.py")
 echo "check_wheel: wheel:        $got"
+
+# The same run with the build machine's copies of the bundled libraries out of reach: a private
+# mount namespace binds /dev/null over each, so any load of them that ldd did not show fails here.
+hidden=()
+for lib in libopenblas.so.0 libgfortran.so.5 libgomp.so.1 libquadmath.so.0; do
+  p=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  [ -n "$p" ] && hidden+=("$(readlink -f "$p")")
+done
+if [ ${#hidden[@]} -gt 0 ] && unshare -m true 2>/dev/null; then
+  got_hidden=$(unshare -m bash -c 'py=$1 smoke=$2; shift 2
+    for f; do mount --bind /dev/null "$f" || exit 1; done
+    "$py" -c "import ctypes, sys
+for f in sys.argv[1:]:
+    try: ctypes.CDLL(f)
+    except OSError: continue
+    sys.exit(\"check_wheel: \" + f + \" still loads\")" "$@" && "$py" "$smoke"' \
+    _ "$env/bin/python" "$root/scripts/wheel_smoke.py" "${hidden[@]}")
+  echo "check_wheel: system libs hidden ($(basename -a "${hidden[@]}" | tr '\n' ' ')): $got_hidden"
+  [ "$got_hidden" = "$got" ] || { echo "check_wheel: the run without the system libraries differs" >&2; exit 1; }
+else
+  echo "check_wheel: no mount namespace here (needs root and unshare); the ldd check above stands alone"
+fi
 if [ -n "${REF_PY:-}" ]; then
   want=$(cd "$root" && eval "$REF_PY" "$root/scripts/wheel_smoke.py")
   echo "check_wheel: source build: $want"

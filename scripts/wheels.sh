@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the release artefacts into dist/: an sdist and, for each CPython (3.9 to 3.13 by
-# default, or the versions given), a wheel repaired by auditwheel into a manylinux wheel that
+# Builds the release artefacts into dist/: an sdist and, from it, for each CPython (3.9 to 3.13
+# by default, or the versions given), a wheel repaired by auditwheel into a manylinux wheel that
 # carries its shared libraries (the system OpenBLAS, libgfortran, libquadmath, libgomp) with its
 # RPATH set, as NumPy's wheels do; each repaired wheel then passes scripts/check_wheel.sh.
 #
@@ -37,7 +37,12 @@ mkdir -p "$OUT" build/wheel-raw
 echo "== sdist"
 rm -f "$OUT"/tensorgear-*.tar.gz
 PATH="$root/$tools/bin:$PATH" "$tools/bin/python" -m build --sdist --no-isolation -o "$OUT" . >/dev/null
-ls -l "$OUT"/tensorgear-*.tar.gz
+sdist=$(ls "$OUT"/tensorgear-*.tar.gz)
+ls -l "$sdist"
+# The wheels are built from the unpacked sdist, as an installer without a wheel for its Python
+# would build one: a file the sdist forgets fails here, not on a user's machine.
+src=build/sdist-src
+rm -rf "$src" && mkdir -p "$src" && tar -xzf "$sdist" -C "$src" --strip-components=1
 
 for v in "${versions[@]}"; do
   py=$(find_python "$v")
@@ -47,8 +52,10 @@ for v in "${versions[@]}"; do
   [ -x "$env/bin/python" ] || "$py" -m venv "$env"
   "$env/bin/pip" install -q --disable-pip-version-check "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja
   rm -f build/wheel-raw/tensorgear-*-"$tag"-*.whl "$OUT"/tensorgear-*-"$tag"-*.whl
+  rm -rf "build/wheel-$tag"  # its CMake cache names the source folder, which is new each run
   PATH="$root/$env/bin:$PATH" "$env/bin/pip" wheel -q --disable-pip-version-check --no-build-isolation --no-deps \
-    -Cbuild-dir="build/wheel-$tag" -Ccmake.define.TG_CUDA="$CUDA" . -w build/wheel-raw
+    --config-settings=build-dir="$root/build/wheel-$tag" --config-settings=cmake.define.TG_CUDA="$CUDA" \
+    "$src" -w build/wheel-raw
   raw=$(ls build/wheel-raw/tensorgear-*-"$tag"-*.whl)
   PATH="$root/$tools/bin:$PATH" "$tools/bin/auditwheel" repair -w "$OUT" "$raw" >/dev/null
   repaired=$(ls "$OUT"/tensorgear-*-"$tag"-*manylinux*.whl)
