@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release artefacts into dist/: an sdist and, from it, for each CPython (3.9 to 3.13
 # by default, or the versions given), a wheel repaired by auditwheel into a manylinux wheel that
-# carries its shared libraries (the system OpenBLAS, libgfortran, libquadmath, libgomp) with its
-# RPATH set, as NumPy's wheels do; each repaired wheel then passes scripts/check_wheel.sh.
+# carries its shared libraries (the system OpenBLAS, libgfortran, libquadmath; neither the engine
+# nor that OpenBLAS needs libgomp) with its RPATH set, as NumPy's wheels do; each repaired wheel
+# then passes scripts/check_wheel.sh.
 #
 #   scripts/wheels.sh [3.9 3.10 ...]
 #   CUDA=OFF|AUTO|ON   the CUDA kernels (AUTO: when nvcc is found; the CUDA runtime is linked
