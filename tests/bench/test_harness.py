@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pytest
 
-from tensorgear.benchmarks import cli, env as benv, kernels, overheads, report, timing, training
+from tensorgear.benchmarks import cli, env as benv, kernels, overheads, report, scaling, timing, training
 from tensorgear.benchmarks.frameworks import NumPy, TensorGear, load
 from tensorgear.benchmarks.numpy_mlp import MLP
 
@@ -322,6 +322,15 @@ def test_training_worker_runs_the_convnet(tmp_path, framework):
     numpy_cnn = training.run_one("numpy", path, epochs=1, batch_size=64, model="cnn",
                                  environ=dict(os.environ), timeout=120)
     assert "MLP only" in numpy_cnn["error"]
+
+
+@pytest.mark.skipif(scaling.unavailable() is not None, reason="no MPI (pip install tensorgear[mpi])")
+def test_scaling_section_runs_one_rank_and_two(tmp_path):
+    r = scaling.run(epochs=2, batch_size=64, unset_openblas=False, limit=256, data=_tiny_mnist(256), timeout=240)
+    assert r["one_rank"]["ranks"] == 1 and r["two_ranks"]["ranks"] == 2, r
+    assert r["two_ranks"]["threads"] == 1 and len(r["two_ranks"]["epoch_s"]) == 2
+    assert r["ratio"] > 0 and r["two_ranks"]["allreduce_bytes"] == 4 * (784 * 512 + 512 + 512 * 10 + 10)
+    assert 0 < r["reduction_share"] and any("2 ranks" in line for line in scaling.lines(r))
 
 
 def test_training_run_skips_what_is_missing(monkeypatch):

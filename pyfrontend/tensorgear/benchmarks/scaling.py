@@ -38,7 +38,7 @@ def _run(cmd, environ: Mapping[str, str], out_path: str, timeout: float) -> Dict
 
 
 def run(epochs: int, batch_size: int, unset_openblas: bool, limit: Optional[int] = None,
-        timeout: float = 900) -> Dict[str, object]:
+        timeout: float = 900, data=None) -> Dict[str, object]:
     """{"one_rank": ..., "two_ranks": ..., "ratio": two-rank/one-rank throughput, "notes": [...]}."""
     why = unavailable()
     if why:
@@ -47,7 +47,7 @@ def run(epochs: int, batch_size: int, unset_openblas: bool, limit: Optional[int]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # Open MPI refuses root unless told it is meant
         environ.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
     with tempfile.TemporaryDirectory(prefix="tg-scaling-") as folder:
-        data = training.prepare_data(folder, limit)
+        data = training.prepare_data(folder, limit, data=data)
         args = [WORKER, data, str(epochs), str(batch_size)]
         one_out, two_out = os.path.join(folder, "one.json"), os.path.join(folder, "two.json")
         one = _run([sys.executable, *args, one_out], dict(environ, TENSORGEAR_NUM_THREADS="2"), one_out, timeout)

@@ -37,8 +37,8 @@ def main(data_path, epochs, batch_size, out_path):
     data = worker.load_data(data_path)
     run = {}
     with strategy.scope():
-        worker.train_keras_like(keras, data, argparse.Namespace(seed=0, hidden=HIDDEN, epochs=epochs,
-                                                                batch_size=batch_size), run)
+        options = argparse.Namespace(seed=0, hidden=HIDDEN, model="mlp", epochs=epochs, batch_size=batch_size)
+        worker.train_keras_like(keras, data, options, run)
     n = len(data[0])
     steady = run["epoch_s"][1:] or run["epoch_s"]
     result = {"ranks": world.size, "threads": tg.config.threading.get_intra_op_parallelism_threads(),
