@@ -78,6 +78,7 @@ void bind_random(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_text(py::module_& m);
 void bind_sort(py::module_& m);
+void bind_distribute(py::module_& m);
 void bind_system(py::module_& m);
 
 }  // namespace tg::py_bind

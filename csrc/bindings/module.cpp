@@ -247,4 +247,5 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_text(m);
   bind_sort(m);
+  bind_distribute(m);
 }

@@ -104,6 +104,78 @@ def test_collectives(ranks):
         assert info["reduce_mean"] == 0.5
 
 
+TENSOR_SUM_SCRIPT = """
+import json, sys
+import numpy as np
+import tensorgear as tf
+from tensorgear.distribute.reducer import TensorSum
+from tensorgear.distribute.world import world
+w = world()
+shapes = [(7, 5), (3,), (), (0,), (300, 70)]  # 35 + 3 + 1 + 0 + 21000 elements: not a multiple of 3
+out = {"node": None, "sums": [], "means": []}
+for dtype in ("float32", "float64"):
+    s = TensorSum(w, shapes, dtype)
+    out["node"] = s._node is not None
+    for step in range(3):  # consecutive calls reuse the shared segments
+        values = [np.arange(np.prod(sh, dtype=int), dtype=dtype).reshape(sh) * (w.rank + 1) + step
+                  for sh in shapes]
+        got = s.sum([tf.constant(v) for v in values])
+        out["sums"].append([np.asarray(g).tolist() for g in got])
+        got = s.mean([tf.constant(v) for v in values])
+        out["means"].append([np.asarray(g).tolist() for g in got])
+if w.rank == 0:
+    json.dump(out, open(sys.argv[1], "w"))
+"""
+
+
+@pytest.mark.parametrize("ranks_n", [2, 3])
+def test_tensor_sum_through_shared_memory(tmp_path, ranks_n):
+    script, out = tmp_path / "tensor_sum.py", tmp_path / "out.json"
+    script.write_text(TENSOR_SUM_SCRIPT)
+    result = mpirun(str(script), str(out), ranks=ranks_n, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    got = json.loads(out.read_text())
+    assert got["node"]  # the ranks of this machine summed in shared memory, not through MPI's queues
+    shapes = [(7, 5), (3,), (), (0,), (300, 70)]
+    weight = sum(r + 1 for r in range(ranks_n))
+    for k, (sums, means) in enumerate(zip(got["sums"], got["means"])):
+        step = k % 3
+        for sh, s, m in zip(shapes, sums, means):
+            want = np.arange(np.prod(sh, dtype=int)).reshape(sh) * weight + step * ranks_n
+            np.testing.assert_allclose(np.array(s).reshape(sh), want, rtol=1e-6)
+            np.testing.assert_allclose(np.array(m).reshape(sh), want / ranks_n, rtol=1e-6)
+
+
+TWO_MACHINES_SCRIPT = """
+import json, sys, types
+import numpy as np
+from mpi4py import MPI
+from tensorgear.distribute.node_sum import NodeSum
+comm = MPI.COMM_WORLD
+rank = comm.Get_rank()
+# four ranks on this machine, seen as two machines of two ranks: the cross-machine step runs too
+node = comm.Split_type(MPI.COMM_TYPE_SHARED, key=rank).Split(color=rank // 2, key=rank)
+world = types.SimpleNamespace(comm=comm, size=4, node_comm=node, local_size=2, uniform_local_size=True,
+                              cross_comm=comm.Split(color=node.Get_rank(), key=rank))
+s = NodeSum(world, 1001, "float64")
+out = []
+for step in range(2):
+    s.values[:] = np.arange(1001) * (rank + 1) + step
+    out.append(s.reduce(0.5).tolist())
+if rank == 0:
+    json.dump(out, open(sys.argv[1], "w"))
+"""
+
+
+def test_node_sum_across_machines(tmp_path):
+    script, out = tmp_path / "two_machines.py", tmp_path / "out.json"
+    script.write_text(TWO_MACHINES_SCRIPT)
+    result = mpirun(str(script), str(out), ranks=4, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    for step, got in enumerate(json.loads(out.read_text())):
+        np.testing.assert_array_equal(got, 0.5 * (np.arange(1001) * 10 + 4 * step))
+
+
 def _assert_ended_in_time(result, start, output, names_rank):
     """The job failed, within 60 s of `start`, and `output` (of result) names the rank."""
     assert result.returncode != 0

@@ -36,14 +36,19 @@ class World:
         self.comm = comm
         if comm is None:
             self.rank, self.size, self.local_rank, self.local_size = 0, 1, 0, 1
+            self.node_comm = self.cross_comm = None
+            self.uniform_local_size = True
             return
         from mpi4py import MPI
 
         self._mpi = MPI
         self.rank, self.size = comm.Get_rank(), comm.Get_size()
-        local = comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
-        self.local_rank, self.local_size = local.Get_rank(), local.Get_size()
-        local.Free()
+        # the ranks of this machine (they can share memory), and the ranks of the same local rank
+        # on every machine; both are made here, where every rank makes them in the same order
+        self.node_comm = comm.Split_type(MPI.COMM_TYPE_SHARED, key=self.rank)
+        self.local_rank, self.local_size = self.node_comm.Get_rank(), self.node_comm.Get_size()
+        self.uniform_local_size = len(set(comm.allgather(self.local_size))) == 1
+        self.cross_comm = comm.Split(color=self.local_rank, key=self.rank)
 
     def __repr__(self):
         return f"<World rank {self.rank} of {self.size} (local {self.local_rank} of {self.local_size})>"

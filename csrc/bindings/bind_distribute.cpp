@@ -1,0 +1,71 @@
+// The node-local step of the distributed gradient sum (tensorgear/distribute/shared_sum.py):
+// the ranks of one machine write their gradients into shared memory, and each rank adds up
+// its slice of every rank's copy here. The addends go in rank order, so the result does not
+// depend on which rank computed it.
+#include "bindings/common.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace tg::py_bind {
+
+namespace {
+
+// One pass per addend, each a loop the compiler vectorises; the sum is ((a0 + a1) + a2) + ...
+template <class T>
+void sum_rows(T* out, const std::vector<const T*>& ins, int64_t n, double scale) {
+  const T* a = ins[0];
+  if (ins.size() == 1) {
+    if (out != a) std::memcpy(out, a, size_t(n) * sizeof(T));  // out == a: only the scaling
+  } else {
+    const T* b = ins[1];
+    for (int64_t i = 0; i < n; ++i) out[i] = a[i] + b[i];
+  }
+  for (size_t j = 2; j < ins.size(); ++j) {
+    const T* c = ins[j];
+    for (int64_t i = 0; i < n; ++i) out[i] += c[i];
+  }
+  if (scale != 1.0) {
+    const T s = static_cast<T>(scale);
+    for (int64_t i = 0; i < n; ++i) out[i] *= s;
+  }
+}
+
+}  // namespace
+
+void bind_distribute(py::module_& m) {
+  using namespace pybind11::literals;
+  m.def("sum_buffers_into", [](py::buffer out, const std::vector<py::buffer>& ins, double scale) {
+    const py::buffer_info o = out.request(true);
+    TG_CHECK(o.format == "f" || o.format == "d", TypeError,
+             "sum_buffers_into: buffers must hold float32 or float64, got format '", o.format, "'");
+    TG_CHECK(!ins.empty(), ValueError, "sum_buffers_into: no buffers to add");
+    const int64_t n = o.size;
+    TG_CHECK(o.ndim <= 1 && (o.ndim == 0 || o.strides[0] == o.itemsize), ValueError,
+             "sum_buffers_into: the output must be one contiguous run");
+    std::vector<py::buffer_info> infos;
+    infos.reserve(ins.size());
+    for (const py::buffer& b : ins) {
+      infos.push_back(b.request());
+      const py::buffer_info& i = infos.back();
+      TG_CHECK(i.format == o.format, TypeError, "sum_buffers_into: an input of format '", i.format,
+               "' beside an output of format '", o.format, "'");
+      TG_CHECK(i.size == n && (i.ndim <= 1 && (i.ndim == 0 || i.strides[0] == i.itemsize)), ValueError,
+               "sum_buffers_into: every input must be one contiguous run of ", n, " elements, got ", i.size);
+    }
+    py::gil_scoped_release release;
+    if (o.format == "f") {
+      std::vector<const float*> p;
+      for (const auto& i : infos) p.push_back(static_cast<const float*>(i.ptr));
+      sum_rows(static_cast<float*>(o.ptr), p, n, scale);
+    } else {
+      std::vector<const double*> p;
+      for (const auto& i : infos) p.push_back(static_cast<const double*>(i.ptr));
+      sum_rows(static_cast<double*>(o.ptr), p, n, scale);
+    }
+  }, "out"_a, "ins"_a, "scale"_a = 1.0,
+     "out = scale * (ins[0] + ins[1] + ...), elementwise, added in list order (float32/float64, contiguous)");
+}
+
+}  // namespace tg::py_bind
