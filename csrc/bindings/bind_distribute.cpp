@@ -32,6 +32,9 @@ void sum_rows(T* out, const std::vector<const T*>& ins, int64_t n, double scale)
   }
 }
 
+// The buffer-protocol format of a gradient dtype ("f" / "d"), or "" for the others.
+std::string float_format(DType d) { return d == DType::Float32 ? "f" : d == DType::Float64 ? "d" : ""; }
+
 }  // namespace
 
 void bind_distribute(py::module_& m) {
@@ -66,6 +69,31 @@ void bind_distribute(py::module_& m) {
     }
   }, "out"_a, "ins"_a, "scale"_a = 1.0,
      "out = scale * (ins[0] + ins[1] + ...), elementwise, added in list order (float32/float64, contiguous)");
+
+  // One call per step instead of a Python loop of copies: the tensors' values one after the
+  // other in `out` (a GPU tensor is brought to the host first).
+  m.def("pack_into", [](py::buffer out, const std::vector<Tensor>& tensors) {
+    const py::buffer_info o = out.request(true);
+    TG_CHECK(o.format == "f" || o.format == "d", TypeError,
+             "pack_into: the buffer must hold float32 or float64, got format '", o.format, "'");
+    TG_CHECK(o.ndim <= 1 && (o.ndim == 0 || o.strides[0] == o.itemsize), ValueError,
+             "pack_into: the buffer must be one contiguous run");
+    int64_t total = 0;
+    for (const Tensor& t : tensors) {
+      TG_CHECK(float_format(t.dtype()) == o.format, TypeError, "pack_into: a ", dtype_name(t.dtype()),
+               " tensor for a buffer of format '", o.format, "'");
+      total += t.numel();
+    }
+    TG_CHECK(total == o.size, ValueError, "pack_into: the tensors hold ", total, " elements, the buffer ", o.size);
+    char* dst = static_cast<char*>(o.ptr);
+    py::gil_scoped_release release;
+    for (const Tensor& t : tensors) {
+      const Tensor host = t.device() == Device{} ? t.contiguous() : ops::to_device(t, Device{}).contiguous();
+      std::memcpy(dst, host.raw(), host.nbytes());
+      dst += host.nbytes();
+    }
+  }, "out"_a, "tensors"_a,
+     "Copies the tensors' values, one after the other, into the flat float32/float64 buffer out");
 }
 
 }  // namespace tg::py_bind

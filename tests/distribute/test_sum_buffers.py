@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 
+import tensorgear as tf
 from tensorgear import _C
 
 
@@ -52,3 +53,28 @@ def test_errors_name_the_offending_values():
     ro.flags.writeable = False
     with pytest.raises((TypeError, ValueError, BufferError)):
         _C.sum_buffers_into(ro, [out])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pack_into_lays_tensors_one_after_the_other(dtype):
+    rng = np.random.default_rng(1)
+    arrays = [rng.normal(size=s).astype(dtype) for s in [(3, 4), (), (0,), (5,), (200, 300)]]
+    tensors = [tf.constant(a) for a in arrays]
+    tensors[0] = tf.transpose(tf.constant(arrays[0].T))  # a strided view is packed in its logical order
+    out = np.full(sum(a.size for a in arrays), np.nan, dtype)
+    _C.pack_into(out, tensors)
+    np.testing.assert_array_equal(out, np.concatenate([a.ravel() for a in arrays]))
+
+
+def test_pack_into_errors_name_the_offending_values():
+    x = tf.constant(np.ones((2, 3), np.float32))
+    with pytest.raises(ValueError, match="hold 6 elements, the buffer 5"):
+        _C.pack_into(np.zeros(5, np.float32), [x])
+    with pytest.raises(TypeError, match="a float32 tensor for a buffer of format 'd'"):
+        _C.pack_into(np.zeros(6), [x])
+    with pytest.raises(TypeError, match="format 'i'"):
+        _C.pack_into(np.zeros(6, np.int32), [x])
+    with pytest.raises(ValueError, match="one contiguous run"):
+        _C.pack_into(np.zeros(12, np.float32)[::2], [x])
+    with pytest.raises(TypeError):
+        _C.pack_into(np.zeros(6, np.float32), [np.ones(6, np.float32), "x"])

@@ -6,7 +6,7 @@ summed by MPI straight from its own memory (the buffer protocol: no copy);
 the small ones are packed by the engine into one tensor first (one concat),
 so a model with many biases still makes few MPI calls. Where several ranks share a machine,
 the sum goes through shared memory instead (node_sum.py): the tensors are copied into this
-rank's segment and the results are views of the shared result segment.
+rank's segment in one engine call, and the results are views of the shared result segment.
 """
 
 import numpy as np
@@ -32,19 +32,17 @@ class TensorSum:
         self._packed = [i for i, d in enumerate(self._direct) if not d]
         # layout: the packed small tensors first, in one run, then each large one
         order = self._packed + [i for i, d in enumerate(self._direct) if d]
+        self._order = order
         self._node = node_sum.node_sum_or_none(world, self.total, self.dtype.name)
         if self._node is None:
             self._buffer = np.empty(self.total, dtype=np.dtype(self.dtype.name))
         else:
             self._buffer = self._node.result
-            self._inputs = [None] * len(sizes)
         flat = _C.from_dlpack(self._buffer)  # a borrowed view: the results live in the buffer
         self._slices, self._views = [None] * len(sizes), [None] * len(sizes)
         start = 0
         for i in order:
             self._slices[i] = self._buffer[start:start + sizes[i]]
-            if self._node is not None:
-                self._inputs[i] = self._node.values[start:start + sizes[i]]
             self._views[i] = _C.reshape(flat[start:start + sizes[i]], self.shapes[i])
             start += sizes[i]
         self._packed_region = self._buffer[:sum(sizes[i] for i in self._packed)]
@@ -53,8 +51,7 @@ class TensorSum:
         """scale * the sums over the ranks of `tensors`, as views that stay valid until the next
         call."""
         if self._node is not None:
-            for i, t in enumerate(tensors):
-                np.copyto(self._inputs[i], np.asarray(t).reshape(-1))
+            _C.pack_into(self._node.values, [tensors[i] for i in self._order])
             self._node.reduce(scale)
             return list(self._views)
         if self._packed:
