@@ -14,6 +14,8 @@ from tensorgear import keras  # noqa: E402
 
 import cases  # noqa: E402
 
+MPI_PATH_CASES = (0, 2)  # float32 RMSprop (Sequential), float64 Adam (subclassed)
+
 out = sys.argv[1]
 strategy = tf.distribute.MultiWorkerMirroredStrategy()
 rank = strategy.cluster_resolver.task_id
@@ -24,6 +26,14 @@ for i, case in enumerate(cases.FIT_CASES):
     weights, history = cases.fit_case(*case, strategy=strategy)
     arrays.update({f"fit{i}_w{j}": w for j, w in enumerate(weights)})
     info[f"fit{i}_history"] = history
+
+# the same fits with the gradient sum through MPI's Allreduce (as with one rank per machine): the
+# TensorSums are made at the first step of each fit, after this switch
+strategy.world.uniform_local_size = False
+for i in MPI_PATH_CASES:
+    weights, _ = cases.fit_case(*cases.FIT_CASES[i], strategy=strategy)
+    arrays.update({f"fitmpi{i}_w{j}": w for j, w in enumerate(weights)})
+strategy.world.uniform_local_size = True
 
 for j, w in enumerate(cases.custom_loop_case(distributed=True)):
     arrays[f"loop_w{j}"] = w

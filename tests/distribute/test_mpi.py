@@ -57,6 +57,16 @@ def test_fit_on_two_ranks_matches_one_process(ranks, index):
             np.testing.assert_allclose(info[f"fit{index}_history"][key], values, **_tolerance(dtype))
 
 
+@pytest.mark.parametrize("index", [0, 2])  # mpi_worker.MPI_PATH_CASES
+def test_fit_with_the_mpi_allreduce_path_matches_one_process(ranks, index):
+    _, loaded = ranks
+    kind, opt, dtype, shuffle = cases.FIT_CASES[index]
+    weights, _ = cases.fit_case(kind, opt, dtype, shuffle)
+    for _, arrays in loaded:
+        for j, w in enumerate(weights):
+            np.testing.assert_allclose(arrays[f"fitmpi{index}_w{j}"], w, **_tolerance(dtype))
+
+
 def test_ranks_share_cores_and_replicas(ranks):
     import tensorgear as tf
 
@@ -111,6 +121,8 @@ import tensorgear as tf
 from tensorgear.distribute.reducer import TensorSum
 from tensorgear.distribute.world import world
 w = world()
+if sys.argv[2] == "mpi":  # as with one rank per machine: MPI's Allreduce, no shared window
+    w.uniform_local_size = False
 shapes = [(7, 5), (3,), (), (0,), (300, 70)]  # 35 + 3 + 1 + 0 + 21000 elements: not a multiple of 3
 out = {"node": None, "sums": [], "means": []}
 for dtype in ("float32", "float64"):
@@ -128,14 +140,14 @@ if w.rank == 0:
 """
 
 
-@pytest.mark.parametrize("ranks_n", [2, 3])
-def test_tensor_sum_through_shared_memory(tmp_path, ranks_n):
+@pytest.mark.parametrize("ranks_n, path", [(2, "shared"), (3, "shared"), (2, "mpi")])
+def test_tensor_sum_through_shared_memory_or_mpi(tmp_path, ranks_n, path):
     script, out = tmp_path / "tensor_sum.py", tmp_path / "out.json"
     script.write_text(TENSOR_SUM_SCRIPT)
-    result = mpirun(str(script), str(out), ranks=ranks_n, timeout=120)
+    result = mpirun(str(script), str(out), path, ranks=ranks_n, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     got = json.loads(out.read_text())
-    assert got["node"]  # the ranks of this machine summed in shared memory, not through MPI's queues
+    assert got["node"] == (path == "shared")  # shared: the ranks of this machine summed in shared memory
     shapes = [(7, 5), (3,), (), (0,), (300, 70)]
     weight = sum(r + 1 for r in range(ranks_n))
     for k, (sums, means) in enumerate(zip(got["sums"], got["means"])):
