@@ -42,7 +42,7 @@ echo "check_wheel: wheel:        $got"
 # mount namespace binds /dev/null over each, so any load of them that ldd did not show fails here.
 hidden=()
 for lib in libopenblas.so.0 libgfortran.so.5 libgomp.so.1 libquadmath.so.0; do
-  p=$(ldconfig -p | awk -v l="$lib" '$1 == l {print $NF; exit}')
+  p=$(ldconfig -p | awk -v l="$lib" '$1 == l && !found {found = $NF} END {print found}')  # reads all: no SIGPIPE
   [ -n "$p" ] && hidden+=("$(readlink -f "$p")")
 done
 if [ ${#hidden[@]} -gt 0 ] && unshare -m true 2>/dev/null; then
