@@ -1,4 +1,4 @@
-// The node-local step of the distributed gradient sum (tensorgear/distribute/shared_sum.py):
+// The node-local step of the distributed gradient sum (tensorgear/distribute/node_sum.py):
 // the ranks of one machine write their gradients into shared memory, and each rank adds up
 // its slice of every rank's copy here. The addends go in rank order, so the result does not
 // depend on which rank computed it.
@@ -32,30 +32,38 @@ void sum_rows(T* out, const std::vector<const T*>& ins, int64_t n, double scale)
   }
 }
 
-// The buffer-protocol format of a gradient dtype ("f" / "d"), or "" for the others.
-std::string float_format(DType d) { return d == DType::Float32 ? "f" : d == DType::Float64 ? "d" : ""; }
+// A float32/float64 buffer laid out as one contiguous run, of `elems` elements when that is
+// given (TypeError / ValueError otherwise).
+py::buffer_info flat_float_buffer(const py::buffer& b, bool writable, const char* fn, const char* what,
+                                  int64_t elems = -1) {
+  py::buffer_info info = b.request(writable);
+  TG_CHECK(info.format == "f" || info.format == "d", TypeError, fn, ": ", what,
+           " must hold float32 or float64, got format '", info.format, "'");
+  const bool contiguous = info.ndim <= 1 && (info.ndim == 0 || info.strides[0] == info.itemsize);
+  if (elems < 0) {
+    TG_CHECK(contiguous, ValueError, fn, ": ", what, " must be one contiguous run");
+  } else {
+    TG_CHECK(contiguous && info.size == elems, ValueError, fn, ": ", what, " must be one contiguous run of ",
+             elems, " elements, got ", info.size);
+  }
+  return info;
+}
 
 }  // namespace
 
 void bind_distribute(py::module_& m) {
   using namespace pybind11::literals;
   m.def("sum_buffers_into", [](py::buffer out, const std::vector<py::buffer>& ins, double scale) {
-    const py::buffer_info o = out.request(true);
-    TG_CHECK(o.format == "f" || o.format == "d", TypeError,
-             "sum_buffers_into: buffers must hold float32 or float64, got format '", o.format, "'");
+    const py::buffer_info o = flat_float_buffer(out, true, "sum_buffers_into", "the output");
     TG_CHECK(!ins.empty(), ValueError, "sum_buffers_into: no buffers to add");
     const int64_t n = o.size;
-    TG_CHECK(o.ndim <= 1 && (o.ndim == 0 || o.strides[0] == o.itemsize), ValueError,
-             "sum_buffers_into: the output must be one contiguous run");
     std::vector<py::buffer_info> infos;
     infos.reserve(ins.size());
     for (const py::buffer& b : ins) {
-      infos.push_back(b.request());
+      infos.push_back(flat_float_buffer(b, false, "sum_buffers_into", "every input", n));
       const py::buffer_info& i = infos.back();
       TG_CHECK(i.format == o.format, TypeError, "sum_buffers_into: an input of format '", i.format,
                "' beside an output of format '", o.format, "'");
-      TG_CHECK(i.size == n && (i.ndim <= 1 && (i.ndim == 0 || i.strides[0] == i.itemsize)), ValueError,
-               "sum_buffers_into: every input must be one contiguous run of ", n, " elements, got ", i.size);
     }
     py::gil_scoped_release release;
     if (o.format == "f") {
@@ -73,14 +81,10 @@ void bind_distribute(py::module_& m) {
   // One call per step instead of a Python loop of copies: the tensors' values one after the
   // other in `out` (a GPU tensor is brought to the host first).
   m.def("pack_into", [](py::buffer out, const std::vector<Tensor>& tensors) {
-    const py::buffer_info o = out.request(true);
-    TG_CHECK(o.format == "f" || o.format == "d", TypeError,
-             "pack_into: the buffer must hold float32 or float64, got format '", o.format, "'");
-    TG_CHECK(o.ndim <= 1 && (o.ndim == 0 || o.strides[0] == o.itemsize), ValueError,
-             "pack_into: the buffer must be one contiguous run");
+    const py::buffer_info o = flat_float_buffer(out, true, "pack_into", "the buffer");
     int64_t total = 0;
     for (const Tensor& t : tensors) {
-      TG_CHECK(float_format(t.dtype()) == o.format, TypeError, "pack_into: a ", dtype_name(t.dtype()),
+      TG_CHECK(buffer_format(t.dtype()) == o.format, TypeError, "pack_into: a ", dtype_name(t.dtype()),
                " tensor for a buffer of format '", o.format, "'");
       total += t.numel();
     }

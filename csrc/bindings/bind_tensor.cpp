@@ -94,16 +94,8 @@ void bind_tensor(py::module_& m) {
     void* ptr = static_cast<char*>(impl.storage->data()) + impl.offset * int64_t(isz);
     std::vector<py::ssize_t> shape(impl.shape.begin(), impl.shape.end()), strides;
     for (int64_t s : impl.strides) strides.push_back(py::ssize_t(s * int64_t(isz)));
-    std::string fmt;
-    switch (impl.dtype) {
-      case DType::Bool: fmt = "?"; break;
-      case DType::UInt8: fmt = "B"; break;
-      case DType::Int32: fmt = py::format_descriptor<int32_t>::format(); break;
-      case DType::Int64: fmt = py::format_descriptor<int64_t>::format(); break;
-      case DType::Float32: fmt = "f"; break;
-      case DType::Float64: fmt = "d"; break;
-    }
-    return py::buffer_info(ptr, py::ssize_t(isz), fmt, py::ssize_t(impl.shape.size()), shape, strides, true);
+    return py::buffer_info(ptr, py::ssize_t(isz), buffer_format(impl.dtype), py::ssize_t(impl.shape.size()), shape,
+                           strides, true);
   });
 
   // Printing, TensorFlow style.

@@ -61,6 +61,19 @@ struct MaybeReleaseGil {
   explicit MaybeReleaseGil(int64_t work) { if (work >= kReleaseGilElems) release.emplace(); }
 };
 
+// The buffer-protocol format of a dtype ("f", "d", "?", ...), as the tensor buffer exports it.
+inline std::string buffer_format(DType d) {
+  switch (d) {
+    case DType::Bool: return "?";
+    case DType::UInt8: return "B";
+    case DType::Int32: return py::format_descriptor<int32_t>::format();
+    case DType::Int64: return py::format_descriptor<int64_t>::format();
+    case DType::Float32: return "f";
+    case DType::Float64: return "d";
+  }
+  return "";
+}
+
 void bind_dtypes(py::module_& m);
 void bind_tensor(py::module_& m);
 void bind_autograd(py::module_& m);

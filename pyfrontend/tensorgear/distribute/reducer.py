@@ -31,8 +31,7 @@ class TensorSum:
         self._direct = [size * itemsize >= DIRECT_BYTES for size in sizes]
         self._packed = [i for i, d in enumerate(self._direct) if not d]
         # layout: the packed small tensors first, in one run, then each large one
-        order = self._packed + [i for i, d in enumerate(self._direct) if d]
-        self._order = order
+        self._order = self._packed + [i for i, d in enumerate(self._direct) if d]
         self._node = node_sum.node_sum_or_none(world, self.total, self.dtype.name)
         if self._node is None:
             self._buffer = np.empty(self.total, dtype=np.dtype(self.dtype.name))
@@ -41,7 +40,7 @@ class TensorSum:
         flat = _C.from_dlpack(self._buffer)  # a borrowed view: the results live in the buffer
         self._slices, self._views = [None] * len(sizes), [None] * len(sizes)
         start = 0
-        for i in order:
+        for i in self._order:
             self._slices[i] = self._buffer[start:start + sizes[i]]
             self._views[i] = _C.reshape(flat[start:start + sizes[i]], self.shapes[i])
             start += sizes[i]
