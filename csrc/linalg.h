@@ -58,8 +58,15 @@ void set_parallel_gemm_threshold(int64_t work);  // <= 0 restores the default
 int64_t gemm_blocks_per_thread();
 void set_gemm_blocks_per_thread(int64_t n);
 
+// A float GEMM whose contraction K is at most this runs the register-tiled
+// loops of simd/gemm_small.h instead of BLAS (why there); 0 sends every GEMM
+// to BLAS, < 0 restores the default.
+int64_t short_contraction_limit();
+void set_short_contraction_limit(int64_t k);
+
 struct MatmulStats {
-  int64_t gemm_calls = 0;      // BLAS calls made
+  int64_t gemm_calls = 0;      // single-threaded GEMM calls made (BLAS or the short-contraction loops)
+  int64_t short_contraction_calls = 0;  // of them, by the short-contraction loops
   int64_t operand_copies = 0;  // operands copied because no BLAS layout fits
   int last_gemm_parts = 0;     // blocks the last GEMM was split into (1: not split)
 };

@@ -123,6 +123,8 @@ void bind_linalg(py::module_& m) {
     py::dict d;
     d["gemm_calls"] = s.gemm_calls;
     d["operand_copies"] = s.operand_copies;
+    d["short_contraction_calls"] = s.short_contraction_calls;
+    d["short_contraction_limit"] = linalg::short_contraction_limit();
     d["last_gemm_parts"] = s.last_gemm_parts;
     d["parallel_gemm_threshold"] = linalg::parallel_gemm_threshold();
     d["gemm_blocks_per_thread"] = linalg::gemm_blocks_per_thread();
@@ -131,6 +133,8 @@ void bind_linalg(py::module_& m) {
   m.def("_reset_matmul_stats", &linalg::reset_matmul_stats);
   m.def("_set_gemm_blocks_per_thread", &linalg::set_gemm_blocks_per_thread, "n"_a,
         "Blocks per thread of a split GEMM (<= 0: the default)");
+  m.def("_set_short_contraction_limit", &linalg::set_short_contraction_limit, "k"_a,
+        "Float GEMMs with K <= k skip BLAS for register-tiled loops; 0: always BLAS; < 0: the default");
   m.def("_set_parallel_gemm_threshold", &linalg::set_parallel_gemm_threshold, "work"_a,
         "GEMMs with M*N*K >= work are split over the thread pool; <= 0 restores the default");
 }

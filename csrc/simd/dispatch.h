@@ -2,6 +2,7 @@
 // the best instruction-set level the CPU supports (see loops_arch.cpp).
 #pragma once
 #include "simd/elementwise.h"
+#include "simd/gemm_small.h"
 #include "simd/optim.h"
 #include "simd/reduce.h"
 #include "simd/window.h"
@@ -13,6 +14,7 @@ struct KernelTable {
   ReduceLoops red;
   UpdateLoops updates;  // the optimizer updates
   WindowLoops window;   // the poolings' per-window loops
+  GemmLoops gemm;       // the short-contraction GEMM
   const char* level = "base";
 };
 

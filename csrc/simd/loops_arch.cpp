@@ -7,6 +7,7 @@
 
 #include "simd/dispatch.h"
 #include "simd/elementwise_impl.h"
+#include "simd/gemm_small_impl.h"
 #include "simd/optim_impl.h"
 #include "simd/reduce_impl.h"
 #include "simd/window_impl.h"
@@ -18,6 +19,7 @@ void fill(KernelTable& t) {
   fill_reduce(t.red);
   fill_updates(t.updates);
   fill_window(t.window);
+  fill_gemm(t.gemm);
 }
 
 }  // namespace tg::simd::TG_ARCH

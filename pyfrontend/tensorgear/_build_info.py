@@ -53,7 +53,8 @@ def blas_threads_policy(_C, blas):
     stats = _call(_C, "_matmul_stats")
     stats = stats if isinstance(stats, dict) else {}
     return (f"1 per call; GEMMs with M*N*K >= {stats.get('parallel_gemm_threshold', '?')} "
-            "are split over the thread pool")
+            "are split over the thread pool; contractions K <= "
+            f"{stats.get('short_contraction_limit', '?')} run tensorgear's own loops")
 
 
 def collect_info() -> Dict[str, str]:

@@ -4,6 +4,9 @@ float64 finite-difference gradients (first and second order), bad input."""
 
 import itertools
 import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -268,6 +271,123 @@ def test_split_gemm_blocks_cover_every_row_and_column(m, n, k, ta, tb):
     finally:
         _C._set_parallel_gemm_threshold(0)
     assert_matches(got, (a.T if ta else a) @ (b.T if tb else b), k)
+
+
+# ---- short contractions: register-tiled loops instead of BLAS -----------------------
+
+def short_calls():
+    return _C._matmul_stats()["short_contraction_calls"]
+
+
+@pytest.fixture
+def short_limit():
+    """The default limit, restored after a test that changes it."""
+    limit = _C._matmul_stats()["short_contraction_limit"]
+    yield limit
+    _C._set_short_contraction_limit(-1)
+    assert _C._matmul_stats()["short_contraction_limit"] == limit
+
+
+# (M, N): row and column counts around the tile sizes (4 rows; 1 and 4 vectors of 8 or
+# 16 lanes), the 2 KB column panels (512 float, 256 double columns), and the MNIST step's
+# dz @ W2^T (128, 512).
+SHORT_MN = [(1, 1), (3, 5), (4, 16), (5, 17), (7, 63), (9, 64), (13, 65), (128, 512), (6, 600), (33, 1031)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("k", [1, 2, 10, 17, 64])
+@pytest.mark.parametrize("ta, tb", list(itertools.product([False, True], repeat=2)))
+def test_short_contractions_match_numpy(dtype, k, ta, tb, short_limit):
+    assert short_limit >= 64
+    rng = np.random.default_rng(k)
+    for m, n in SHORT_MN:
+        a = rand(rng, (k, m) if ta else (m, k), dtype)
+        b = rand(rng, (n, k) if tb else (k, n), dtype)
+        before = short_calls()
+        got = tg.matmul(a, b, transpose_a=ta, transpose_b=tb)
+        assert short_calls() > before, (m, n, k)
+        assert_matches(got, np_op(a, ta) @ np_op(b, tb), k)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_short_contraction_limit_sends_longer_ones_to_blas(dtype, short_limit):
+    rng = np.random.default_rng(1)
+    a, b = rand(rng, (40, short_limit + 1), dtype), rand(rng, (short_limit + 1, 70), dtype)
+    before = short_calls()
+    assert_matches(tg.matmul(a, b), a @ b, short_limit + 1)
+    assert short_calls() == before
+    a, b = a[:, :short_limit], b[:short_limit]  # row-sliced views: leading dimension > K
+    assert_matches(tg.matmul(a, b), a @ b, short_limit)
+    assert short_calls() > before
+    # with the limit at 0 every GEMM is BLAS's; both give NumPy's product
+    _C._set_short_contraction_limit(0)
+    before = short_calls()
+    assert_matches(tg.matmul(a, b), a @ b, short_limit)
+    assert short_calls() == before
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_short_contraction_views_batches_and_splits(dtype, short_limit):
+    rng = np.random.default_rng(2)
+    base = rand(rng, (8, 300), dtype)
+    # a transposed view (read column by column), a column slice of a wider matrix
+    at = base[:, :130].T           # (130, 8), column-major
+    bw = rand(rng, (8, 700), dtype)[:, 50:650]
+    assert_matches(tg.matmul(at, bw), at @ bw, 8)
+    # broadcast batch dims: A's batches stacked over a shared B, and per-batch B
+    a3, b2, b3 = rand(rng, (3, 20, 5), dtype), rand(rng, (5, 40), dtype), rand(rng, (3, 5, 40), dtype)
+    assert_matches(tg.matmul(a3, b2), a3 @ b2, 5)
+    assert_matches(tg.matmul(a3, b3), a3 @ b3, 5)
+    assert_matches(tg.matmul(a3, b3[:1]), a3 @ b3[:1], 5)
+    # blocks of rows and of columns over the pool, each block its own call
+    try:
+        _C._set_parallel_gemm_threshold(1)
+        for m, n in [(257, 70), (70, 257)]:
+            a, b = rand(rng, (m, 12), dtype), rand(rng, (n, 12), dtype)
+            assert_matches(tg.matmul(a, b, transpose_b=True), a @ b.T, 12)
+    finally:
+        _C._set_parallel_gemm_threshold(0)
+
+
+def test_short_contraction_propagates_nan_and_inf_like_numpy(short_limit):
+    a = np.ones((6, 3), np.float32)
+    b = np.ones((3, 20), np.float32)
+    a[1, 0], a[2, 1], b[2, 5] = np.inf, np.nan, -np.inf
+    b[0, 3] = 0.0  # inf * 0 is NaN
+    with np.errstate(invalid="ignore"):
+        want = a @ b
+    np.testing.assert_array_equal(tg.matmul(a, b).numpy(), want)
+
+
+def test_short_contraction_every_simd_level_matches_numpy():
+    """Each instruction-set level's tiles (16, 8 or 4 lanes) and column tails."""
+    script = textwrap.dedent("""
+        import itertools, numpy as np, tensorgear as tg
+        rng = np.random.default_rng(0)
+        for dt, (m, n, k), ta, tb in itertools.product(
+                ["float32", "float64"], [(1, 3, 1), (5, 17, 4), (13, 70, 10), (128, 512, 10), (9, 601, 64)],
+                [False, True], [False, True]):
+            a = rng.standard_normal((k, m) if ta else (m, k)).astype(dt)
+            b = rng.standard_normal((n, k) if tb else (k, n)).astype(dt)
+            want = (a.T if ta else a) @ (b.T if tb else b)
+            got = tg.matmul(a, b, transpose_a=ta, transpose_b=tb).numpy()
+            tol = 1e-5 if dt == "float32" else 1e-12
+            assert np.allclose(got, want, rtol=tol, atol=tol * k), (dt, m, n, k, ta, tb)
+        assert tg._C._matmul_stats()["short_contraction_calls"] > 0
+        print(tg._C.simd_level())
+    """)
+    for level in ("base", "avx2", "avx512"):
+        env = dict(os.environ, TENSORGEAR_SIMD=level)
+        r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("sa, sb, ta, tb", [((9, 7), (7, 37), False, False), ((5, 21), (40, 5), True, True),
+                                             ((2, 17, 3), (3, 20), False, False)])
+def test_short_contraction_gradients(sa, sb, ta, tb):
+    rng = np.random.default_rng(4)
+    a, b = rng.standard_normal(sa), rng.standard_normal(sb)
+    check_grad(lambda x, y: tg.matmul(x, y, transpose_a=ta, transpose_b=tb), a, b)
 
 
 # ---- gradients --------------------------------------------------------------------

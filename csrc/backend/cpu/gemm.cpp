@@ -1,5 +1,6 @@
-// The CPU GEMM: matmul's kernel over CBLAS, its thread policy, and exact
-// loops for integer dtypes.
+// The CPU GEMM: matmul's kernel over CBLAS, its thread policy, exact loops
+// for integer dtypes, and short contractions (K <= 64 by default) sent to the
+// register-tiled loops of simd/gemm_small.h instead of BLAS.
 //
 // A matrix operand reaches BLAS without a copy whenever its last two dims are
 // row-contiguous (stride 1 along columns) or column-contiguous (stride 1 along
@@ -23,6 +24,7 @@
 #include "linalg.h"
 #include "op/registry.h"
 #include "parallel.h"
+#include "simd/dispatch.h"
 
 namespace tg {
 
@@ -44,12 +46,15 @@ namespace linalg {
 namespace {
 
 constexpr int64_t kDefaultParallelGemmWork = int64_t(1) << 18;
+constexpr int64_t kDefaultShortContraction = 64;
 constexpr int64_t kMinSplitExtent = 64;  // rows or columns of C worth splitting
 constexpr int64_t kMinGemmBlock = 32;     // rows or columns of C per block, at least
 constexpr int64_t kDefaultGemmBlocksPerThread = 2;
 std::atomic<int64_t> g_blocks_per_thread{kDefaultGemmBlocksPerThread};
 
 std::atomic<int64_t> g_threshold{kDefaultParallelGemmWork};
+std::atomic<int64_t> g_short_limit{kDefaultShortContraction};
+std::atomic<int64_t> g_short_calls{0};
 std::atomic<int64_t> g_gemm_calls{0};
 std::atomic<int64_t> g_operand_copies{0};
 std::atomic<int> g_last_parts{0};
@@ -62,16 +67,20 @@ void set_gemm_blocks_per_thread(int64_t n) { g_blocks_per_thread.store(n > 0 ? n
 void set_parallel_gemm_threshold(int64_t work) {
   g_threshold.store(work > 0 ? work : kDefaultParallelGemmWork);
 }
+int64_t short_contraction_limit() { return g_short_limit.load(std::memory_order_relaxed); }
+void set_short_contraction_limit(int64_t k) { g_short_limit.store(k >= 0 ? k : kDefaultShortContraction); }
 MatmulStats matmul_stats() {
   MatmulStats s;
   s.gemm_calls = g_gemm_calls.load();
   s.operand_copies = g_operand_copies.load();
+  s.short_contraction_calls = g_short_calls.load();
   s.last_gemm_parts = g_last_parts.load();
   return s;
 }
 void reset_matmul_stats() {
   g_gemm_calls.store(0);
   g_operand_copies.store(0);
+  g_short_calls.store(0);
 }
 void count_operand_copy() { g_operand_copies.fetch_add(1, std::memory_order_relaxed); }
 
@@ -177,11 +186,32 @@ void loop_matmul(const MatArg& A, const MatArg& B, T* C, int64_t M, int64_t N, i
   });
 }
 
+// C = op(A) op(B) (+ C when accumulate) by the short-contraction loops. A is
+// read in place with its strides; a transposed B is first copied to (K, N)
+// rows, which is K * N elements against the M * N * K of the product.
+template <class T>
+void short_contraction_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a,
+                            int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate) {
+  const int64_t a_m = ta == CblasNoTrans ? lda : 1, a_k = ta == CblasNoTrans ? 1 : lda;
+  thread_local std::vector<T> packed;
+  if (tb != CblasNoTrans) {
+    packed.resize(size_t(K * N));
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t n = 0; n < N; ++n) packed[size_t(k * N + n)] = b[n * ldb + k];
+    b = packed.data();
+    ldb = N;
+  }
+  simd::kernels().gemm.small_k[std::is_same_v<T, float> ? 0 : 1](M, N, K, a, a_m, a_k, b, ldb, c, ldc, accumulate);
+}
+
 // C = op(A) op(B) + beta C (beta 0: C is only written).
 template <class T>
 void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
                const T* b, int64_t ldb, T* c, int64_t ldc, T beta = T(0)) {
-  if constexpr (std::is_same_v<T, float>) {
+  if (K <= linalg::short_contraction_limit() && (beta == T(0) || beta == T(1))) {
+    short_contraction_gemm<T>(ta, tb, M, N, K, a, lda, b, ldb, c, ldc, beta == T(1));
+    linalg::g_short_calls.fetch_add(1, std::memory_order_relaxed);
+  } else if constexpr (std::is_same_v<T, float>) {
     TG_BLAS(cblas_sgemm)(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
   } else {
     TG_BLAS(cblas_dgemm)(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0, a, int(lda), b, int(ldb), beta, c, int(ldc));
