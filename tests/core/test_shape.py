@@ -301,6 +301,19 @@ def test_gather_from_strided_params():
     same(tg.gather(x, idx, axis=1), a.T[::2][:, idx])
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32, np.float64])
+@pytest.mark.parametrize("params_shape, axis, n", [((6000, 784), 0, 128), ((3000, 200), 0, 3001),
+                                                   ((3, 500, 40), 1, 777), ((700, 16), 0, 5000)])
+def test_gather_of_many_rows_split_over_threads_matches_numpy(dtype, params_shape, axis, n):
+    # a shuffled batch: rows of a cache line or more at random places, cut into many chunks
+    rng = np.random.default_rng(17)
+    a = (rng.random(params_shape) * 200).astype(dtype)
+    idx = rng.integers(0, params_shape[axis], size=n)
+    idx[: n // 4] = idx[0]                                        # repeats
+    same(tg.gather(tg.constant(a), tg.constant(idx), axis=axis), np.take(a, idx, axis=axis))
+    same(tg.gather(tg.constant(a), tg.constant(idx[::-3]), axis=axis), np.take(a, idx[::-3], axis=axis))
+
+
 def test_gather_errors_name_index_and_dim():
     x = tg.zeros((3, 4))
     with pytest.raises(IndexError, match=r"index 4 .*axis 1 of size 4"):

@@ -70,7 +70,12 @@ void gather_dense(const void* params, DType dtype, const std::vector<int64_t>& i
   char* dst = static_cast<char*>(out);
   const int64_t blocks = outer * n;
   const size_t bytes = size_t(inner) * isz;
-  const int64_t grain = std::max<int64_t>(1, kParallelBytes / int64_t(std::max<size_t>(bytes, 16)));
+  // Blocks of a cache line or more at random places (a shuffled batch's rows)
+  // wait on memory latency, not bandwidth: they are split finer, so that the
+  // threads' misses overlap.
+  const bool scattered = bytes >= 64;
+  const int64_t budget = scattered ? kParallelBytes / 16 : kParallelBytes;
+  const int64_t grain = std::max<int64_t>(1, budget / int64_t(std::max<size_t>(bytes, 16)));
   auto run = [&](auto elem) {
     using E = decltype(elem);
     parallel_for(blocks, grain, [&](int64_t b0, int64_t b1) {
