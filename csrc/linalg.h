@@ -64,9 +64,16 @@ void set_gemm_blocks_per_thread(int64_t n);
 int64_t short_contraction_limit();
 void set_short_contraction_limit(int64_t k);
 
+// Float32 GEMMs of any K with B row-major (not transposed) also take those
+// loops where the SIMD level's loops allow it (GemmLoops::float_any_depth:
+// AVX-512). set_tiled_float_gemm: 1 on (where allowed), 0 off, < 0 default (on).
+bool tiled_float_gemm();
+void set_tiled_float_gemm(int on);
+
 struct MatmulStats {
-  int64_t gemm_calls = 0;      // single-threaded GEMM calls made (BLAS or the short-contraction loops)
-  int64_t short_contraction_calls = 0;  // of them, by the short-contraction loops
+  int64_t gemm_calls = 0;      // single-threaded GEMM calls made (BLAS or our loops)
+  int64_t short_contraction_calls = 0;  // of them, by the loops with K <= the short-contraction limit
+  int64_t tiled_gemm_calls = 0;         // of them, by the loops with a longer K (float32)
   int64_t operand_copies = 0;  // operands copied because no BLAS layout fits
   int last_gemm_parts = 0;     // blocks the last GEMM was split into (1: not split)
 };

@@ -125,6 +125,8 @@ void bind_linalg(py::module_& m) {
     d["operand_copies"] = s.operand_copies;
     d["short_contraction_calls"] = s.short_contraction_calls;
     d["short_contraction_limit"] = linalg::short_contraction_limit();
+    d["tiled_gemm_calls"] = s.tiled_gemm_calls;
+    d["tiled_float_gemm"] = linalg::tiled_float_gemm();
     d["last_gemm_parts"] = s.last_gemm_parts;
     d["parallel_gemm_threshold"] = linalg::parallel_gemm_threshold();
     d["gemm_blocks_per_thread"] = linalg::gemm_blocks_per_thread();
@@ -135,6 +137,9 @@ void bind_linalg(py::module_& m) {
         "Blocks per thread of a split GEMM (<= 0: the default)");
   m.def("_set_short_contraction_limit", &linalg::set_short_contraction_limit, "k"_a,
         "Float GEMMs with K <= k skip BLAS for register-tiled loops; 0: always BLAS; < 0: the default");
+  m.def("_set_tiled_float_gemm", &linalg::set_tiled_float_gemm, "on"_a,
+        "Float32 GEMMs of any K (B not transposed) take the tiled loops where the SIMD level allows: 1 on, 0 off, "
+        "< 0 the default (on)");
   m.def("_set_parallel_gemm_threshold", &linalg::set_parallel_gemm_threshold, "work"_a,
         "GEMMs with M*N*K >= work are split over the thread pool; <= 0 restores the default");
 }

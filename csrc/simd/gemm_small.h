@@ -19,6 +19,10 @@ using SmallKGemmLoop = void (*)(int64_t M, int64_t N, int64_t K, const void* a, 
 
 struct GemmLoops {
   SmallKGemmLoop small_k[2] = {};  // [0] float32, [1] float64
+  // The level's float32 loops, blocked over K for cache, matched or beat
+  // OpenBLAS at every float32 shape measured with B row-major (AVX-512 only;
+  // bench/RESULTS.md), so they may take float32 GEMMs of any K.
+  bool float_any_depth = false;
 };
 
 }  // namespace tg::simd

@@ -105,7 +105,11 @@ void rows(int64_t M, int64_t N, int64_t K, const T* a, int64_t a_m, int64_t a_k,
 
 // Columns are taken in panels of kPanelBytes per row of B, so that a panel
 // of B (K rows of it) stays in cache while every row band of C reads it.
+// A long contraction is taken kDepth rows of B at a time (C accumulates
+// over the blocks), so that the panel read by every row band, kDepth x 2 KB,
+// is 256 KB and stays in L2 (kc 256 and 512 were slower at K >= 1024).
 constexpr int64_t kPanelBytes = 2048;
+constexpr int64_t kDepth = 128;
 
 template <class T>
 void gemm(int64_t M, int64_t N, int64_t K, const void* av, int64_t a_m, int64_t a_k, const void* bv, int64_t ldb,
@@ -124,8 +128,14 @@ void gemm(int64_t M, int64_t N, int64_t K, const void* av, int64_t a_m, int64_t 
   }
   for (int64_t n = 0; n < N; n += panel) {
     const int64_t width = N - n < panel ? N - n : panel;
-    if (accumulate) rows<T, true>(M, width, K, a, a_m, a_k, b + n, ldb, tail_b.data(), c + n, ldc);
-    else rows<T, false>(M, width, K, a, a_m, a_k, b + n, ldb, tail_b.data(), c + n, ldc);
+    for (int64_t k0 = 0; k0 < K; k0 += kDepth) {
+      const int64_t depth = K - k0 < kDepth ? K - k0 : kDepth;
+      const T* ak = a + k0 * a_k;
+      const T* bk = b + k0 * ldb + n;
+      const T* tk = tail_b.empty() ? nullptr : tail_b.data() + k0 * L;
+      if (accumulate || k0 > 0) rows<T, true>(M, width, depth, ak, a_m, a_k, bk, ldb, tk, c + n, ldc);
+      else rows<T, false>(M, width, depth, ak, a_m, a_k, bk, ldb, tk, c + n, ldc);
+    }
   }
 }
 
@@ -136,6 +146,9 @@ void gemm(int64_t M, int64_t N, int64_t K, const void* av, int64_t a_m, int64_t 
 inline void fill_gemm(GemmLoops& t) {
   t.small_k[0] = &small_gemm::gemm<float>;
   t.small_k[1] = &small_gemm::gemm<double>;
+#if defined(__AVX512F__)
+  t.float_any_depth = true;
+#endif
 }
 
 }  // namespace tg::simd::TG_ARCH

@@ -54,7 +54,8 @@ def blas_threads_policy(_C, blas):
     stats = stats if isinstance(stats, dict) else {}
     return (f"1 per call; GEMMs with M*N*K >= {stats.get('parallel_gemm_threshold', '?')} "
             "are split over the thread pool; contractions K <= "
-            f"{stats.get('short_contraction_limit', '?')} run tensorgear's own loops")
+            f"{stats.get('short_contraction_limit', '?')} run tensorgear's own loops"
+            + (", and float32 ones of any K" if stats.get("tiled_float_gemm") else ""))
 
 
 def collect_info() -> Dict[str, str]:

@@ -279,6 +279,10 @@ def short_calls():
     return _C._matmul_stats()["short_contraction_calls"]
 
 
+def tiled_calls():
+    return _C._matmul_stats()["tiled_gemm_calls"]
+
+
 @pytest.fixture
 def short_limit():
     """The default limit, restored after a test that changes it."""
@@ -319,11 +323,15 @@ def test_short_contraction_limit_sends_longer_ones_to_blas(dtype, short_limit):
     a, b = a[:, :short_limit], b[:short_limit]  # row-sliced views: leading dimension > K
     assert_matches(tg.matmul(a, b), a @ b, short_limit)
     assert short_calls() > before
-    # with the limit at 0 every GEMM is BLAS's; both give NumPy's product
+    # with the limit at 0 and the tiled float32 loops off every GEMM is BLAS's; both give NumPy's product
     _C._set_short_contraction_limit(0)
-    before = short_calls()
-    assert_matches(tg.matmul(a, b), a @ b, short_limit)
-    assert short_calls() == before
+    try:
+        _C._set_tiled_float_gemm(0)
+        before, tiled = short_calls(), tiled_calls()
+        assert_matches(tg.matmul(a, b), a @ b, short_limit)
+        assert (short_calls(), tiled_calls()) == (before, tiled)
+    finally:
+        _C._set_tiled_float_gemm(-1)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -365,7 +373,8 @@ def test_short_contraction_every_simd_level_matches_numpy():
         import itertools, numpy as np, tensorgear as tg
         rng = np.random.default_rng(0)
         for dt, (m, n, k), ta, tb in itertools.product(
-                ["float32", "float64"], [(1, 3, 1), (5, 17, 4), (13, 70, 10), (128, 512, 10), (9, 601, 64)],
+                ["float32", "float64"],
+                [(1, 3, 1), (5, 17, 4), (13, 70, 10), (128, 512, 10), (9, 601, 64), (13, 70, 129), (33, 601, 300)],
                 [False, True], [False, True]):
             a = rng.standard_normal((k, m) if ta else (m, k)).astype(dt)
             b = rng.standard_normal((n, k) if tb else (k, n)).astype(dt)
@@ -373,13 +382,104 @@ def test_short_contraction_every_simd_level_matches_numpy():
             got = tg.matmul(a, b, transpose_a=ta, transpose_b=tb).numpy()
             tol = 1e-5 if dt == "float32" else 1e-12
             assert np.allclose(got, want, rtol=tol, atol=tol * k), (dt, m, n, k, ta, tb)
-        assert tg._C._matmul_stats()["short_contraction_calls"] > 0
-        print(tg._C.simd_level())
+        stats = tg._C._matmul_stats()
+        assert stats["short_contraction_calls"] > 0
+        assert (stats["tiled_gemm_calls"] > 0) == (tg._C.simd_level() == "avx512"), stats
     """)
     for level in ("base", "avx2", "avx512"):
         env = dict(os.environ, TENSORGEAR_SIMD=level)
         r = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
+
+
+# ---- float32 GEMMs of any K through the same loops, blocked over K (AVX-512) ---------
+
+TILED_K = [65, 127, 128, 129, 300, 784, 1100]   # around the 128-row depth blocks
+TILED_MN = [(1, 1), (5, 17), (13, 65), (128, 512), (6, 600), (33, 1031)]
+
+
+@pytest.fixture
+def tiled():
+    """Whether float32 GEMMs of long K take the tiled loops on this CPU; the default restored after."""
+    on = _C._matmul_stats()["tiled_float_gemm"]
+    yield on
+    _C._set_tiled_float_gemm(-1)
+    _C._set_parallel_gemm_threshold(0)
+    assert _C._matmul_stats()["tiled_float_gemm"] == on
+
+
+def float64_product(a, ta, b, tb):
+    return (np_op(a.astype(np.float64), ta) @ np_op(b.astype(np.float64), tb)).astype(np.float32)
+
+
+@pytest.mark.parametrize("k", TILED_K)
+@pytest.mark.parametrize("ta", [False, True])
+def test_tiled_float_gemm_matches_numpy(k, ta, tiled):
+    rng = np.random.default_rng(k)
+    for m, n in TILED_MN:
+        a = rand(rng, (k, m) if ta else (m, k), np.float32)
+        b = rand(rng, (k, n), np.float32)
+        before = tiled_calls()
+        got = tg.matmul(a, b, transpose_a=ta)
+        assert (tiled_calls() > before) == tiled, (m, n, k)
+        assert_matches(got, float64_product(a, ta, b, False), k)
+
+
+def test_tiled_float_gemm_leaves_transposed_b_and_float64_to_blas(tiled):
+    rng = np.random.default_rng(5)
+    a, b = rand(rng, (40, 300), np.float32), rand(rng, (70, 300), np.float32)
+    before = tiled_calls()
+    assert_matches(tg.matmul(a, b, transpose_b=True), float64_product(a, False, b, True), 300)
+    a64, b64 = rand(rng, (40, 300), np.float64), rand(rng, (300, 70), np.float64)
+    assert_matches(tg.matmul(a64, b64), a64 @ b64, 300)
+    assert tiled_calls() == before
+    _C._set_tiled_float_gemm(0)
+    a, b = rand(rng, (40, 300), np.float32), rand(rng, (300, 70), np.float32)
+    assert_matches(tg.matmul(a, b), float64_product(a, False, b, False), 300)
+    assert tiled_calls() == before
+    assert not _C._matmul_stats()["tiled_float_gemm"]
+
+
+def test_tiled_float_gemm_views_batches_and_splits(tiled):
+    rng = np.random.default_rng(6)
+    base = rand(rng, (300, 90), np.float32)
+    at = base[:, :70].T                                 # (70, 300), column-major
+    bw = rand(rng, (300, 700), np.float32)[:, 50:650]    # row stride 700 > N
+    assert_matches(tg.matmul(at, bw), float64_product(at, False, bw, False), 300)
+    a3, b2, b3 = rand(rng, (3, 20, 200), np.float32), rand(rng, (200, 40), np.float32), rand(rng, (3, 200, 40), np.float32)
+    assert_matches(tg.matmul(a3, b2), (a3.astype(np.float64) @ b2).astype(np.float32), 200)
+    assert_matches(tg.matmul(a3, b3), (a3.astype(np.float64) @ b3).astype(np.float32), 200)
+    _C._set_parallel_gemm_threshold(1)                   # blocks of rows, then of columns, over the pool
+    for m, n in [(257, 70), (70, 257)]:
+        a, b = rand(rng, (m, 150), np.float32), rand(rng, (150, n), np.float32)
+        before = tiled_calls()
+        assert_matches(tg.matmul(a, b), float64_product(a, False, b, False), 150)
+        assert _C._matmul_stats()["last_gemm_parts"] > 1
+        assert (tiled_calls() - before > 1) == tiled
+
+
+def test_tiled_float_gemm_propagates_nan_and_inf_like_numpy(tiled):
+    a = np.ones((6, 200), np.float32)
+    b = np.ones((200, 20), np.float32)
+    a[1, 150], a[2, 1], b[199, 5] = np.inf, np.nan, -np.inf
+    b[150, 3] = 0.0  # inf * 0 is NaN, in the second depth block
+    with np.errstate(invalid="ignore"):
+        want = a @ b
+    np.testing.assert_array_equal(tg.matmul(a, b).numpy(), want)
+
+
+def test_tiled_float_gemm_gradients_match_numpy(tiled):
+    rng = np.random.default_rng(7)
+    a, b = rand(rng, (64, 300), np.float32), rand(rng, (300, 96), np.float32)
+    w = rand(rng, (64, 96), np.float32)
+    x, y = tg.constant(a), tg.constant(b)
+    with tg.GradientTape() as tape:
+        tape.watch([x, y])
+        loss = tg.reduce_sum(tg.matmul(x, y) * w)
+    da, db = tape.gradient(loss, [x, y])
+    w64 = w.astype(np.float64)
+    np.testing.assert_allclose(da.numpy(), w64 @ b.T.astype(np.float64), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(db.numpy(), a.T.astype(np.float64) @ w64, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize("sa, sb, ta, tb", [((9, 7), (7, 37), False, False), ((5, 21), (40, 5), True, True),

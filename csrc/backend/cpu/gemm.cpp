@@ -1,6 +1,7 @@
 // The CPU GEMM: matmul's kernel over CBLAS, its thread policy, exact loops
 // for integer dtypes, and short contractions (K <= 64 by default) sent to the
-// register-tiled loops of simd/gemm_small.h instead of BLAS.
+// register-tiled loops of simd/gemm_small.h instead of BLAS, as are float32
+// GEMMs of any K with B not transposed where the SIMD level is AVX-512.
 //
 // A matrix operand reaches BLAS without a copy whenever its last two dims are
 // row-contiguous (stride 1 along columns) or column-contiguous (stride 1 along
@@ -55,6 +56,8 @@ std::atomic<int64_t> g_blocks_per_thread{kDefaultGemmBlocksPerThread};
 std::atomic<int64_t> g_threshold{kDefaultParallelGemmWork};
 std::atomic<int64_t> g_short_limit{kDefaultShortContraction};
 std::atomic<int64_t> g_short_calls{0};
+std::atomic<int64_t> g_tiled_calls{0};
+std::atomic<bool> g_tiled_float{true};
 std::atomic<int64_t> g_gemm_calls{0};
 std::atomic<int64_t> g_operand_copies{0};
 std::atomic<int> g_last_parts{0};
@@ -69,11 +72,14 @@ void set_parallel_gemm_threshold(int64_t work) {
 }
 int64_t short_contraction_limit() { return g_short_limit.load(std::memory_order_relaxed); }
 void set_short_contraction_limit(int64_t k) { g_short_limit.store(k >= 0 ? k : kDefaultShortContraction); }
+bool tiled_float_gemm() { return g_tiled_float.load(std::memory_order_relaxed) && simd::kernels().gemm.float_any_depth; }
+void set_tiled_float_gemm(int on) { g_tiled_float.store(on != 0); }
 MatmulStats matmul_stats() {
   MatmulStats s;
   s.gemm_calls = g_gemm_calls.load();
   s.operand_copies = g_operand_copies.load();
   s.short_contraction_calls = g_short_calls.load();
+  s.tiled_gemm_calls = g_tiled_calls.load();
   s.last_gemm_parts = g_last_parts.load();
   return s;
 }
@@ -81,6 +87,7 @@ void reset_matmul_stats() {
   g_gemm_calls.store(0);
   g_operand_copies.store(0);
   g_short_calls.store(0);
+  g_tiled_calls.store(0);
 }
 void count_operand_copy() { g_operand_copies.fetch_add(1, std::memory_order_relaxed); }
 
@@ -208,9 +215,14 @@ void short_contraction_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, i
 template <class T>
 void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a, int64_t lda,
                const T* b, int64_t ldb, T* c, int64_t ldc, T beta = T(0)) {
-  if (K <= linalg::short_contraction_limit() && (beta == T(0) || beta == T(1))) {
+  const bool beta01 = beta == T(0) || beta == T(1);
+  const bool short_k = K <= linalg::short_contraction_limit();
+  // A transposed B is repacked per call (per block of a split GEMM): worth it
+  // against K * N * M work only while K is short.
+  const bool tiled = !short_k && std::is_same_v<T, float> && tb == CblasNoTrans && linalg::tiled_float_gemm();
+  if (beta01 && (short_k || tiled)) {
     short_contraction_gemm<T>(ta, tb, M, N, K, a, lda, b, ldb, c, ldc, beta == T(1));
-    linalg::g_short_calls.fetch_add(1, std::memory_order_relaxed);
+    (short_k ? linalg::g_short_calls : linalg::g_tiled_calls).fetch_add(1, std::memory_order_relaxed);
   } else if constexpr (std::is_same_v<T, float>) {
     TG_BLAS(cblas_sgemm)(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
   } else {
