@@ -60,7 +60,7 @@ void set_gemm_blocks_per_thread(int64_t n);
 
 // A float GEMM whose contraction K is at most this runs the register-tiled
 // loops of simd/gemm_small.h instead of BLAS (why there); 0 sends every GEMM
-// to BLAS, < 0 restores the default.
+// the tiled float32 rule below leaves to BLAS, < 0 restores the default.
 int64_t short_contraction_limit();
 void set_short_contraction_limit(int64_t k);
 

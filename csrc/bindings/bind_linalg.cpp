@@ -136,7 +136,7 @@ void bind_linalg(py::module_& m) {
   m.def("_set_gemm_blocks_per_thread", &linalg::set_gemm_blocks_per_thread, "n"_a,
         "Blocks per thread of a split GEMM (<= 0: the default)");
   m.def("_set_short_contraction_limit", &linalg::set_short_contraction_limit, "k"_a,
-        "Float GEMMs with K <= k skip BLAS for register-tiled loops; 0: always BLAS; < 0: the default");
+        "Float GEMMs with K <= k skip BLAS for register-tiled loops; 0: only the tiled float32 rule does; < 0: the default");
   m.def("_set_tiled_float_gemm", &linalg::set_tiled_float_gemm, "on"_a,
         "Float32 GEMMs of any K (B not transposed) take the tiled loops where the SIMD level allows: 1 on, 0 off, "
         "< 0 the default (on)");

@@ -104,7 +104,7 @@ void rows(int64_t M, int64_t N, int64_t K, const T* a, int64_t a_m, int64_t a_k,
 }
 
 // Columns are taken in panels of kPanelBytes per row of B, so that a panel
-// of B (K rows of it) stays in cache while every row band of C reads it.
+// of B stays in cache while every row band of C reads it.
 // A long contraction is taken kDepth rows of B at a time (C accumulates
 // over the blocks), so that the panel read by every row band, kDepth x 2 KB,
 // is 256 KB and stays in L2 (kc 256 and 512 were slower at K >= 1024).

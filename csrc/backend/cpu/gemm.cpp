@@ -193,11 +193,11 @@ void loop_matmul(const MatArg& A, const MatArg& B, T* C, int64_t M, int64_t N, i
   });
 }
 
-// C = op(A) op(B) (+ C when accumulate) by the short-contraction loops. A is
+// C = op(A) op(B) (+ C when accumulate) by the register-tiled loops. A is
 // read in place with its strides; a transposed B is first copied to (K, N)
 // rows, which is K * N elements against the M * N * K of the product.
 template <class T>
-void short_contraction_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a,
+void tiled_loops_gemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int64_t K, const T* a,
                             int64_t lda, const T* b, int64_t ldb, T* c, int64_t ldc, bool accumulate) {
   const int64_t a_m = ta == CblasNoTrans ? lda : 1, a_k = ta == CblasNoTrans ? 1 : lda;
   thread_local std::vector<T> packed;
@@ -221,7 +221,7 @@ void gemm_call(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int64_t M, int64_t N, int
   // against K * N * M work only while K is short.
   const bool tiled = !short_k && std::is_same_v<T, float> && tb == CblasNoTrans && linalg::tiled_float_gemm();
   if (beta01 && (short_k || tiled)) {
-    short_contraction_gemm<T>(ta, tb, M, N, K, a, lda, b, ldb, c, ldc, beta == T(1));
+    tiled_loops_gemm<T>(ta, tb, M, N, K, a, lda, b, ldb, c, ldc, beta == T(1));
     (short_k ? linalg::g_short_calls : linalg::g_tiled_calls).fetch_add(1, std::memory_order_relaxed);
   } else if constexpr (std::is_same_v<T, float>) {
     TG_BLAS(cblas_sgemm)(CblasRowMajor, ta, tb, int(M), int(N), int(K), 1.0f, a, int(lda), b, int(ldb), beta, c, int(ldc));
